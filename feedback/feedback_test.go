@@ -1,0 +1,139 @@
+package feedback
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/creditlab/credit/nn"
+	"github.com/creditlab/credit/tensor"
+)
+
+// fixture is a small sigmoid network with a batch of one-hot targets.
+func fixture(t *testing.T, seed uint64) (*nn.Net, *tensor.Mat, *tensor.Mat) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, 1))
+	net, err := nn.NewMLP([]int{6, 5, 4, 3}, "sigmoid", "linear", rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, y := tensor.New(8, 6), tensor.New(8, 3)
+	for i := range x.Data {
+		x.Data[i] = float32(rng.NormFloat64())
+	}
+	for n := 0; n < 8; n++ {
+		y.Data[n*3+rng.IntN(3)] = 1
+	}
+	return net, x, y
+}
+
+func step(t *testing.T, name string, net *nn.Net, x, y *tensor.Mat, setup func(*Rule)) *nn.Grads {
+	t.Helper()
+	r, err := New(name, net, Options{Noise: 1e-3}, rand.New(rand.NewPCG(7, 7)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if setup != nil {
+		setup(r)
+	}
+	g := nn.NewGrads(net)
+	r.Step(net, nn.SquaredError{}, 1, x, y, g, rand.New(rand.NewPCG(8, 8)), false)
+	return g
+}
+
+func equal(a, b []float32) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return len(a) == len(b)
+}
+
+// With B set to Wᵀ (F = W), feedback alignment is backprop, bit for bit.
+func TestFAWithTransposeIsBP(t *testing.T) {
+	net, x, y := fixture(t, 1)
+	bp := step(t, "bp", net, x, y, nil)
+	fa := step(t, "fa", net, x, y, func(r *Rule) {
+		for i, f := range r.F {
+			copy(f.Data, net.Blocks[i+1].Core.Weight().Data)
+		}
+	})
+	for b := range bp.W {
+		if !equal(fa.W[b].Data, bp.W[b].Data) || !equal(fa.B[b], bp.B[b]) {
+			t.Errorf("block %d: fa with F = W differs from bp", b)
+		}
+	}
+	// And with random B it does differ below the top.
+	fa = step(t, "fa", net, x, y, nil)
+	if equal(fa.W[0].Data, bp.W[0].Data) {
+		t.Error("fa with random B equals bp")
+	}
+}
+
+// The output layer always receives the exact error.
+func TestOutputLayerIsExact(t *testing.T) {
+	net, x, y := fixture(t, 2)
+	bp := step(t, "bp", net, x, y, nil)
+	last := len(net.Blocks) - 1
+	for _, name := range Names() {
+		g := step(t, name, net, x, y, nil)
+		if !equal(g.W[last].Data, bp.W[last].Data) || !equal(g.B[last], bp.B[last]) {
+			t.Errorf("%s: output-layer update differs from bp's", name)
+		}
+	}
+}
+
+// Every rule gives every hidden layer a non-zero update.
+func TestEveryHiddenLayerLearns(t *testing.T) {
+	net, x, y := fixture(t, 3)
+	for _, name := range Names() {
+		g := step(t, name, net, x, y, nil)
+		for b := 0; b < len(net.Blocks)-1; b++ {
+			if tensor.Norm(g.W[b].Data) == 0 {
+				t.Errorf("%s: hidden layer %d gets a zero update", name, b+1)
+			}
+		}
+	}
+}
+
+// Direct feedback with D set to the top weights equals backprop at the top
+// hidden layer (there, direct and layer-wise delivery coincide).
+func TestDFATopLayerWithTransposeIsBP(t *testing.T) {
+	net, x, y := fixture(t, 4)
+	bp := step(t, "bp", net, x, y, nil)
+	top := len(net.Blocks) - 2
+	dfa := step(t, "dfa", net, x, y, func(r *Rule) {
+		copy(r.F[top].Data, net.Blocks[top+1].Core.Weight().Data)
+	})
+	if !equal(dfa.W[top].Data, bp.W[top].Data) {
+		t.Error("dfa with D = W^N at the top hidden layer differs from bp")
+	}
+}
+
+func TestNewErrors(t *testing.T) {
+	net, _, _ := fixture(t, 5)
+	if _, err := New("nope", net, Options{}, rand.New(rand.NewPCG(1, 1))); err == nil {
+		t.Error("unknown rule accepted")
+	}
+}
+
+// Feedback matrices start at the scale of the forward weights they stand in for.
+func TestInitScale(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	net, _ := nn.NewMLP([]int{100, 400, 300, 10}, "sigmoid", "linear", rng)
+	for _, name := range []string{"fa", "dfa"} {
+		r, _ := New(name, net, Options{}, rng)
+		for i, f := range r.F {
+			got := tensor.Norm(f.Data) / math.Sqrt(float64(len(f.Data)))
+			w := net.Blocks[i+1].Core.Weight()
+			want := tensor.Norm(w.Data) / math.Sqrt(float64(len(w.Data)))
+			if name == "fa" && (got < 0.9*want || got > 1.1*want) {
+				t.Errorf("fa F[%d] rms scale %.4g, W %.4g", i, got, want)
+			}
+			if rows := f.Rows; name == "dfa" && rows != net.Out() {
+				t.Errorf("dfa F[%d] has %d rows, want %d", i, rows, net.Out())
+			}
+		}
+	}
+}

@@ -1,0 +1,223 @@
+// Package feedback holds the credit-assignment rules: how the error reaches
+// each hidden layer, and how the feedback matrices that carry it learn.
+//
+// A rule is three separable choices (see Rule): the topology of error
+// delivery (exact backprop through Wᵀ, layer-wise through B, direct from the
+// output through D, or a node-perturbation estimate), the feedback matrices
+// it holds and how they start, and how they learn (fixed, or a Learner). A
+// new rule is one small file that registers a Spec.
+//
+// Shapes. Hidden site i is the output of block i (width n_i). Feedback
+// matrices are stored so that the delivered error is a row-major product
+// dst = e·F:
+//   - layer-wise: F[i] has the shape of W^{i+1} (n_{i+1} × n_i), so F[i] is
+//     the paper's B^{i+1} transposed and F[i] = W^{i+1} is exact backprop;
+//   - direct: F[i] is n_out × n_i, the paper's D^i transposed.
+package feedback
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+
+	"github.com/creditlab/credit/nn"
+	"github.com/creditlab/credit/tensor"
+)
+
+// Topology says where the error delivered to a hidden site comes from.
+type Topology int
+
+const (
+	// Exact: through the transposed forward weights (backprop).
+	Exact Topology = iota
+	// LayerWise: through a feedback matrix from the error of the layer above.
+	LayerWise
+	// Direct: through a feedback matrix straight from the output error.
+	Direct
+	// Estimate: the node-perturbation estimate λ̂ itself, no feedback matrix.
+	Estimate
+)
+
+// String returns the topology's name.
+func (t Topology) String() string {
+	return [...]string{"exact", "layer-wise", "direct", "estimate"}[t]
+}
+
+// Spec describes a rule: the three choices.
+type Spec struct {
+	Topology Topology
+	// ZeroInit starts the feedback matrices at 0 instead of random.
+	ZeroInit bool
+	// Perturb runs node perturbation each step (a noisy pass) to estimate
+	// λ̂ = ∂L/∂h at every hidden site.
+	Perturb bool
+	// Learn makes the feedback matrices learn (by regression on λ̂).
+	Learn bool
+}
+
+type entry struct {
+	doc  string
+	spec Spec
+}
+
+var registry = map[string]entry{}
+
+// register adds a rule; each rule's file calls it from init.
+func register(name, doc string, s Spec) { registry[name] = entry{doc, s} }
+
+// Names returns the registered rule names, sorted.
+func Names() []string {
+	var n []string
+	for k := range registry {
+		n = append(n, k)
+	}
+	sort.Strings(n)
+	return n
+}
+
+// Doc returns a one-line description of the rule named name.
+func Doc(name string) string { return registry[name].doc }
+
+// Options are the settings a rule may use; the zero value is a fixed-feedback rule.
+type Options struct {
+	Noise float64 // node-perturbation noise scale c
+}
+
+// Rule is a credit-assignment rule bound to one network. It implements
+// nn.Deliverer.
+type Rule struct {
+	Name string
+	Spec
+	Opt Options
+	// F holds the feedback matrices, one per hidden site (nil for Exact and
+	// Estimate). See the package comment for shapes.
+	F []*tensor.Mat
+
+	lossClean, lossNoisy []float64
+	xi, noise, lambda    []*tensor.Mat
+	dOut                 tensor.Mat
+}
+
+// New returns the rule named name for net, with random feedback matrices
+// drawn from rng: N(0, 2/n_i) entrywise for a matrix delivering to a site of
+// width n_i, the scale of the forward weights W^{i+1} it stands in for.
+func New(name string, net *nn.Net, opt Options, rng *rand.Rand) (*Rule, error) {
+	e, ok := registry[name]
+	if !ok {
+		return nil, fmt.Errorf("unknown rule %q (want one of %v)", name, Names())
+	}
+	r := &Rule{Name: name, Spec: e.spec, Opt: opt}
+	if r.Perturb && !(opt.Noise > 0) {
+		return nil, fmt.Errorf("rule %s needs a positive noise scale, got %v", name, opt.Noise)
+	}
+	for i := 0; i < net.Sites(); i++ {
+		var rows int
+		switch r.Topology {
+		case LayerWise:
+			rows = net.Blocks[i+1].Core.Out()
+		case Direct:
+			rows = net.Out()
+		default:
+			continue
+		}
+		f := tensor.New(rows, net.SiteWidth(i))
+		if !r.ZeroInit {
+			std := math.Sqrt(2 / float64(f.Cols))
+			for k := range f.Data {
+				f.Data[k] = float32(rng.NormFloat64() * std)
+			}
+		}
+		r.F = append(r.F, f)
+	}
+	return r, nil
+}
+
+// Deliver implements nn.Deliverer.
+func (r *Rule) Deliver(n *nn.Net, site int, eAbove, eOut, dst *tensor.Mat) {
+	switch r.Topology {
+	case Exact:
+		core := n.Blocks[site+1].Core
+		core.InputGrad(eAbove, core.Weight(), dst)
+	case LayerWise:
+		n.Blocks[site+1].Core.InputGrad(eAbove, r.F[site], dst)
+	case Direct:
+		dst.Resize(eOut.Rows, r.F[site].Cols)
+		tensor.MatMul(false, false, 1, eOut, r.F[site], 0, dst)
+	case Estimate:
+		dst.CopyFrom(r.lambda[site])
+	}
+}
+
+// Step runs one batch: forward, loss, the rule's backward pass into g, and,
+// when learn is true, the feedback update. x is batch × In, y batch × Out;
+// scale is the loss reduction's factor (1 for a summed loss, 1/batch for a
+// mean). rng supplies the perturbation noise. It returns the clean
+// per-example losses (valid until the next Step).
+func (r *Rule) Step(net *nn.Net, loss nn.Loss, scale float32, x, y *tensor.Mat, g *nn.Grads, rng *rand.Rand, learn bool) []float64 {
+	batch := x.Rows
+	r.lossClean = resize64(r.lossClean, batch)
+	if r.Perturb {
+		r.perturb(net, loss, x, y, rng)
+	}
+	yhat := net.Forward(x, nil)
+	loss.PerSample(yhat, y, r.lossClean)
+	loss.Grad(yhat, y, scale, &r.dOut)
+	if r.Perturb {
+		r.estimate(scale)
+	}
+	net.Backward(&r.dOut, r, g)
+	if learn && r.Learn {
+		panic("feedback: learning rules are not built yet")
+	}
+	return r.lossClean
+}
+
+// perturb runs the noisy pass: noise c·ξ, ξ ~ N(0, I), added at every hidden
+// site at once.
+func (r *Rule) perturb(net *nn.Net, loss nn.Loss, x, y *tensor.Mat, rng *rand.Rand) {
+	batch, sites := x.Rows, net.Sites()
+	if r.xi == nil {
+		r.xi, r.noise, r.lambda = mats(sites), mats(sites), mats(sites)
+	}
+	c := r.Opt.Noise
+	for i := 0; i < sites; i++ {
+		xi, nz := r.xi[i].Resize(batch, net.SiteWidth(i)), r.noise[i].Resize(batch, net.SiteWidth(i))
+		for k := range xi.Data {
+			v := rng.NormFloat64()
+			xi.Data[k] = float32(v)
+			nz.Data[k] = float32(c * v)
+		}
+	}
+	r.lossNoisy = resize64(r.lossNoisy, batch)
+	loss.PerSample(net.Forward(x, r.noise), y, r.lossNoisy)
+}
+
+// estimate writes λ̂_n = scale·(L̃_n − L_n)·ξ_n / c for every hidden site.
+func (r *Rule) estimate(scale float32) {
+	for i, xi := range r.xi {
+		lam := r.lambda[i].Resize(xi.Rows, xi.Cols)
+		for n := 0; n < xi.Rows; n++ {
+			d := float32(float64(scale) * (r.lossNoisy[n] - r.lossClean[n]) / r.Opt.Noise)
+			src, dst := xi.Row(n), lam.Row(n)
+			for j, v := range src {
+				dst[j] = d * v
+			}
+		}
+	}
+}
+
+func mats(n int) []*tensor.Mat {
+	m := make([]*tensor.Mat, n)
+	for i := range m {
+		m[i] = &tensor.Mat{}
+	}
+	return m
+}
+
+func resize64(s []float64, n int) []float64 {
+	if cap(s) < n {
+		return make([]float64, n)
+	}
+	return s[:n]
+}

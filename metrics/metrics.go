@@ -1,0 +1,159 @@
+// Package metrics holds the alignment diagnostics of SPEC §4 and
+// classification accuracy. It measures; it never trains.
+//
+// Angles are in degrees in [0°, 180°], never folded, between whole
+// flattened arrays (a batch of errors, a weight matrix). They are computed
+// with Kahan's formula 2·atan2(‖â − b̂‖, ‖â + b̂‖) in float64, which is exact
+// for equal vectors (0°) and accurate near 0° and 180°. An angle involving
+// a zero vector is undefined and returned as NaN.
+package metrics
+
+import (
+	"encoding/json"
+	"math"
+
+	"github.com/creditlab/credit/nn"
+	"github.com/creditlab/credit/tensor"
+)
+
+// Angle returns the angle in degrees between a and b (equal lengths).
+func Angle(a, b []float32) float64 {
+	na, nb := tensor.Norm(a), tensor.Norm(b)
+	if na == 0 || nb == 0 || math.IsNaN(na+nb) {
+		return math.NaN()
+	}
+	var d, s float64
+	for i, v := range a {
+		x, y := float64(v)/na, float64(b[i])/nb
+		d += (x - y) * (x - y)
+		s += (x + y) * (x + y)
+	}
+	return 2 * math.Atan2(math.Sqrt(d), math.Sqrt(s)) * 180 / math.Pi
+}
+
+// RelativeError returns ‖b − w‖_F / ‖w‖_F (NaN if w is zero).
+func RelativeError(b, w []float32) float64 {
+	var d float64
+	for i, v := range b {
+		x := float64(v) - float64(w[i])
+		d += x * x
+	}
+	nw := tensor.Norm(w)
+	if nw == 0 {
+		return math.NaN()
+	}
+	return math.Sqrt(d) / nw
+}
+
+// SignCongruence returns the fraction of entries where sign(b) = sign(w),
+// with sign(0) = 0.
+func SignCongruence(b, w []float32) float64 {
+	if len(b) == 0 {
+		return math.NaN()
+	}
+	same := 0
+	for i, v := range b {
+		if sign(v) == sign(w[i]) {
+			same++
+		}
+	}
+	return float64(same) / float64(len(b))
+}
+
+func sign(v float32) int {
+	switch {
+	case v > 0:
+		return 1
+	case v < 0:
+		return -1
+	}
+	return 0
+}
+
+// Value is a float64 that encodes as JSON null when it is NaN or infinite,
+// so undefined diagnostics stay valid JSON.
+type Value float64
+
+// MarshalJSON implements json.Marshaler.
+func (v Value) MarshalJSON() ([]byte, error) {
+	f := float64(v)
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return []byte("null"), nil
+	}
+	return json.Marshal(f)
+}
+
+// UnmarshalJSON implements json.Unmarshaler (null reads as NaN).
+func (v *Value) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*v = Value(math.NaN())
+		return nil
+	}
+	var f float64
+	err := json.Unmarshal(b, &f)
+	*v = Value(f)
+	return err
+}
+
+// Layer holds the diagnostics of one hidden layer i (1-based in the paper;
+// index i-1 in slices).
+type Layer struct {
+	// DeltaAngle is the angle between the rule's error ẽ^i and backprop's
+	// e^i at the same weights, over the whole batch.
+	DeltaAngle Value `json:"delta_angle_deg"`
+	// UpdateAngle is the angle between the rule's ΔW^i and backprop's.
+	UpdateAngle Value `json:"update_angle_deg"`
+	// For layer-wise feedback only: B^{i+1} against (W^{i+1})ᵀ.
+	WeightAngle    *Value `json:"weight_angle_deg,omitempty"`
+	RelativeError  *Value `json:"relative_error,omitempty"`
+	SignCongruence *Value `json:"sign_congruence,omitempty"`
+}
+
+// Compare returns the diagnostics of every hidden layer, given the rule's
+// and backprop's gradients on the same batch and weights. fb, if non-nil,
+// holds the layer-wise feedback matrices (fb[i] in the shape of W^{i+1},
+// see package feedback) and w the forward weights W^{i+1} they stand in
+// for.
+func Compare(rule, bp *nn.Grads, fb, w []*tensor.Mat) []Layer {
+	hidden := len(rule.W) - 1
+	out := make([]Layer, hidden)
+	for i := range out {
+		out[i].DeltaAngle = Value(Angle(rule.Delta[i].Data, bp.Delta[i].Data))
+		out[i].UpdateAngle = Value(Angle(rule.W[i].Data, bp.W[i].Data))
+		if fb != nil {
+			a := Value(Angle(fb[i].Data, w[i].Data))
+			r := Value(RelativeError(fb[i].Data, w[i].Data))
+			s := Value(SignCongruence(fb[i].Data, w[i].Data))
+			out[i].WeightAngle, out[i].RelativeError, out[i].SignCongruence = &a, &r, &s
+		}
+	}
+	return out
+}
+
+// MeanDeltaAngle returns the mean delta angle over layers, ignoring NaNs.
+func MeanDeltaAngle(ls []Layer) float64 {
+	var s float64
+	n := 0
+	for _, l := range ls {
+		if v := float64(l.DeltaAngle); !math.IsNaN(v) {
+			s += v
+			n++
+		}
+	}
+	if n == 0 {
+		return math.NaN()
+	}
+	return s / float64(n)
+}
+
+// Misclassified returns how many rows of yhat have their argmax differ from
+// labels.
+func Misclassified(yhat *tensor.Mat, labels []int) int {
+	wrong := 0
+	for n := 0; n < yhat.Rows; n++ {
+		if nn.Argmax(yhat.Row(n)) != labels[n] {
+			wrong++
+		}
+	}
+	return wrong
+}

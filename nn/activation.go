@@ -1,0 +1,80 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/creditlab/credit/tensor"
+)
+
+// Activation is an element-wise nonlinearity layer. Its derivative is
+// computed from its output, so it keeps only that.
+type Activation struct {
+	Kind string // "sigmoid", "tanh", "relu" or "linear"
+	f    func(float32) float32
+	df   func(y float32) float32 // derivative as a function of the output y = f(x)
+	out  tensor.Mat
+	dx   tensor.Mat
+}
+
+// Activations lists the accepted activation names.
+var Activations = []string{"sigmoid", "tanh", "relu", "linear"}
+
+// NewActivation returns the activation layer named kind.
+func NewActivation(kind string) (*Activation, error) {
+	a := &Activation{Kind: kind}
+	switch kind {
+	case "sigmoid":
+		a.f = func(x float32) float32 { return float32(1 / (1 + math.Exp(-float64(x)))) }
+		a.df = func(y float32) float32 { return y * (1 - y) }
+	case "tanh":
+		a.f = func(x float32) float32 { return float32(math.Tanh(float64(x))) }
+		a.df = func(y float32) float32 { return 1 - y*y }
+	case "relu":
+		a.f = func(x float32) float32 { return max(x, 0) }
+		a.df = func(y float32) float32 {
+			if y > 0 {
+				return 1
+			}
+			return 0
+		}
+	case "linear":
+		a.f = func(x float32) float32 { return x }
+		a.df = func(float32) float32 { return 1 }
+	default:
+		return nil, fmt.Errorf("unknown activation %q (want one of %v)", kind, Activations)
+	}
+	return a, nil
+}
+
+// Forward returns f(x) element-wise.
+func (a *Activation) Forward(x *tensor.Mat) *tensor.Mat {
+	a.out.Resize(x.Rows, x.Cols)
+	if a.Kind == "linear" {
+		copy(a.out.Data, x.Data)
+		return &a.out
+	}
+	o := a.out.Data
+	for i, v := range x.Data {
+		o[i] = a.f(v)
+	}
+	return &a.out
+}
+
+// Backward returns dy ∘ f'(x) for the last Forward.
+func (a *Activation) Backward(dy *tensor.Mat) *tensor.Mat {
+	a.dx.Resize(dy.Rows, dy.Cols)
+	d, y := a.dx.Data, a.out.Data[:len(dy.Data)]
+	for i, g := range dy.Data {
+		d[i] = g * a.df(y[i])
+	}
+	return &a.dx
+}
+
+// Deriv writes f'(x) for the last Forward into dst (resized to the output's shape).
+func (a *Activation) Deriv(dst *tensor.Mat) {
+	dst.Resize(a.out.Rows, a.out.Cols)
+	for i, y := range a.out.Data {
+		dst.Data[i] = a.df(y)
+	}
+}

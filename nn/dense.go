@@ -1,0 +1,68 @@
+package nn
+
+import (
+	"math"
+	"math/rand/v2"
+
+	"github.com/creditlab/credit/tensor"
+)
+
+// Dense is a fully connected layer y = x·Wᵀ + b on a batch x (batch × In).
+// W is Out×In (row j holds the weights into unit j, the paper's W^i), b has
+// length Out.
+type Dense struct {
+	W *tensor.Mat
+	B []float32
+
+	x   *tensor.Mat // input of the last Forward (owned by the caller)
+	out tensor.Mat
+}
+
+// NewDense returns an in→out layer with W ~ N(0, 2/in) drawn from rng and
+// b = 0.
+func NewDense(in, out int, rng *rand.Rand) *Dense {
+	d := &Dense{W: tensor.New(out, in), B: make([]float32, out)}
+	std := math.Sqrt(2 / float64(in))
+	for i := range d.W.Data {
+		d.W.Data[i] = float32(rng.NormFloat64() * std)
+	}
+	return d
+}
+
+// In returns the input width.
+func (d *Dense) In() int { return d.W.Cols }
+
+// Out returns the output width.
+func (d *Dense) Out() int { return d.W.Rows }
+
+// Weight returns W (Out×In).
+func (d *Dense) Weight() *tensor.Mat { return d.W }
+
+// Bias returns b (length Out).
+func (d *Dense) Bias() []float32 { return d.B }
+
+// Forward returns x·Wᵀ + b (batch × Out) and remembers x for the backward pass.
+func (d *Dense) Forward(x *tensor.Mat) *tensor.Mat {
+	d.x = x
+	d.out.Resize(x.Rows, d.Out())
+	for i := 0; i < x.Rows; i++ {
+		copy(d.out.Row(i), d.B)
+	}
+	tensor.MatMul(false, true, 1, x, d.W, 1, &d.out)
+	return &d.out
+}
+
+// ParamGrad writes the gradients for the last Forward's input given the
+// error dy at the output (batch × Out): gW ← dyᵀ·x (Out×In), gB ← Σ_rows dy.
+func (d *Dense) ParamGrad(dy, gW *tensor.Mat, gB []float32) {
+	tensor.MatMul(true, false, 1, dy, d.x, 0, gW)
+	tensor.SumRows(dy, 0, gB)
+}
+
+// InputGrad writes dx ← dy·w (batch × In), the error at the input, where w
+// has W's shape: w = W gives exact backprop, any other w is a feedback
+// matrix standing in for W. dx is resized.
+func (d *Dense) InputGrad(dy, w, dx *tensor.Mat) {
+	dx.Resize(dy.Rows, d.In())
+	tensor.MatMul(false, false, 1, dy, w, 0, dx)
+}

@@ -1,0 +1,146 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/creditlab/credit/tensor"
+)
+
+// Loss is a per-example loss L(ŷ, y) on batches (batch × width).
+type Loss interface {
+	// Name returns the flag name of the loss.
+	Name() string
+	// PerSample writes each example's loss into dst (len batch), in float64.
+	PerSample(yhat, y *tensor.Mat, dst []float64)
+	// Grad writes scale·∂L_n/∂ŷ_n for every row n into dst (resized): with
+	// scale 1 it is the gradient of the batch-summed loss.
+	Grad(yhat, y *tensor.Mat, scale float32, dst *tensor.Mat)
+}
+
+// Losses lists the accepted loss names.
+var Losses = []string{"mse", "ce"}
+
+// NewLoss returns the loss named name: "mse" is ½‖ŷ − y‖², "ce" is softmax
+// cross-entropy −Σ_j y_j log softmax(ŷ)_j on the network's output taken as
+// logits (targets are expected to sum to 1).
+func NewLoss(name string) (Loss, error) {
+	switch name {
+	case "mse":
+		return SquaredError{}, nil
+	case "ce":
+		return SoftmaxCE{}, nil
+	}
+	return nil, fmt.Errorf("unknown loss %q (want one of %v)", name, Losses)
+}
+
+// Reduction says how per-example losses combine over a batch.
+type Reduction string
+
+// The reductions. Sum is the paper's convention: learning rates are per sum.
+const (
+	Sum  Reduction = "sum"
+	Mean Reduction = "mean"
+)
+
+// ParseReduction checks a reduction name.
+func ParseReduction(s string) (Reduction, error) {
+	switch Reduction(s) {
+	case Sum, Mean:
+		return Reduction(s), nil
+	}
+	return "", fmt.Errorf("unknown reduction %q (want sum or mean)", s)
+}
+
+// Scale returns the factor that turns summed-loss gradients of a batch of n
+// into gradients of the reduced loss.
+func (r Reduction) Scale(n int) float32 {
+	if r == Mean {
+		return 1 / float32(n)
+	}
+	return 1
+}
+
+// SquaredError is ½‖ŷ − y‖² per example.
+type SquaredError struct{}
+
+// Name implements Loss.
+func (SquaredError) Name() string { return "mse" }
+
+// PerSample implements Loss.
+func (SquaredError) PerSample(yhat, y *tensor.Mat, dst []float64) {
+	for n := 0; n < yhat.Rows; n++ {
+		a, b := yhat.Row(n), y.Row(n)
+		var s float64
+		for j, v := range a {
+			d := float64(v) - float64(b[j])
+			s += d * d
+		}
+		dst[n] = s / 2
+	}
+}
+
+// Grad implements Loss: scale·(ŷ − y).
+func (SquaredError) Grad(yhat, y *tensor.Mat, scale float32, dst *tensor.Mat) {
+	dst.Resize(yhat.Rows, yhat.Cols)
+	for i, v := range yhat.Data {
+		dst.Data[i] = scale * (v - y.Data[i])
+	}
+}
+
+// SoftmaxCE is softmax cross-entropy on logits ŷ per example.
+type SoftmaxCE struct{}
+
+// Name implements Loss.
+func (SoftmaxCE) Name() string { return "ce" }
+
+// logSumExp returns max and log Σ exp(a_j − max).
+func logSumExp(a []float32) (m, lse float64) {
+	m = math.Inf(-1)
+	for _, v := range a {
+		m = max(m, float64(v))
+	}
+	var s float64
+	for _, v := range a {
+		s += math.Exp(float64(v) - m)
+	}
+	return m, math.Log(s)
+}
+
+// PerSample implements Loss.
+func (SoftmaxCE) PerSample(yhat, y *tensor.Mat, dst []float64) {
+	for n := 0; n < yhat.Rows; n++ {
+		a, b := yhat.Row(n), y.Row(n)
+		m, lse := logSumExp(a)
+		var s float64
+		for j, v := range a {
+			if b[j] != 0 {
+				s -= float64(b[j]) * (float64(v) - m - lse)
+			}
+		}
+		dst[n] = s
+	}
+}
+
+// Grad implements Loss: scale·(softmax(ŷ) − y).
+func (SoftmaxCE) Grad(yhat, y *tensor.Mat, scale float32, dst *tensor.Mat) {
+	dst.Resize(yhat.Rows, yhat.Cols)
+	for n := 0; n < yhat.Rows; n++ {
+		a, b, d := yhat.Row(n), y.Row(n), dst.Row(n)
+		m, lse := logSumExp(a)
+		for j, v := range a {
+			d[j] = scale * (float32(math.Exp(float64(v)-m-lse)) - b[j])
+		}
+	}
+}
+
+// Argmax returns the index of the largest value in v (the first on ties).
+func Argmax(v []float32) int {
+	k := 0
+	for j, x := range v {
+		if x > v[k] {
+			k = j
+		}
+	}
+	return k
+}

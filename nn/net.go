@@ -1,0 +1,203 @@
+package nn
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+
+	"github.com/creditlab/credit/tensor"
+)
+
+// Layer is a parameter-free layer with an exact backward pass (an
+// activation, later pooling and dropout).
+type Layer interface {
+	// Forward returns the output for batch x and keeps what Backward needs.
+	Forward(x *tensor.Mat) *tensor.Mat
+	// Backward returns ∂L/∂x given ∂L/∂y for the last Forward.
+	Backward(dy *tensor.Mat) *tensor.Mat
+}
+
+// Core is a weighted layer whose input error can be computed with its own
+// weights (backprop) or with a feedback matrix of the same shape.
+type Core interface {
+	Forward(x *tensor.Mat) *tensor.Mat
+	// Weight returns the weight matrix W.
+	Weight() *tensor.Mat
+	// Bias returns the bias vector b.
+	Bias() []float32
+	// ParamGrad writes ∂L/∂W and ∂L/∂b for the last Forward given the error
+	// dy at the core's output (pre-activation).
+	ParamGrad(dy, gW *tensor.Mat, gB []float32)
+	// InputGrad writes the error at the core's input, computed with w (of
+	// W's shape) in place of W.
+	InputGrad(dy, w, dx *tensor.Mat)
+	In() int
+	Out() int
+}
+
+// Block is a core followed by parameter-free layers. Its output is a hidden
+// site unless it is the network's last block.
+type Block struct {
+	Core Core
+	Post []Layer
+	Act  *Activation // the block's activation (also in Post), for σ'
+}
+
+// Net is a stack of blocks: ŷ = block_N(… block_1(x)).
+type Net struct {
+	Blocks []Block
+
+	noisy    []tensor.Mat // site buffers holding h + noise in a noisy pass
+	siteGrad []tensor.Mat // error delivered to each hidden site
+	eOut     tensor.Mat
+}
+
+// Sites returns the number of hidden sites (blocks minus one).
+func (n *Net) Sites() int { return len(n.Blocks) - 1 }
+
+// SiteWidth returns the width of hidden site i (the output of block i).
+func (n *Net) SiteWidth(i int) int { return n.Blocks[i].Core.Out() }
+
+// In returns the input width.
+func (n *Net) In() int { return n.Blocks[0].Core.In() }
+
+// Out returns the output width.
+func (n *Net) Out() int { return n.Blocks[len(n.Blocks)-1].Core.Out() }
+
+// Forward runs the network on batch x (batch × In) and returns ŷ
+// (batch × Out). If noise is non-nil, noise[i] (batch × SiteWidth(i)) is
+// added to the output of hidden block i and propagates upward: the noisy
+// pass of node perturbation. The layers keep what a following Backward
+// needs, so the last Forward before Backward must be the clean one.
+func (n *Net) Forward(x *tensor.Mat, noise []*tensor.Mat) *tensor.Mat {
+	if n.noisy == nil {
+		n.noisy = make([]tensor.Mat, n.Sites())
+		n.siteGrad = make([]tensor.Mat, n.Sites())
+	}
+	h := x
+	for b := range n.Blocks {
+		blk := &n.Blocks[b]
+		h = blk.Core.Forward(h)
+		for _, l := range blk.Post {
+			h = l.Forward(h)
+		}
+		if noise != nil && b < n.Sites() {
+			buf := &n.noisy[b]
+			buf.Resize(h.Rows, h.Cols)
+			for i, v := range h.Data {
+				buf.Data[i] = v + noise[b].Data[i]
+			}
+			h = buf
+		}
+	}
+	return h
+}
+
+// Deliverer supplies the error at a hidden site: the heart of every
+// credit-assignment rule.
+type Deliverer interface {
+	// Deliver writes into dst (resized to batch × SiteWidth(site)) the
+	// rule's estimate of ∂L/∂h at hidden site `site`, given eAbove, the
+	// error the rule delivered to the output of the core of block site+1
+	// (batch × its Out), and eOut, the exact error at the output core.
+	Deliver(n *Net, site int, eAbove, eOut, dst *tensor.Mat)
+}
+
+// Grads holds per-block gradients and the errors that produced them.
+type Grads struct {
+	W     []*tensor.Mat // ∂L/∂W per block, W's shape
+	B     [][]float32   // ∂L/∂b per block
+	Delta []*tensor.Mat // error at each block's core output (batch × Out): ẽ^i
+}
+
+// NewGrads returns zeroed gradient storage for n.
+func NewGrads(n *Net) *Grads {
+	g := &Grads{}
+	for _, b := range n.Blocks {
+		w := b.Core.Weight()
+		g.W = append(g.W, tensor.New(w.Rows, w.Cols))
+		g.B = append(g.B, make([]float32, len(b.Core.Bias())))
+		g.Delta = append(g.Delta, &tensor.Mat{})
+	}
+	return g
+}
+
+// Backward computes the gradients for the last Forward given dOut = ∂L/∂ŷ
+// (batch × Out), asking d for the error at each hidden site. Inside each
+// block the backward pass is exact.
+func (n *Net) Backward(dOut *tensor.Mat, d Deliverer, g *Grads) {
+	e := dOut
+	last := len(n.Blocks) - 1
+	for b := last; b >= 0; b-- {
+		blk := &n.Blocks[b]
+		for i := len(blk.Post) - 1; i >= 0; i-- {
+			e = blk.Post[i].Backward(e)
+		}
+		g.Delta[b].CopyFrom(e)
+		if b == last {
+			n.eOut.CopyFrom(e)
+		}
+		blk.Core.ParamGrad(e, g.W[b], g.B[b])
+		if b > 0 {
+			site := &n.siteGrad[b-1]
+			d.Deliver(n, b-1, g.Delta[b], &n.eOut, site)
+			e = site
+		}
+	}
+}
+
+// Params returns the network's parameters as flat slices (W then b, block
+// by block); Grads.Slices returns the matching gradients.
+func (n *Net) Params() [][]float32 {
+	var p [][]float32
+	for _, b := range n.Blocks {
+		p = append(p, b.Core.Weight().Data, b.Core.Bias())
+	}
+	return p
+}
+
+// Slices returns the gradients in the order of Net.Params.
+func (g *Grads) Slices() [][]float32 {
+	var p [][]float32
+	for i := range g.W {
+		p = append(p, g.W[i].Data, g.B[i])
+	}
+	return p
+}
+
+// ParseSizes parses a layer-width list such as "784-50-20-10".
+func ParseSizes(s string) ([]int, error) {
+	parts := strings.Split(s, "-")
+	if len(parts) < 2 {
+		return nil, fmt.Errorf("want at least an input and an output width, like 784-50-20-10, got %q", s)
+	}
+	sizes := make([]int, len(parts))
+	for i, p := range parts {
+		v, err := strconv.Atoi(p)
+		if err != nil || v <= 0 || v > 1<<20 {
+			return nil, fmt.Errorf("width %q in %q is not a positive integer", p, s)
+		}
+		sizes[i] = v
+	}
+	return sizes, nil
+}
+
+// NewMLP returns a fully connected network with the given widths, act on
+// every hidden layer and outAct on the output, weights drawn from rng as
+// NewDense says.
+func NewMLP(sizes []int, act, outAct string, rng *rand.Rand) (*Net, error) {
+	n := &Net{}
+	for i := 1; i < len(sizes); i++ {
+		kind := act
+		if i == len(sizes)-1 {
+			kind = outAct
+		}
+		a, err := NewActivation(kind)
+		if err != nil {
+			return nil, err
+		}
+		n.Blocks = append(n.Blocks, Block{Core: NewDense(sizes[i-1], sizes[i], rng), Post: []Layer{a}, Act: a})
+	}
+	return n, nil
+}

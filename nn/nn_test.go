@@ -1,0 +1,191 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/creditlab/credit/tensor"
+)
+
+// exact delivers backprop's error, for testing Net.Backward on its own.
+type exact struct{}
+
+func (exact) Deliver(n *Net, site int, eAbove, _, dst *tensor.Mat) {
+	c := n.Blocks[site+1].Core
+	c.InputGrad(eAbove, c.Weight(), dst)
+}
+
+func randMat(rng *rand.Rand, r, c int, scale float64) *tensor.Mat {
+	m := tensor.New(r, c)
+	for i := range m.Data {
+		m.Data[i] = float32(rng.NormFloat64() * scale)
+	}
+	return m
+}
+
+// batchLoss returns Σ_n L_n for the clean network, in float64.
+func batchLoss(n *Net, loss Loss, x, y *tensor.Mat) float64 {
+	l := make([]float64, x.Rows)
+	loss.PerSample(n.Forward(x, nil), y, l)
+	var s float64
+	for _, v := range l {
+		s += v
+	}
+	return s
+}
+
+// TestNetGradients checks Net.Backward with exact delivery against central
+// finite differences of the summed loss, for every activation and loss.
+// This covers Dense (weights, bias and input error), the activations and
+// the losses together.
+func TestNetGradients(t *testing.T) {
+	for _, act := range Activations {
+		for _, lossName := range Losses {
+			outAct := "sigmoid"
+			if lossName == "ce" {
+				outAct = "linear"
+			}
+			t.Run(act+"/"+lossName, func(t *testing.T) {
+				rng := rand.New(rand.NewPCG(1, 2))
+				net, err := NewMLP([]int{5, 4, 3, 3}, act, outAct, rng)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, b := range net.Blocks { // non-zero biases exercise their gradient
+					for i := range b.Core.Bias() {
+						b.Core.Bias()[i] = float32(rng.NormFloat64() * 0.3)
+					}
+				}
+				loss, _ := NewLoss(lossName)
+				x := randMat(rng, 6, 5, 1)
+				y := tensor.New(6, 3)
+				for n := 0; n < 6; n++ {
+					y.Data[n*3+rng.IntN(3)] = 1
+				}
+				g := NewGrads(net)
+				yhat := net.Forward(x, nil)
+				var dOut tensor.Mat
+				loss.Grad(yhat, y, 1, &dOut)
+				net.Backward(&dOut, exact{}, g)
+				params, grads := net.Params(), g.Slices()
+				const h = 1e-2
+				for pi, p := range params {
+					for k := range p {
+						old := p[k]
+						p[k] = old + h
+						lp := batchLoss(net, loss, x, y)
+						p[k] = old - h
+						lm := batchLoss(net, loss, x, y)
+						p[k] = old
+						num := (lp - lm) / (2 * h)
+						got := float64(grads[pi][k])
+						// float32 forward passes and O(h²) truncation: 2e-3 absolute plus 2 % relative.
+						if math.Abs(num-got) > 2e-3+0.02*math.Abs(num) {
+							t.Errorf("param %d[%d]: backward %.6g, finite difference %.6g", pi, k, got, num)
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestLossGrad checks each loss's gradient against finite differences of
+// PerSample, including the scale factor.
+func TestLossGrad(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, name := range Losses {
+		loss, _ := NewLoss(name)
+		yhat := randMat(rng, 4, 5, 2)
+		y := tensor.New(4, 5)
+		for n := 0; n < 4; n++ {
+			y.Data[n*5+rng.IntN(5)] = 1
+		}
+		var g tensor.Mat
+		loss.Grad(yhat, y, 0.5, &g)
+		l := make([]float64, 4)
+		for k := range yhat.Data {
+			old := yhat.Data[k]
+			const h = 1e-2
+			yhat.Data[k] = old + h
+			loss.PerSample(yhat, y, l)
+			lp := l[k/5]
+			yhat.Data[k] = old - h
+			loss.PerSample(yhat, y, l)
+			lm := l[k/5]
+			yhat.Data[k] = old
+			num := 0.5 * (lp - lm) / (2 * h)
+			if math.Abs(num-float64(g.Data[k])) > 1e-3+0.01*math.Abs(num) {
+				t.Errorf("%s: grad[%d] %.6g, finite difference %.6g", name, k, g.Data[k], num)
+			}
+		}
+	}
+}
+
+func TestKnownValues(t *testing.T) {
+	y := tensor.FromSlice(1, 3, []float32{0, 1, 0})
+	yhat := tensor.FromSlice(1, 3, []float32{1, 1, 1})
+	l := make([]float64, 1)
+	SquaredError{}.PerSample(yhat, y, l)
+	if l[0] != 1 {
+		t.Errorf("mse of (1,1,1) vs (0,1,0) = %v, want ½·2 = 1", l[0])
+	}
+	SoftmaxCE{}.PerSample(yhat, y, l)
+	if math.Abs(l[0]-math.Log(3)) > 1e-12 {
+		t.Errorf("ce of equal logits = %v, want log 3", l[0])
+	}
+	for _, c := range []struct {
+		kind    string
+		in, out float32
+	}{{"sigmoid", 0, 0.5}, {"tanh", 0, 0}, {"relu", -2, 0}, {"relu", 2, 2}, {"linear", -3, -3}} {
+		a, _ := NewActivation(c.kind)
+		if got := a.Forward(tensor.FromSlice(1, 1, []float32{c.in})).Data[0]; got != c.out {
+			t.Errorf("%s(%v) = %v, want %v", c.kind, c.in, got, c.out)
+		}
+	}
+}
+
+func TestParseSizes(t *testing.T) {
+	good, err := ParseSizes("784-50-20-10")
+	if err != nil || fmt.Sprint(good) != "[784 50 20 10]" {
+		t.Errorf("ParseSizes(784-50-20-10) = %v, %v", good, err)
+	}
+	for _, bad := range []string{"", "784", "784-", "784-x-10", "784-0-10", "784--10", "-784-10", "784-99999999-10"} {
+		if _, err := ParseSizes(bad); err == nil {
+			t.Errorf("ParseSizes(%q) gave no error", bad)
+		}
+	}
+	if _, err := NewActivation("softplus"); err == nil {
+		t.Error("unknown activation accepted")
+	}
+	if _, err := NewLoss("hinge"); err == nil {
+		t.Error("unknown loss accepted")
+	}
+}
+
+// TestNoisyForward checks that noise added at a site propagates and that
+// the clean pass afterwards is unaffected.
+func TestNoisyForward(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	net, _ := NewMLP([]int{4, 3, 2}, "linear", "linear", rng)
+	x := randMat(rng, 2, 4, 1)
+	clean := net.Forward(x, nil).Clone()
+	noise := []*tensor.Mat{randMat(rng, 2, 3, 1)}
+	noisy := net.Forward(x, noise).Clone()
+	// Linear network: the difference is noise·W2ᵀ.
+	want := tensor.New(2, 2)
+	tensor.MatMul(false, true, 1, noise[0], net.Blocks[1].Core.Weight(), 0, want)
+	for i := range want.Data {
+		if d := noisy.Data[i] - clean.Data[i]; math.Abs(float64(d-want.Data[i])) > 1e-5 {
+			t.Errorf("noisy−clean[%d] = %v, want %v", i, d, want.Data[i])
+		}
+	}
+	again := net.Forward(x, nil)
+	for i := range again.Data {
+		if again.Data[i] != clean.Data[i] {
+			t.Fatal("clean pass after a noisy pass differs")
+		}
+	}
+}

@@ -1,0 +1,110 @@
+// Package train runs the training loop: batches from a data set, a rule's
+// forward and backward pass, the optimiser's update, evaluation on the test
+// set and the alignment diagnostics, and writes the run directory.
+package train
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/creditlab/credit/feedback"
+	"github.com/creditlab/credit/nn"
+)
+
+// Config is everything needed to rerun a training run; it is written to
+// DIR/config.json. JSON names match the command-line flags (dashes become
+// underscores).
+type Config struct {
+	Data      string  `json:"data"`       // mnist, fashion-mnist, linear
+	DataDir   string  `json:"data_dir"`   // "" = the built-in location
+	TrainSize int     `json:"train_size"` // first N training examples; 0 = all
+	Net       string  `json:"net"`        // widths, e.g. 784-50-20-10
+	Act       string  `json:"act"`        // hidden activation
+	OutAct    string  `json:"out_act"`    // output activation
+	Loss      string  `json:"loss"`       // mse or ce
+	Reduction string  `json:"reduction"`  // sum or mean over the batch
+	Rule      string  `json:"rule"`       // see feedback.Names
+	Opt       string  `json:"opt"`        // sgd, momentum, adam
+	LR        float64 `json:"lr"`         // learning rate (per summed loss when reduction is sum)
+	Momentum  float64 `json:"momentum"`   // momentum coefficient for opt=momentum
+	AdamEps   float64 `json:"adam_eps"`   // Adam's ε
+	Batch     int     `json:"batch"`
+	Epochs    int     `json:"epochs"`
+	Seed      uint64  `json:"seed"`
+	DiagBatch int     `json:"diag_batch"` // size of the held-out diagnostic batch (first examples of the test set)
+	DiagEvery int     `json:"diag_every"` // also record diagnostics every k steps in diag.jsonl; 0 = per epoch only
+	Out       string  `json:"out"`        // run directory
+}
+
+// Default returns the main job's configuration: the paper's 784-50-20-10
+// sigmoid network on MNIST, squared error summed over batches of 32, plain
+// SGD, trained by feedback alignment.
+func Default() Config {
+	return Config{
+		Data: "mnist", TrainSize: 0, Net: "784-50-20-10", Act: "sigmoid", OutAct: "linear",
+		Loss: "mse", Reduction: "sum", Rule: "fa", Opt: "sgd", LR: 0.01, Momentum: 0.9,
+		AdamEps: 1e-8, Batch: 32, Epochs: 10, Seed: 1, DiagBatch: 1000,
+	}
+}
+
+// Validate checks every field that can be checked without data, and
+// returns an error naming the offending flag.
+func (c *Config) Validate() error {
+	if !slices.Contains([]string{"mnist", "fashion-mnist", "linear"}, c.Data) {
+		return fmt.Errorf("--data: unknown data set %q (want mnist, fashion-mnist or linear)", c.Data)
+	}
+	if _, err := nn.ParseSizes(c.Net); err != nil {
+		return fmt.Errorf("--net: %v", err)
+	}
+	for _, a := range []struct{ flag, v string }{{"--act", c.Act}, {"--out-act", c.OutAct}} {
+		if !slices.Contains(nn.Activations, a.v) {
+			return fmt.Errorf("%s: unknown activation %q (want one of %v)", a.flag, a.v, nn.Activations)
+		}
+	}
+	if _, err := nn.NewLoss(c.Loss); err != nil {
+		return fmt.Errorf("--loss: %v", err)
+	}
+	if c.Loss == "ce" && c.OutAct != "linear" {
+		return fmt.Errorf("--out-act: the ce loss applies softmax to the output itself, so the output activation must be linear, not %q", c.OutAct)
+	}
+	if _, err := nn.ParseReduction(c.Reduction); err != nil {
+		return fmt.Errorf("--reduction: %v", err)
+	}
+	if !slices.Contains(feedback.Names(), c.Rule) {
+		return fmt.Errorf("--rule: unknown rule %q (want one of %v)", c.Rule, feedback.Names())
+	}
+	if !slices.Contains(Optimizers, c.Opt) {
+		return fmt.Errorf("--opt: unknown optimiser %q (want one of %v)", c.Opt, Optimizers)
+	}
+	if !positive(c.LR) {
+		return fmt.Errorf("--lr: must be a positive finite number, got %v", c.LR)
+	}
+	if c.Momentum < 0 || c.Momentum >= 1 || math.IsNaN(c.Momentum) {
+		return fmt.Errorf("--momentum: must be in [0, 1), got %v", c.Momentum)
+	}
+	if !positive(c.AdamEps) {
+		return fmt.Errorf("--adam-eps: must be a positive finite number, got %v", c.AdamEps)
+	}
+	if c.Batch <= 0 {
+		return fmt.Errorf("--batch: must be positive, got %d", c.Batch)
+	}
+	if c.Epochs <= 0 {
+		return fmt.Errorf("--epochs: must be positive, got %d", c.Epochs)
+	}
+	if c.TrainSize < 0 {
+		return fmt.Errorf("--train-size: must be positive (or 0 for all), got %d", c.TrainSize)
+	}
+	if c.DiagBatch <= 0 {
+		return fmt.Errorf("--diag-batch: must be positive, got %d", c.DiagBatch)
+	}
+	if c.DiagEvery < 0 {
+		return fmt.Errorf("--diag-every: must be 0 (per epoch only) or positive, got %d", c.DiagEvery)
+	}
+	if c.Out == "" {
+		return fmt.Errorf("--out: a run directory is required")
+	}
+	return nil
+}
+
+func positive(v float64) bool { return v > 0 && !math.IsInf(v, 0) }
