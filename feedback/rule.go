@@ -79,9 +79,17 @@ func Names() []string {
 // Doc returns a one-line description of the rule named name.
 func Doc(name string) string { return registry[name].doc }
 
-// Options are the settings a rule may use; the zero value is a fixed-feedback rule.
+// Options are the settings of the rules that perturb and learn; fixed
+// rules ignore them.
 type Options struct {
-	Noise float64 // node-perturbation noise scale c
+	// Noise is the node-perturbation scale c. With c = 0 there is no noisy
+	// pass and λ̂ = 0, so nothing learns from it.
+	Noise float64
+	// Solver is the feedback learner: "sgd" (random start, step FeedbackLR)
+	// or "ridge" (zero start, regulariser Ridge); see NewLearner.
+	Solver     string
+	FeedbackLR float64
+	Ridge      float64
 }
 
 // Rule is a credit-assignment rule bound to one network. It implements
@@ -93,6 +101,8 @@ type Rule struct {
 	// F holds the feedback matrices, one per hidden site (nil for Exact and
 	// Estimate). See the package comment for shapes.
 	F []*tensor.Mat
+	// Learner updates F when the rule learns its feedback.
+	Learner Learner
 
 	lossClean, lossNoisy []float64
 	xi, noise, lambda    []*tensor.Mat
@@ -108,8 +118,15 @@ func New(name string, net *nn.Net, opt Options, rng *rand.Rand) (*Rule, error) {
 		return nil, fmt.Errorf("unknown rule %q (want one of %v)", name, Names())
 	}
 	r := &Rule{Name: name, Spec: e.spec, Opt: opt}
-	if r.Perturb && !(opt.Noise > 0) {
-		return nil, fmt.Errorf("rule %s needs a positive noise scale, got %v", name, opt.Noise)
+	if r.Perturb && !(opt.Noise >= 0 && !math.IsInf(opt.Noise, 0)) {
+		return nil, fmt.Errorf("noise scale must be a finite number ≥ 0, got %v", opt.Noise)
+	}
+	if r.Learn {
+		var err error
+		if r.Learner, err = NewLearner(opt.Solver, opt.FeedbackLR, opt.Ridge); err != nil {
+			return nil, err
+		}
+		r.ZeroInit = r.ZeroInit || opt.Solver == "ridge"
 	}
 	for i := 0; i < net.Sites(); i++ {
 		var rows int
@@ -167,10 +184,31 @@ func (r *Rule) Step(net *nn.Net, loss nn.Loss, scale float32, x, y *tensor.Mat, 
 		r.estimate(scale)
 	}
 	net.Backward(&r.dOut, r, g)
-	if learn && r.Learn {
-		panic("feedback: learning rules are not built yet")
+	if learn && r.Learn && r.Opt.Noise > 0 {
+		for i, f := range r.F {
+			r.Learner.Update(i, f, r.Regressor(g, i), r.lambda[i])
+		}
 	}
 	return r.lossClean
+}
+
+// Regressor returns the error that carries feedback to hidden site i in
+// the backward pass that filled g: the error at the core above (layer-wise)
+// or at the output (direct).
+func (r *Rule) Regressor(g *nn.Grads, site int) *tensor.Mat {
+	if r.Topology == Direct {
+		return g.Delta[len(g.Delta)-1]
+	}
+	return g.Delta[site+1]
+}
+
+// Lambda returns the node-perturbation estimate λ̂ at hidden site i from
+// the last Step (batch × width), or nil for a rule that does not perturb.
+func (r *Rule) Lambda(site int) *tensor.Mat {
+	if !r.Perturb {
+		return nil
+	}
+	return r.lambda[site]
 }
 
 // perturb runs the noisy pass: noise c·ξ, ξ ~ N(0, I), added at every hidden
@@ -181,15 +219,22 @@ func (r *Rule) perturb(net *nn.Net, loss nn.Loss, x, y *tensor.Mat, rng *rand.Ra
 		r.xi, r.noise, r.lambda = mats(sites), mats(sites), mats(sites)
 	}
 	c := r.Opt.Noise
+	r.lossNoisy = resize64(r.lossNoisy, batch)
 	for i := 0; i < sites; i++ {
 		xi, nz := r.xi[i].Resize(batch, net.SiteWidth(i)), r.noise[i].Resize(batch, net.SiteWidth(i))
+		if c == 0 {
+			xi.Zero()
+			continue
+		}
 		for k := range xi.Data {
 			v := rng.NormFloat64()
 			xi.Data[k] = float32(v)
 			nz.Data[k] = float32(c * v)
 		}
 	}
-	r.lossNoisy = resize64(r.lossNoisy, batch)
+	if c == 0 {
+		return // λ̂ = 0: ξ is zero and the loss difference is not needed
+	}
 	loss.PerSample(net.Forward(x, r.noise), y, r.lossNoisy)
 }
 
@@ -197,6 +242,10 @@ func (r *Rule) perturb(net *nn.Net, loss nn.Loss, x, y *tensor.Mat, rng *rand.Ra
 func (r *Rule) estimate(scale float32) {
 	for i, xi := range r.xi {
 		lam := r.lambda[i].Resize(xi.Rows, xi.Cols)
+		if r.Opt.Noise == 0 {
+			lam.Zero()
+			continue
+		}
 		for n := 0; n < xi.Rows; n++ {
 			d := float32(float64(scale) * (r.lossNoisy[n] - r.lossClean[n]) / r.Opt.Noise)
 			src, dst := xi.Row(n), lam.Row(n)

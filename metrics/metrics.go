@@ -107,6 +107,37 @@ type Layer struct {
 	WeightAngle    *Value `json:"weight_angle_deg,omitempty"`
 	RelativeError  *Value `json:"relative_error,omitempty"`
 	SignCongruence *Value `json:"sign_congruence,omitempty"`
+	// For node perturbation only: the signal-to-noise ratio of λ̂ against
+	// the exact ∂L/∂h (SNR), and for learned feedback the regression loss
+	// of the feedback matrix (RegressionLoss).
+	LambdaSNR    *Value `json:"lambda_snr,omitempty"`
+	FeedbackLoss *Value `json:"feedback_loss,omitempty"`
+}
+
+// SNR returns Σ‖λ_n‖² / Σ‖λ̂_n − λ_n‖² for an estimate est of exact (both
+// batch × width): the power of the true gradient over the power of the
+// estimator's error.
+func SNR(est, exact *tensor.Mat) float64 {
+	var sig, noise float64
+	for i, v := range exact.Data {
+		d := float64(est.Data[i]) - float64(v)
+		sig += float64(v) * float64(v)
+		noise += d * d
+	}
+	return sig / noise
+}
+
+// RegressionLoss returns (1/N) Σ_n ½‖λ̂_n − e_n·F‖², the loss that learned
+// feedback F (s×t) minimises, for regressors e (N×s) and targets lam (N×t).
+func RegressionLoss(F, e, lam *tensor.Mat) float64 {
+	pred := tensor.New(e.Rows, F.Cols)
+	tensor.MatMul(false, false, 1, e, F, 0, pred)
+	var s float64
+	for i, v := range lam.Data {
+		d := float64(v) - float64(pred.Data[i])
+		s += d * d
+	}
+	return s / 2 / float64(e.Rows)
 }
 
 // Compare returns the diagnostics of every hidden layer, given the rule's

@@ -32,9 +32,18 @@ type Config struct {
 	Batch     int     `json:"batch"`
 	Epochs    int     `json:"epochs"`
 	Seed      uint64  `json:"seed"`
-	DiagBatch int     `json:"diag_batch"` // size of the held-out diagnostic batch (first examples of the test set)
-	DiagEvery int     `json:"diag_every"` // also record diagnostics every k steps in diag.jsonl; 0 = per epoch only
-	Out       string  `json:"out"`        // run directory
+
+	// Node perturbation (rules np, npdfa, nodepert).
+	Noise          float64 `json:"noise"`           // c, the noise scale
+	FeedbackSolver string  `json:"feedback_solver"` // sgd or ridge
+	FeedbackLR     float64 `json:"feedback_lr"`     // η_B for the sgd solver
+	Ridge          float64 `json:"ridge"`           // γ for the ridge solver
+	Warmup         int     `json:"warmup"`          // first epochs update only the feedback
+	FreezeWeights  bool    `json:"freeze_weights"`  // never update the forward weights
+
+	DiagBatch int    `json:"diag_batch"` // size of the held-out diagnostic batch (first examples of the test set)
+	DiagEvery int    `json:"diag_every"` // also record diagnostics every k steps in diag.jsonl; 0 = per epoch only
+	Out       string `json:"out"`        // run directory
 }
 
 // Default returns the main job's configuration: the paper's 784-50-20-10
@@ -45,6 +54,7 @@ func Default() Config {
 		Data: "mnist", TrainSize: 0, Net: "784-50-20-10", Act: "sigmoid", OutAct: "linear",
 		Loss: "mse", Reduction: "sum", Rule: "fa", Opt: "sgd", LR: 0.01, Momentum: 0.9,
 		AdamEps: 1e-8, Batch: 32, Epochs: 10, Seed: 1, DiagBatch: 1000,
+		Noise: 1e-3, FeedbackSolver: "ridge", FeedbackLR: 1e-3, Ridge: 0.1,
 	}
 }
 
@@ -100,6 +110,21 @@ func (c *Config) Validate() error {
 	}
 	if c.DiagEvery < 0 {
 		return fmt.Errorf("--diag-every: must be 0 (per epoch only) or positive, got %d", c.DiagEvery)
+	}
+	if !(c.Noise >= 0) || math.IsInf(c.Noise, 0) {
+		return fmt.Errorf("--noise: must be a finite number ≥ 0, got %v", c.Noise)
+	}
+	if !slices.Contains(feedback.Solvers, c.FeedbackSolver) {
+		return fmt.Errorf("--feedback-solver: unknown solver %q (want one of %v)", c.FeedbackSolver, feedback.Solvers)
+	}
+	if !(c.FeedbackLR >= 0) || math.IsInf(c.FeedbackLR, 0) {
+		return fmt.Errorf("--feedback-lr: must be a finite number ≥ 0, got %v", c.FeedbackLR)
+	}
+	if !(c.Ridge >= 0) || math.IsInf(c.Ridge, 0) {
+		return fmt.Errorf("--ridge: must be a finite number ≥ 0, got %v", c.Ridge)
+	}
+	if c.Warmup < 0 {
+		return fmt.Errorf("--warmup: must be ≥ 0, got %d", c.Warmup)
 	}
 	if c.Out == "" {
 		return fmt.Errorf("--out: a run directory is required")

@@ -113,6 +113,7 @@ type trainer struct {
 
 	x, y        tensor.Mat // the current batch
 	dx, dy      tensor.Mat // the diagnostic batch
+	lam         tensor.Mat // exact ∂L/∂h at a site, for the SNR
 	params, gsl [][]float32
 	steps, seen int
 }
@@ -124,7 +125,8 @@ func newTrainer(c Config, sizes []int, trainSet, testSet *data.Dataset) (*traine
 		return nil, err
 	}
 	fbRand := newRand(c.Seed, streamFeedback)
-	if t.rule, err = feedback.New(c.Rule, t.net, feedback.Options{}, fbRand); err != nil {
+	opt := feedback.Options{Noise: c.Noise, Solver: c.FeedbackSolver, FeedbackLR: c.FeedbackLR, Ridge: c.Ridge}
+	if t.rule, err = feedback.New(c.Rule, t.net, opt, fbRand); err != nil {
 		return nil, fmt.Errorf("--rule: %v", err)
 	}
 	t.bp, _ = feedback.New("bp", t.net, feedback.Options{}, fbRand)
@@ -177,7 +179,7 @@ func (t *trainer) run(log io.Writer) (*Summary, error) {
 		var lossSum float64
 		for s := 0; s < stepsPerEpoch; s++ {
 			idx := perm[s*c.Batch : min((s+1)*c.Batch, len(perm))]
-			l, err := t.step(idx)
+			l, err := t.step(idx, !c.FreezeWeights && epoch > c.Warmup)
 			if err != nil {
 				return nil, fmt.Errorf("train: %v at epoch %d, step %d; the metrics of earlier epochs are in %s", err, epoch, s+1, filepath.Join(c.Out, "metrics.jsonl"))
 			}
@@ -214,8 +216,9 @@ func (t *trainer) run(log io.Writer) (*Summary, error) {
 	panic("unreachable")
 }
 
-// step trains on the examples idx and returns their summed clean loss.
-func (t *trainer) step(idx []int) (float64, error) {
+// step trains on the examples idx and returns their summed clean loss. The
+// rule's feedback always learns; the forward weights only if update.
+func (t *trainer) step(idx []int, update bool) (float64, error) {
 	t.x.Resize(len(idx), t.train.In)
 	t.y.Resize(len(idx), t.train.Out)
 	t.train.Gather(idx, t.x.Data, t.y.Data)
@@ -227,7 +230,9 @@ func (t *trainer) step(idx []int) (float64, error) {
 	if math.IsNaN(sum) || math.IsInf(sum, 0) {
 		return 0, fmt.Errorf("loss became %v", sum)
 	}
-	t.opt.Step(t.params, t.gsl)
+	if update {
+		t.opt.Step(t.params, t.gsl)
+	}
 	t.steps++
 	t.seen += len(idx)
 	return sum, nil
@@ -245,10 +250,26 @@ func (t *trainer) diagnose() []metrics.Layer {
 			w = append(w, t.net.Blocks[b].Core.Weight())
 		}
 	}
+	var layers []metrics.Layer
 	if w == nil {
-		return metrics.Compare(t.diagG, t.bpG, nil, nil)
+		layers = metrics.Compare(t.diagG, t.bpG, nil, nil)
+	} else {
+		layers = metrics.Compare(t.diagG, t.bpG, t.rule.F, w)
 	}
-	return metrics.Compare(t.diagG, t.bpG, t.rule.F, w)
+	if !t.rule.Perturb {
+		return layers
+	}
+	for i := range layers {
+		core := t.net.Blocks[i+1].Core
+		core.InputGrad(t.bpG.Delta[i+1], core.Weight(), &t.lam)
+		snr := metrics.Value(metrics.SNR(t.rule.Lambda(i), &t.lam))
+		layers[i].LambdaSNR = &snr
+		if t.rule.Learn {
+			fl := metrics.Value(metrics.RegressionLoss(t.rule.F[i], t.rule.Regressor(t.diagG, i), t.rule.Lambda(i)))
+			layers[i].FeedbackLoss = &fl
+		}
+	}
+	return layers
 }
 
 // evaluate measures the clean network on the whole test set and the

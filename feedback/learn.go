@@ -1,0 +1,151 @@
+package feedback
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/creditlab/credit/tensor"
+)
+
+// Learner updates feedback matrices by regressing the node-perturbation
+// estimate λ̂ on the error that carries it (SPEC §3, step 4).
+type Learner interface {
+	// Update moves F (s×t) toward argmin_F Σ_n ‖λ̂_n − e_n·F‖², given a batch
+	// of regressors e (batch × s, the error delivered from above or from
+	// the output) and targets lam (batch × t). site indexes the learner's
+	// per-matrix state.
+	Update(site int, F, e, lam *tensor.Mat)
+}
+
+// Solvers lists the accepted feedback solvers ("" means "sgd").
+var Solvers = []string{"sgd", "ridge"}
+
+// NewLearner returns the solver named name: "sgd" with step lr, or
+// "ridge" with regulariser gamma.
+func NewLearner(name string, lr, gamma float64) (Learner, error) {
+	switch name {
+	case "", "sgd":
+		return &SGD{LR: float32(lr)}, nil
+	case "ridge":
+		return &Ridge{Gamma: gamma}, nil
+	}
+	return nil, fmt.Errorf("unknown feedback solver %q (want one of %v)", name, Solvers)
+}
+
+// SGD takes one gradient step on the batch-summed regression loss:
+// F ← F − LR·eᵀ(e·F − λ̂), the paper's B ← B − η_B Σ_n (B ẽ_n − λ̂_n) ẽ_nᵀ.
+type SGD struct {
+	LR  float32
+	res tensor.Mat
+}
+
+// Update implements Learner.
+func (s *SGD) Update(_ int, F, e, lam *tensor.Mat) {
+	if s.LR == 0 {
+		return
+	}
+	s.res.CopyFrom(lam)
+	tensor.MatMul(false, false, 1, e, F, -1, &s.res) // e·F − λ̂
+	tensor.MatMul(true, false, -s.LR, e, &s.res, 1, F)
+}
+
+// Ridge is least squares over all history: V ← V + eᵀe (V starts at γI),
+// M ← M + eᵀλ̂ (M starts at 0), F = V⁻¹M by a Cholesky solve. This is the
+// paper's B = S V⁻¹ with S = Mᵀ. Sums are kept in float64.
+type Ridge struct {
+	Gamma float64
+	state []*ridgeState
+}
+
+type ridgeState struct {
+	s, t int
+	v, m []float64 // s×s and s×t, row-major
+	l, x []float64 // Cholesky factor and solution scratch
+}
+
+// Update implements Learner.
+func (r *Ridge) Update(site int, F, e, lam *tensor.Mat) {
+	for len(r.state) <= site {
+		r.state = append(r.state, nil)
+	}
+	st := r.state[site]
+	if st == nil {
+		s, t := F.Rows, F.Cols
+		st = &ridgeState{s: s, t: t, v: make([]float64, s*s), m: make([]float64, s*t), l: make([]float64, s*s), x: make([]float64, s*t)}
+		for i := 0; i < s; i++ {
+			st.v[i*s+i] = r.Gamma
+		}
+		r.state[site] = st
+	}
+	s, t := st.s, st.t
+	for n := 0; n < e.Rows; n++ {
+		en, ln := e.Row(n), lam.Row(n)
+		for i, a := range en {
+			if a == 0 {
+				continue
+			}
+			ai := float64(a)
+			vr := st.v[i*s : (i+1)*s]
+			for j, b := range en {
+				vr[j] += ai * float64(b)
+			}
+			mr := st.m[i*t : (i+1)*t]
+			for j, b := range ln {
+				mr[j] += ai * float64(b)
+			}
+		}
+	}
+	if !cholesky(st.v, st.l, s) {
+		return // not positive definite (γ = 0 and too few samples): keep F
+	}
+	copy(st.x, st.m)
+	cholSolve(st.l, st.x, s, t)
+	for i, v := range st.x {
+		F.Data[i] = float32(v)
+	}
+}
+
+// cholesky writes the lower factor L of the s×s symmetric matrix a = L·Lᵀ
+// into l and reports whether a is positive definite.
+func cholesky(a, l []float64, s int) bool {
+	clear(l)
+	for j := 0; j < s; j++ {
+		d := a[j*s+j]
+		for k := 0; k < j; k++ {
+			d -= l[j*s+k] * l[j*s+k]
+		}
+		if !(d > 0) {
+			return false
+		}
+		d = math.Sqrt(d)
+		l[j*s+j] = d
+		for i := j + 1; i < s; i++ {
+			v := a[i*s+j]
+			for k := 0; k < j; k++ {
+				v -= l[i*s+k] * l[j*s+k]
+			}
+			l[i*s+j] = v / d
+		}
+	}
+	return true
+}
+
+// cholSolve overwrites the s×t right-hand side x with (L·Lᵀ)⁻¹x.
+func cholSolve(l, x []float64, s, t int) {
+	for c := 0; c < t; c++ {
+		for i := 0; i < s; i++ { // L y = b
+			v := x[i*t+c]
+			for k := 0; k < i; k++ {
+				v -= l[i*s+k] * x[k*t+c]
+			}
+			x[i*t+c] = v / l[i*s+i]
+		}
+		for i := s - 1; i >= 0; i-- { // Lᵀ z = y
+			v := x[i*t+c]
+			for k := i + 1; k < s; k++ {
+				v -= l[k*s+i] * x[k*t+c]
+			}
+			x[i*t+c] = v / l[i*s+i]
+		}
+	}
+}
