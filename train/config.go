@@ -52,8 +52,8 @@ type Config struct {
 func Default() Config {
 	return Config{
 		Data: "mnist", TrainSize: 0, Net: "784-50-20-10", Act: "sigmoid", OutAct: "linear",
-		Loss: "mse", Reduction: "sum", Rule: "fa", Opt: "sgd", LR: 0.01, Momentum: 0.9,
-		AdamEps: 1e-8, Batch: 32, Epochs: 10, Seed: 1, DiagBatch: 1000,
+		Loss: "mse", Reduction: "sum", Rule: "np", Opt: "momentum", LR: 0.001, Momentum: 0.9,
+		AdamEps: 1e-8, Batch: 32, Epochs: 40, Seed: 1, DiagBatch: 1000,
 		Noise: 1e-3, FeedbackSolver: "ridge", FeedbackLR: 1e-3, Ridge: 0.1,
 	}
 }

@@ -21,7 +21,8 @@ type progress struct {
 }
 
 func newProgress(w io.Writer, total int) *progress {
-	p := &progress{w: w, total: total, start: time.Now(), interval: 30 * time.Second}
+	now := time.Now()
+	p := &progress{w: w, total: total, start: now, last: now, interval: 30 * time.Second}
 	if f, ok := w.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
 			p.tty, p.interval = true, 200*time.Millisecond

@@ -22,19 +22,26 @@ func small(t *testing.T) Config {
 
 // Every rule learns on an MNIST subset: after 10 epochs on 2000 examples
 // (momentum, lr 0.002 per summed loss) the test error is far below chance
-// (90 %). Measured with seed 1: bp 15 %, fa 20 %, dfa 16 %; 40 % leaves room
-// for rule differences while still failing for a rule that does not learn.
+// (90 %). Measured with seed 1: bp 15 %, fa 20 %, dfa 16 %, np 22 %, npdfa
+// 15 %; 40 % leaves room for rule differences while still failing for a
+// rule that does not learn. Plain node perturbation's per-step noise grows
+// with the number of perturbed units, so it needs a 10× smaller step and
+// learns slower (40 % measured): its bound is 60 %.
 func TestEveryRuleLearns(t *testing.T) {
 	for _, rule := range feedback.Names() {
 		t.Run(rule, func(t *testing.T) {
 			c := small(t)
 			c.Rule, c.Opt, c.LR, c.Epochs = rule, "momentum", 0.002, 10
+			bound := 0.4
+			if rule == "nodepert" {
+				c.LR, bound = 2e-4, 0.6
+			}
 			s, err := Run(c, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Logf("%s: test error %.3f, delta angles %+v", rule, float64(s.TestError), s.Layers)
-			if e := float64(s.TestError); !(e < 0.4) {
+			if e := float64(s.TestError); !(e < bound) {
 				t.Errorf("%s: test error %.3f after 10 epochs", rule, e)
 			}
 			if len(s.Layers) != 2 {
@@ -47,7 +54,13 @@ func TestEveryRuleLearns(t *testing.T) {
 				if rule != "bp" && !(l.DeltaAngle > 1 && l.DeltaAngle < 179) {
 					t.Errorf("%s layer %d delta angle %v", rule, i+1, l.DeltaAngle)
 				}
-				if (l.WeightAngle != nil) != (rule == "fa") {
+				if perturbs := rule == "np" || rule == "npdfa" || rule == "nodepert"; perturbs != (l.LambdaSNR != nil) {
+					t.Errorf("%s layer %d: λ̂ SNR present = %v", rule, i+1, l.LambdaSNR != nil)
+				}
+				if learns := rule == "np" || rule == "npdfa"; learns != (l.FeedbackLoss != nil) {
+					t.Errorf("%s layer %d: feedback loss present = %v", rule, i+1, l.FeedbackLoss != nil)
+				}
+				if (l.WeightAngle != nil) != (rule == "fa" || rule == "np") {
 					t.Errorf("%s layer %d: weight angle present = %v", rule, i+1, l.WeightAngle != nil)
 				}
 			}
@@ -171,12 +184,49 @@ func TestDivergenceStops(t *testing.T) {
 // The linear teacher trains as regression: no test error, finite loss.
 func TestLinearData(t *testing.T) {
 	c := small(t)
-	c.Data, c.Net, c.Act, c.TrainSize, c.LR = "linear", "30-10-10-10", "linear", 1000, 1e-4
+	c.Data, c.Net, c.Act, c.TrainSize, c.Opt, c.LR = "linear", "30-10-10-10", "linear", 1000, "sgd", 1e-4
 	s, err := Run(c, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !math.IsNaN(float64(s.TestError)) || !(s.TestLoss < s.TrainLoss*10) {
 		t.Errorf("linear: test error %v (want NaN), test loss %v", s.TestError, s.TestLoss)
+	}
+}
+
+// --warmup holds the forward weights for its epochs while the feedback
+// learns; --freeze-weights holds them throughout.
+func TestWarmupAndFreeze(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		edit   func(*Config)
+		frozen []bool // per epoch 1..3: test loss unchanged from epoch 0
+	}{
+		{"warmup", func(c *Config) { c.Warmup = 1 }, []bool{true, false, false}},
+		{"freeze", func(c *Config) { c.FreezeWeights = true }, []bool{true, true, true}},
+	} {
+		c := small(t)
+		c.Rule, c.TrainSize, c.Epochs = "np", 2000, 3
+		tc.edit(&c)
+		if _, err := Run(c, nil); err != nil {
+			t.Fatal(err)
+		}
+		var eps []Epoch
+		for _, line := range bytes.Split(bytes.TrimSpace(must(os.ReadFile(filepath.Join(c.Out, "metrics.jsonl")))), []byte("\n")) {
+			var e Epoch
+			if err := json.Unmarshal(line, &e); err != nil {
+				t.Fatal(err)
+			}
+			eps = append(eps, e)
+		}
+		for i, want := range tc.frozen {
+			if got := eps[i+1].TestLoss == eps[0].TestLoss; got != want {
+				t.Errorf("%s: epoch %d test loss %v vs initial %v: frozen = %v, want %v", tc.name, i+1, eps[i+1].TestLoss, eps[0].TestLoss, got, want)
+			}
+		}
+		// Ridge feedback starts at 0 (relative error 1) and learns.
+		if a, b := *eps[0].Layers[1].RelativeError, *eps[len(eps)-1].Layers[1].RelativeError; a != 1 || !(b < 0.8) {
+			t.Errorf("%s: feedback relative error %v → %v: did not learn", tc.name, a, b)
+		}
 	}
 }

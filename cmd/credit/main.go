@@ -4,16 +4,21 @@
 //
 // Usage:
 //
-//	credit train [flags]   train one network (no flags: the main job)
-//	credit rules           list the learning rules
+//	credit train [flags]             train one network (no flags: the main job)
+//	credit reproduce NAME [flags]    run one of the paper's experiments (e1, e2, e2a, e2b)
+//	credit rules                     list the learning rules
 //
 // Run `credit train -h` for the flags.
 package main
 
 import (
 	"errors"
+	"runtime"
+	"strings"
+
 	"flag"
 	"fmt"
+	"github.com/creditlab/credit/experiment"
 	"io"
 	"os"
 	"time"
@@ -34,8 +39,9 @@ func main() {
 const usage = `usage: credit <command> [flags]
 
 commands:
-  train    train one network (with no flags: the paper's 784-50-20-10 MNIST network)
-  rules    list the learning rules
+  train      train one network (with no flags: the paper's 784-50-20-10 MNIST network)
+  reproduce  run one of the paper's experiments: credit reproduce e1|e2|e2a|e2b [--scale quick|full]
+  rules      list the learning rules
 `
 
 func run(args []string, stdout io.Writer) error {
@@ -46,6 +52,8 @@ func run(args []string, stdout io.Writer) error {
 	switch args[0] {
 	case "train":
 		return trainCmd(args[1:], stdout)
+	case "reproduce":
+		return reproduceCmd(args[1:], stdout)
 	case "rules":
 		for _, n := range feedback.Names() {
 			fmt.Fprintf(stdout, "%-9s %s\n", n, feedback.Doc(n))
@@ -55,7 +63,7 @@ func run(args []string, stdout io.Writer) error {
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (want train or rules)", args[0])
+	return fmt.Errorf("unknown command %q (want train, reproduce or rules)", args[0])
 }
 
 // trainFlags binds the train flags to c.
@@ -77,6 +85,12 @@ func trainFlags(c *train.Config) *flag.FlagSet {
 	fs.IntVar(&c.Batch, "batch", c.Batch, "minibatch size")
 	fs.IntVar(&c.Epochs, "epochs", c.Epochs, "passes over the training set")
 	fs.Uint64Var(&c.Seed, "seed", c.Seed, "seed of every random stream")
+	fs.Float64Var(&c.Noise, "noise", c.Noise, "node-perturbation noise scale c (np, npdfa, nodepert)")
+	fs.StringVar(&c.FeedbackSolver, "feedback-solver", c.FeedbackSolver, "how np and npdfa learn feedback: sgd or ridge (least squares over all history)")
+	fs.Float64Var(&c.FeedbackLR, "feedback-lr", c.FeedbackLR, "feedback learning rate η_B for --feedback-solver sgd")
+	fs.Float64Var(&c.Ridge, "ridge", c.Ridge, "ridge regulariser γ for --feedback-solver ridge")
+	fs.IntVar(&c.Warmup, "warmup", c.Warmup, "first `epochs` update only the feedback, not the forward weights")
+	fs.BoolVar(&c.FreezeWeights, "freeze-weights", c.FreezeWeights, "never update the forward weights (fixed-W experiments)")
 	fs.IntVar(&c.DiagBatch, "diag-batch", c.DiagBatch, "size of the held-out diagnostic batch (the first test examples)")
 	fs.IntVar(&c.DiagEvery, "diag-every", c.DiagEvery, "also record diagnostics every `k` steps in diag.jsonl (0: per epoch only)")
 	fs.StringVar(&c.Out, "out", c.Out, "run directory (default runs/<time>-<rule>)")
@@ -103,4 +117,43 @@ func trainCmd(args []string, stdout io.Writer) error {
 	}
 	_, err := train.Run(c, stdout)
 	return err
+}
+
+func reproduceCmd(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("credit reproduce", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	scale := fs.String("scale", "quick", "quick (minutes on 2 cores) or full (the paper's schedule)")
+	out := fs.String("out", "", "output directory (default runs/reproduce-<name>-<scale>)")
+	jobs := fs.Int("jobs", runtime.GOMAXPROCS(0), "runs trained at once")
+	usage := func() {
+		fmt.Fprintf(stdout, "usage: credit reproduce NAME [flags], NAME one of %s\n", strings.Join(experiment.Names(), ", "))
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
+	}
+	// The experiment name may come before or after the flags.
+	var name string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			usage()
+		}
+		return err
+	}
+	if name == "" && fs.NArg() > 0 {
+		name = fs.Arg(0)
+	} else if fs.NArg() > 0 {
+		return fmt.Errorf("reproduce: unexpected argument %q", fs.Arg(0))
+	}
+	if name == "" {
+		return fmt.Errorf("reproduce: name an experiment (%s)", strings.Join(experiment.Names(), ", "))
+	}
+	if _, err := experiment.Lookup(name); err != nil {
+		return fmt.Errorf("reproduce: %v", err)
+	}
+	if *out == "" {
+		*out = fmt.Sprintf("runs/reproduce-%s-%s", name, *scale)
+	}
+	return experiment.Reproduce(name, experiment.Options{Scale: experiment.Scale(*scale), Dir: *out, Jobs: *jobs, Log: stdout})
 }

@@ -1,0 +1,274 @@
+// Package experiment holds the paper's experiments (SPEC §5) as named
+// configurations, runs them with bounded parallelism, and turns their run
+// directories into tables and figures.
+//
+// An experiment is a list of runs, each a group label (what the report
+// compares, such as "np c=1e-3") and a train.Config, plus a report. Runs
+// go to DIR/runs/<group>-seed<k>/; a run whose summary.json exists is
+// skipped, so an interrupted reproduction continues where it stopped.
+package experiment
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/creditlab/credit/train"
+)
+
+// Scale chooses an experiment's size: Quick finishes in minutes on 2
+// cores; Full follows the paper's schedule.
+type Scale string
+
+// The scales.
+const (
+	Quick Scale = "quick"
+	Full  Scale = "full"
+)
+
+// Run is one training run of an experiment.
+type Run struct {
+	Group  string // what the report compares, e.g. "np c=1e-3"
+	Config train.Config
+}
+
+// Experiment is a named reproduction.
+type Experiment struct {
+	Name  string
+	Title string
+	// Runs lists the runs at a scale; Config.Out is set by Reproduce.
+	Runs func(Scale) []Run
+	// Report writes tables and figures into dir from the finished runs.
+	Report func(dir string, rs []Result) (string, error)
+}
+
+var registry = map[string][]*Experiment{}
+
+func register(e *Experiment) { registry[e.Name] = []*Experiment{e} }
+
+// alias makes name run several experiments in turn.
+func alias(name string, of ...string) {
+	var es []*Experiment
+	for _, o := range of {
+		es = append(es, registry[o]...)
+	}
+	registry[name] = es
+}
+
+// Names returns the experiment names, sorted.
+func Names() []string {
+	var n []string
+	for k := range registry {
+		n = append(n, k)
+	}
+	sort.Strings(n)
+	return n
+}
+
+// Lookup returns the experiments run under name.
+func Lookup(name string) ([]*Experiment, error) {
+	es, ok := registry[name]
+	if !ok {
+		return nil, fmt.Errorf("unknown experiment %q (want one of %v)", name, Names())
+	}
+	return es, nil
+}
+
+// Result is a finished run read back from its directory.
+type Result struct {
+	Run
+	Summary train.Summary
+	Epochs  []train.Epoch // metrics.jsonl
+	Diags   []train.Diag  // diag.jsonl, if the run recorded one
+}
+
+// Options control a reproduction.
+type Options struct {
+	Scale Scale
+	Dir   string    // output directory; its runs/ holds one directory per run
+	Jobs  int       // runs trained at once (each run's kernels are single-threaded at these sizes)
+	Log   io.Writer // progress lines; nil for silence
+}
+
+// Reproduce runs the experiment named name (or each experiment of an
+// alias) and writes its report. Each experiment goes in its own
+// subdirectory of o.Dir when name is an alias.
+func Reproduce(name string, o Options) error {
+	es, err := Lookup(name)
+	if err != nil {
+		return err
+	}
+	if o.Scale != Quick && o.Scale != Full {
+		return fmt.Errorf("--scale: unknown scale %q (want quick or full)", o.Scale)
+	}
+	if o.Jobs < 1 {
+		return fmt.Errorf("--jobs: must be at least 1, got %d", o.Jobs)
+	}
+	for _, e := range es {
+		dir := o.Dir
+		if len(es) > 1 {
+			dir = filepath.Join(o.Dir, e.Name)
+		}
+		if err := reproduce(e, dir, o); err != nil {
+			return fmt.Errorf("%s: %v", e.Name, err)
+		}
+	}
+	return nil
+}
+
+func slug(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-':
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+func reproduce(e *Experiment, dir string, o Options) error {
+	logf := func(format string, a ...any) {
+		if o.Log != nil {
+			fmt.Fprintf(o.Log, format+"\n", a...)
+		}
+	}
+	runs := e.Runs(o.Scale)
+	for i := range runs {
+		runs[i].Config.Out = filepath.Join(dir, "runs", fmt.Sprintf("%s-seed%d", slug(runs[i].Group), runs[i].Config.Seed))
+	}
+	logf("%s (%s): %d runs, %d at a time, in %s", e.Title, o.Scale, len(runs), o.Jobs, dir)
+	var (
+		mu    sync.Mutex
+		first error
+		wg    sync.WaitGroup
+		next  = make(chan int)
+		done  int
+		start = time.Now()
+	)
+	for w := 0; w < o.Jobs; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				err := runOne(runs[i])
+				mu.Lock()
+				done++
+				if err != nil && first == nil {
+					first = fmt.Errorf("run %s: %v", runs[i].Config.Out, err)
+				}
+				logf("  [%d/%d %s] %s seed %d: %s", done, len(runs), time.Since(start).Round(time.Second), runs[i].Group, runs[i].Config.Seed, status(runs[i], err))
+				mu.Unlock()
+			}
+		}()
+	}
+	for i := range runs {
+		mu.Lock()
+		stop := first != nil
+		mu.Unlock()
+		if stop {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if first != nil {
+		return first
+	}
+	rs := make([]Result, len(runs))
+	for i, r := range runs {
+		if rs[i], first = Load(r); first != nil {
+			return first
+		}
+	}
+	table, err := e.Report(dir, rs)
+	if err != nil {
+		return err
+	}
+	logf("\n%s\nTables and figures are in %s", table, dir)
+	return nil
+}
+
+func status(r Run, err error) string {
+	if err != nil {
+		return "failed: " + err.Error()
+	}
+	b, err := os.ReadFile(filepath.Join(r.Config.Out, "summary.json"))
+	if err != nil {
+		return "done"
+	}
+	var s train.Summary
+	if json.Unmarshal(b, &s) != nil {
+		return "done"
+	}
+	if e := float64(s.TestError); e == e {
+		return fmt.Sprintf("test error %.2f%%", 100*e)
+	}
+	return fmt.Sprintf("test loss %.4g", float64(s.TestLoss))
+}
+
+// runOne trains r unless its directory already holds a finished run; a
+// directory left by an interrupted run is cleared first. The run's own
+// progress goes to its train.log.
+func runOne(r Run) error {
+	if _, err := os.Stat(filepath.Join(r.Config.Out, "summary.json")); err == nil {
+		return nil
+	}
+	if err := os.RemoveAll(r.Config.Out); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(r.Config.Out, 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(filepath.Join(r.Config.Out, "train.log"))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = train.Run(r.Config, f)
+	return err
+}
+
+// Load reads a finished run's directory.
+func Load(r Run) (Result, error) {
+	res := Result{Run: r}
+	b, err := os.ReadFile(filepath.Join(r.Config.Out, "summary.json"))
+	if err != nil {
+		return res, err
+	}
+	if err := json.Unmarshal(b, &res.Summary); err != nil {
+		return res, fmt.Errorf("%s: %v", filepath.Join(r.Config.Out, "summary.json"), err)
+	}
+	if err := readJSONL(filepath.Join(r.Config.Out, "metrics.jsonl"), &res.Epochs); err != nil {
+		return res, err
+	}
+	if r.Config.DiagEvery > 0 {
+		if err := readJSONL(filepath.Join(r.Config.Out, "diag.jsonl"), &res.Diags); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+func readJSONL[T any](path string, dst *[]T) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	dec := json.NewDecoder(f)
+	for line := 1; dec.More(); line++ {
+		var v T
+		if err := dec.Decode(&v); err != nil {
+			return fmt.Errorf("%s: line %d: %v", path, line, err)
+		}
+		*dst = append(*dst, v)
+	}
+	return nil
+}

@@ -1,0 +1,95 @@
+package experiment
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/creditlab/credit/report"
+	"github.com/creditlab/credit/train"
+)
+
+// Every named experiment's runs are valid configurations at both scales.
+func TestConfigsValid(t *testing.T) {
+	for _, name := range Names() {
+		es, _ := Lookup(name)
+		for _, e := range es {
+			for _, s := range []Scale{Quick, Full} {
+				runs := e.Runs(s)
+				if len(runs) == 0 {
+					t.Errorf("%s %s: no runs", name, s)
+				}
+				for _, r := range runs {
+					r.Config.Out = "x"
+					if err := r.Config.Validate(); err != nil {
+						t.Errorf("%s %s %s: %v", name, s, r.Group, err)
+					}
+				}
+			}
+		}
+	}
+}
+
+// A tiny experiment runs end to end, writes its table and figure, and a
+// second call skips the finished runs.
+func TestReproduceAndResume(t *testing.T) {
+	register(&Experiment{
+		Name: "tiny", Title: "tiny",
+		Runs: func(Scale) []Run {
+			var runs []Run
+			for _, rule := range []string{"bp", "np"} {
+				for _, seed := range seedList(2) {
+					c := train.Default()
+					c.Data, c.TrainSize, c.Net, c.Act, c.Rule = "linear", 256, "6-4-3", "tanh", rule
+					c.Opt, c.LR, c.Epochs, c.Seed, c.DiagEvery, c.DiagBatch = "sgd", 1e-3, 2, seed, 4, 64
+					runs = append(runs, Run{Group: rule, Config: c})
+				}
+			}
+			return runs
+		},
+		Report: func(dir string, rs []Result) (string, error) {
+			order, by := groups(rs)
+			if len(order) != 2 || len(by["np"]) != 2 || len(rs[0].Diags) != 4 || len(rs[0].Epochs) != 3 {
+				t.Errorf("groups %v, %d np runs, %d diags, %d epochs", order, len(by["np"]), len(rs[0].Diags), len(rs[0].Epochs))
+			}
+			err := report.Figure(filepath.Join(dir, "fig"), 1, []report.Panel{{Series: series(order, by, diagCurve(0, deltaAngle, true))}})
+			if err != nil {
+				return "", err
+			}
+			tab := &report.Table{Header: []string{"rule", "test loss"}}
+			for _, g := range order {
+				tab.Rows = append(tab.Rows, []string{g, pm(by[g], 3, func(r Result) float64 { return float64(r.Summary.TestLoss) })})
+			}
+			return writeTable(dir, "tiny", tab)
+		},
+	})
+	defer delete(registry, "tiny")
+	dir := t.TempDir()
+	o := Options{Scale: Quick, Dir: dir, Jobs: 2}
+	if err := Reproduce("tiny", o); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"tiny.md", "tiny.csv", "fig.png", "fig.svg", "runs/np-seed2/summary.json"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	md, _ := os.ReadFile(filepath.Join(dir, "tiny.md"))
+	if !strings.Contains(string(md), "±") {
+		t.Errorf("table lacks mean ± sd:\n%s", md)
+	}
+	summary := filepath.Join(dir, "runs/bp-seed1/summary.json")
+	old := time.Now().Add(-time.Hour)
+	os.Chtimes(summary, old, old)
+	if err := Reproduce("tiny", o); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Stat(summary); !st.ModTime().Equal(old) {
+		t.Error("a finished run was trained again")
+	}
+	if err := Reproduce("tiny", Options{Scale: "huge", Dir: dir, Jobs: 1}); err == nil || !strings.Contains(err.Error(), "--scale") {
+		t.Errorf("bad scale: %v", err)
+	}
+}

@@ -1,0 +1,134 @@
+package report
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+)
+
+// Table is a rectangular table of strings with a header. Rows shorter than
+// the widest row or the header are padded with empty cells on output.
+type Table struct {
+	Header []string
+	Rows   [][]string
+}
+
+// width is the number of columns: the longest of the header and the rows.
+func (t *Table) width() int {
+	w := len(t.Header)
+	for _, r := range t.Rows {
+		w = max(w, len(r))
+	}
+	return w
+}
+
+// padded returns row extended with empty cells to w cells.
+func padded(row []string, w int) []string {
+	out := make([]string, w)
+	copy(out, row)
+	return out
+}
+
+// Markdown returns the Markdown text: a GitHub-flavoured table, one line per
+// row, with cells padded so the columns line up in plain text. A "|" in a
+// cell is escaped and line breaks become spaces. An empty table gives "".
+func (t *Table) Markdown() string {
+	w := t.width()
+	if w == 0 {
+		return ""
+	}
+	cell := strings.NewReplacer("|", `\|`, "\r\n", " ", "\n", " ", "\r", " ")
+	lines := make([][]string, 0, len(t.Rows)+1)
+	for _, r := range append([][]string{t.Header}, t.Rows...) {
+		row := padded(r, w)
+		for i, c := range row {
+			row[i] = cell.Replace(c)
+		}
+		lines = append(lines, row)
+	}
+	widths := make([]int, w)
+	for i := range widths {
+		widths[i] = 3 // room for the "---" separator
+		for _, row := range lines {
+			widths[i] = max(widths[i], utf8.RuneCountInString(row[i]))
+		}
+	}
+	var b strings.Builder
+	writeRow := func(row []string) {
+		for i, c := range row {
+			b.WriteString("| ")
+			b.WriteString(c)
+			b.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c)+1))
+		}
+		b.WriteString("|\n")
+	}
+	writeRow(lines[0])
+	sep := make([]string, w)
+	for i := range sep {
+		sep[i] = strings.Repeat("-", widths[i])
+	}
+	writeRow(sep)
+	for _, row := range lines[1:] {
+		writeRow(row)
+	}
+	return b.String()
+}
+
+// WriteMarkdown writes t as a GitHub-flavoured Markdown table to path
+// (atomically: temp file + rename), creating the parent directory if needed.
+func (t *Table) WriteMarkdown(path string) error {
+	return writeAtomic(path, strings.NewReader(t.Markdown()))
+}
+
+// WriteCSV writes t as CSV (encoding/csv, header first) to path
+// (atomically), creating the parent directory if needed.
+func (t *Table) WriteCSV(path string) error {
+	var buf bytes.Buffer
+	cw := csv.NewWriter(&buf)
+	w := t.width()
+	cw.Write(padded(t.Header, w)) // writes to a bytes.Buffer do not fail
+	for _, r := range t.Rows {
+		cw.Write(padded(r, w))
+	}
+	if cw.Flush(); cw.Error() != nil {
+		return fmt.Errorf("report: CSV: %w", cw.Error())
+	}
+	return writeAtomic(path, &buf)
+}
+
+// writeAtomic writes the content of src to path via a temporary file in the
+// same directory and a rename, so readers never see a partial file.
+func writeAtomic(path string, src io.WriterTo) error {
+	if path == "" {
+		return fmt.Errorf("report: empty path")
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	tmp := f.Name()
+	_, err = src.WriteTo(f)
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("report: writing %s: %w", path, err)
+	}
+	return nil
+}
