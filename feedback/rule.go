@@ -174,11 +174,11 @@ func (r *Rule) Deliver(n *nn.Net, site int, eAbove, eOut, dst *tensor.Mat) {
 func (r *Rule) Step(net *nn.Net, loss nn.Loss, scale float32, x, y *tensor.Mat, g *nn.Grads, rng *rand.Rand, learn bool) []float64 {
 	batch := x.Rows
 	r.lossClean = resize64(r.lossClean, batch)
-	if r.Perturb {
-		r.perturb(net, loss, x, y, rng)
-	}
 	yhat := net.Forward(x, nil)
 	loss.PerSample(yhat, y, r.lossClean)
+	if r.Perturb && r.perturb(net, loss, y, rng) {
+		yhat = net.Replay(nil) // restore the clean state for Backward
+	}
 	loss.Grad(yhat, y, scale, &r.dOut)
 	if r.Perturb {
 		r.estimate(scale)
@@ -211,10 +211,11 @@ func (r *Rule) Lambda(site int) *tensor.Mat {
 	return r.lambda[site]
 }
 
-// perturb runs the noisy pass: noise c·ξ, ξ ~ N(0, I), added at every hidden
-// site at once.
-func (r *Rule) perturb(net *nn.Net, loss nn.Loss, x, y *tensor.Mat, rng *rand.Rand) {
-	batch, sites := x.Rows, net.Sites()
+// perturb runs the noisy pass after a clean Forward: noise c·ξ,
+// ξ ~ N(0, I), added at every hidden site at once. It reports whether it
+// ran (not when c = 0).
+func (r *Rule) perturb(net *nn.Net, loss nn.Loss, y *tensor.Mat, rng *rand.Rand) bool {
+	batch, sites := y.Rows, net.Sites()
 	if r.xi == nil {
 		r.xi, r.noise, r.lambda = mats(sites), mats(sites), mats(sites)
 	}
@@ -233,9 +234,10 @@ func (r *Rule) perturb(net *nn.Net, loss nn.Loss, x, y *tensor.Mat, rng *rand.Ra
 		}
 	}
 	if c == 0 {
-		return // λ̂ = 0: ξ is zero and the loss difference is not needed
+		return false // λ̂ = 0: ξ is zero and the loss difference is not needed
 	}
-	loss.PerSample(net.Forward(x, r.noise), y, r.lossNoisy)
+	loss.PerSample(net.Replay(r.noise), y, r.lossNoisy)
+	return true
 }
 
 // estimate writes λ̂_n = scale·(L̃_n − L_n)·ξ_n / c for every hidden site.

@@ -61,6 +61,9 @@ func (a *Activation) Forward(x *tensor.Mat) *tensor.Mat {
 	return &a.out
 }
 
+// Output returns the result of the last Forward.
+func (a *Activation) Output() *tensor.Mat { return &a.out }
+
 // Backward returns dy ∘ f'(x) for the last Forward.
 func (a *Activation) Backward(dy *tensor.Mat) *tensor.Mat {
 	a.dx.Resize(dy.Rows, dy.Cols)
@@ -69,12 +72,4 @@ func (a *Activation) Backward(dy *tensor.Mat) *tensor.Mat {
 		d[i] = g * a.df(y[i])
 	}
 	return &a.dx
-}
-
-// Deriv writes f'(x) for the last Forward into dst (resized to the output's shape).
-func (a *Activation) Deriv(dst *tensor.Mat) {
-	dst.Resize(a.out.Rows, a.out.Cols)
-	for i, y := range a.out.Data {
-		dst.Data[i] = a.df(y)
-	}
 }

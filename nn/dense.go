@@ -52,6 +52,9 @@ func (d *Dense) Forward(x *tensor.Mat) *tensor.Mat {
 	return &d.out
 }
 
+// Output returns the result of the last Forward.
+func (d *Dense) Output() *tensor.Mat { return &d.out }
+
 // ParamGrad writes the gradients for the last Forward's input given the
 // error dy at the output (batch × Out): gW ← dyᵀ·x (Out×In), gB ← Σ_rows dy.
 func (d *Dense) ParamGrad(dy, gW *tensor.Mat, gB []float32) {

@@ -16,12 +16,16 @@ type Layer interface {
 	Forward(x *tensor.Mat) *tensor.Mat
 	// Backward returns ∂L/∂x given ∂L/∂y for the last Forward.
 	Backward(dy *tensor.Mat) *tensor.Mat
+	// Output returns the result of the last Forward.
+	Output() *tensor.Mat
 }
 
 // Core is a weighted layer whose input error can be computed with its own
 // weights (backprop) or with a feedback matrix of the same shape.
 type Core interface {
 	Forward(x *tensor.Mat) *tensor.Mat
+	// Output returns the result of the last Forward.
+	Output() *tensor.Mat
 	// Weight returns the weight matrix W.
 	Weight() *tensor.Mat
 	// Bias returns the bias vector b.
@@ -41,7 +45,6 @@ type Core interface {
 type Block struct {
 	Core Core
 	Post []Layer
-	Act  *Activation // the block's activation (also in Post), for σ'
 }
 
 // Net is a stack of blocks: ŷ = block_N(… block_1(x)).
@@ -69,19 +72,27 @@ func (n *Net) Out() int { return n.Blocks[len(n.Blocks)-1].Core.Out() }
 // (batch × Out). If noise is non-nil, noise[i] (batch × SiteWidth(i)) is
 // added to the output of hidden block i and propagates upward: the noisy
 // pass of node perturbation. The layers keep what a following Backward
-// needs, so the last Forward before Backward must be the clean one.
+// needs, so the last pass before Backward must be a clean one.
 func (n *Net) Forward(x *tensor.Mat, noise []*tensor.Mat) *tensor.Mat {
 	if n.noisy == nil {
 		n.noisy = make([]tensor.Mat, n.Sites())
 		n.siteGrad = make([]tensor.Mat, n.Sites())
 	}
-	h := x
-	for b := range n.Blocks {
-		blk := &n.Blocks[b]
-		h = blk.Core.Forward(h)
-		for _, l := range blk.Post {
-			h = l.Forward(h)
-		}
+	return n.from(0, n.Blocks[0].forward(x), noise)
+}
+
+// Replay recomputes the network above the first hidden site from the
+// activity that the last Forward left there, adding noise as Forward does
+// (nil: clean), and returns ŷ. Node perturbation uses it so that the noisy
+// pass, and the clean pass that restores the layers' state afterwards, skip
+// the first block, which no noise reaches and which costs the most.
+func (n *Net) Replay(noise []*tensor.Mat) *tensor.Mat {
+	return n.from(0, n.Blocks[0].out(), noise)
+}
+
+// from continues a forward pass given h, the clean output of block b.
+func (n *Net) from(b int, h *tensor.Mat, noise []*tensor.Mat) *tensor.Mat {
+	for ; ; b++ {
 		if noise != nil && b < n.Sites() {
 			buf := &n.noisy[b]
 			buf.Resize(h.Rows, h.Cols)
@@ -90,8 +101,27 @@ func (n *Net) Forward(x *tensor.Mat, noise []*tensor.Mat) *tensor.Mat {
 			}
 			h = buf
 		}
+		if b+1 == len(n.Blocks) {
+			return h
+		}
+		h = n.Blocks[b+1].forward(h)
+	}
+}
+
+func (blk *Block) forward(x *tensor.Mat) *tensor.Mat {
+	h := blk.Core.Forward(x)
+	for _, l := range blk.Post {
+		h = l.Forward(h)
 	}
 	return h
+}
+
+// out returns the block's output from its last forward pass.
+func (blk *Block) out() *tensor.Mat {
+	if len(blk.Post) == 0 {
+		return blk.Core.Output()
+	}
+	return blk.Post[len(blk.Post)-1].Output()
 }
 
 // Deliverer supplies the error at a hidden site: the heart of every
@@ -197,7 +227,7 @@ func NewMLP(sizes []int, act, outAct string, rng *rand.Rand) (*Net, error) {
 		if err != nil {
 			return nil, err
 		}
-		n.Blocks = append(n.Blocks, Block{Core: NewDense(sizes[i-1], sizes[i], rng), Post: []Layer{a}, Act: a})
+		n.Blocks = append(n.Blocks, Block{Core: NewDense(sizes[i-1], sizes[i], rng), Post: []Layer{a}})
 	}
 	return n, nil
 }

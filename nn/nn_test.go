@@ -188,4 +188,17 @@ func TestNoisyForward(t *testing.T) {
 			t.Fatal("clean pass after a noisy pass differs")
 		}
 	}
+	// Replay from the first site gives the same passes without block 1.
+	replayed := net.Replay(noise)
+	for i := range replayed.Data {
+		if replayed.Data[i] != noisy.Data[i] {
+			t.Fatal("Replay(noise) differs from Forward(x, noise)")
+		}
+	}
+	replayed = net.Replay(nil)
+	for i := range replayed.Data {
+		if replayed.Data[i] != clean.Data[i] {
+			t.Fatal("Replay(nil) differs from the clean Forward")
+		}
+	}
 }
