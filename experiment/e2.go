@@ -27,7 +27,7 @@ func init() {
 		Name:  "e2a",
 		Title: "E2(a): MNIST 784-50-20-10, W frozen, ridge-learned B at c ∈ {1e-3, 1e-2, 1e-1}",
 		Runs: func(s Scale) []Run {
-			epochs, every := 3, 250 // 5,625 iterations
+			epochs, every := 17, 500 // 31,875 iterations: 10⁶ samples
 			if s == Full {
 				epochs, every = 534, 10000 // 10⁶ iterations, as plotted in the paper
 			}

@@ -162,8 +162,8 @@ func (t *trainer) run(log io.Writer) (*Summary, error) {
 	}
 	stepsPerEpoch := (t.train.N + c.Batch - 1) / c.Batch
 	prog := newProgress(log, stepsPerEpoch*c.Epochs)
-	prog.println("credit: %s on %s (%d train, %d test), net %s, rule %s, %s lr %g, batch %d, %d epochs → %s",
-		c.Data, c.Data, t.train.N, t.test.N, c.Net, c.Rule, c.Opt, c.LR, c.Batch, c.Epochs, c.Out)
+	prog.println("credit: %s (%d train, %d test), net %s, rule %s, %s lr %g, batch %d, %d epochs → %s",
+		c.Data, t.train.N, t.test.N, c.Net, c.Rule, c.Opt, c.LR, c.Batch, c.Epochs, c.Out)
 
 	ep := t.evaluate(0, math.NaN(), 0)
 	if err := mf.write(ep); err != nil {
@@ -210,6 +210,7 @@ func (t *trainer) run(log io.Writer) (*Summary, error) {
 			if err := writeJSONAtomic(filepath.Join(c.Out, "summary.json"), s); err != nil {
 				return nil, fmt.Errorf("--out: %v", err)
 			}
+			prog.println("done: %s", filepath.Join(c.Out, "summary.json"))
 			return s, nil
 		}
 	}
