@@ -110,8 +110,11 @@ type Rule struct {
 }
 
 // New returns the rule named name for net, with random feedback matrices
-// drawn from rng: N(0, 2/n_i) entrywise for a matrix delivering to a site of
-// width n_i, the scale of the forward weights W^{i+1} it stands in for.
+// drawn from rng: N(0, 2/fan_in) entrywise, fan_in being the matrix's
+// column count (the width n_i of the site it delivers to, or a conv
+// kernel's InC·K·K), the scale of the forward weights W^{i+1} it stands in
+// for. Layer-wise feedback of a convolution is a set of kernels of W's
+// shape.
 func New(name string, net *nn.Net, opt Options, rng *rand.Rand) (*Rule, error) {
 	e, ok := registry[name]
 	if !ok {
@@ -129,16 +132,19 @@ func New(name string, net *nn.Net, opt Options, rng *rand.Rand) (*Rule, error) {
 		r.ZeroInit = r.ZeroInit || opt.Solver == "ridge"
 	}
 	for i := 0; i < net.Sites(); i++ {
-		var rows int
+		var f *tensor.Mat
 		switch r.Topology {
 		case LayerWise:
-			rows = net.Blocks[i+1].Core.Out()
+			above := net.Blocks[i+1].Core
+			if _, dense := above.(*nn.Dense); r.Learn && !dense {
+				return nil, fmt.Errorf("rule %s learns layer-wise feedback for dense layers only, and the layer above hidden site %d is not dense (use npdfa)", name, i+1)
+			}
+			f = tensor.New(above.Weight().Rows, above.Weight().Cols)
 		case Direct:
-			rows = net.Out()
+			f = tensor.New(net.Out(), net.SiteWidth(i))
 		default:
 			continue
 		}
-		f := tensor.New(rows, net.SiteWidth(i))
 		if !r.ZeroInit {
 			std := math.Sqrt(2 / float64(f.Cols))
 			for k := range f.Data {

@@ -43,13 +43,17 @@ type Core interface {
 // Block is a core followed by parameter-free layers. Its output is a hidden
 // site unless it is the network's last block.
 type Block struct {
-	Core Core
-	Post []Layer
+	Core  Core
+	Post  []Layer
+	Width int // output width (the site's width for a hidden block)
 }
 
 // Net is a stack of blocks: ŷ = block_N(… block_1(x)).
 type Net struct {
 	Blocks []Block
+	// Training turns dropout on for the following passes; evaluation and
+	// the diagnostics run with it off.
+	Training bool
 
 	noisy    []tensor.Mat // site buffers holding h + noise in a noisy pass
 	siteGrad []tensor.Mat // error delivered to each hidden site
@@ -60,13 +64,25 @@ type Net struct {
 func (n *Net) Sites() int { return len(n.Blocks) - 1 }
 
 // SiteWidth returns the width of hidden site i (the output of block i).
-func (n *Net) SiteWidth(i int) int { return n.Blocks[i].Core.Out() }
+func (n *Net) SiteWidth(i int) int { return n.Blocks[i].Width }
 
 // In returns the input width.
 func (n *Net) In() int { return n.Blocks[0].Core.In() }
 
 // Out returns the output width.
-func (n *Net) Out() int { return n.Blocks[len(n.Blocks)-1].Core.Out() }
+func (n *Net) Out() int { return n.Blocks[len(n.Blocks)-1].Width }
+
+// setDropout prepares every dropout layer for a pass: training or not, and
+// a fresh mask or the last one.
+func (n *Net) setDropout(redraw bool) {
+	for _, b := range n.Blocks {
+		for _, l := range b.Post {
+			if d, ok := l.(*Dropout); ok {
+				d.training, d.redraw = n.Training, redraw
+			}
+		}
+	}
+}
 
 // Forward runs the network on batch x (batch × In) and returns ŷ
 // (batch × Out). If noise is non-nil, noise[i] (batch × SiteWidth(i)) is
@@ -78,6 +94,7 @@ func (n *Net) Forward(x *tensor.Mat, noise []*tensor.Mat) *tensor.Mat {
 		n.noisy = make([]tensor.Mat, n.Sites())
 		n.siteGrad = make([]tensor.Mat, n.Sites())
 	}
+	n.setDropout(true)
 	return n.from(0, n.Blocks[0].forward(x), noise)
 }
 
@@ -87,6 +104,7 @@ func (n *Net) Forward(x *tensor.Mat, noise []*tensor.Mat) *tensor.Mat {
 // pass, and the clean pass that restores the layers' state afterwards, skip
 // the first block, which no noise reaches and which costs the most.
 func (n *Net) Replay(noise []*tensor.Mat) *tensor.Mat {
+	n.setDropout(false)
 	return n.from(0, n.Blocks[0].out(), noise)
 }
 
@@ -217,17 +235,13 @@ func ParseSizes(s string) ([]int, error) {
 // every hidden layer and outAct on the output, weights drawn from rng as
 // NewDense says.
 func NewMLP(sizes []int, act, outAct string, rng *rand.Rand) (*Net, error) {
-	n := &Net{}
-	for i := 1; i < len(sizes); i++ {
-		kind := act
-		if i == len(sizes)-1 {
-			kind = outAct
-		}
-		a, err := NewActivation(kind)
-		if err != nil {
-			return nil, err
-		}
-		n.Blocks = append(n.Blocks, Block{Core: NewDense(sizes[i-1], sizes[i], rng), Post: []Layer{a}})
+	return mlpSpec(sizes).Build(sizes[0], [3]int{}, act, outAct, rng, nil)
+}
+
+func mlpSpec(sizes []int) *Spec {
+	sp := &Spec{Input: sizes[0]}
+	for _, n := range sizes[1:] {
+		sp.Layers = append(sp.Layers, LayerSpec{Kind: "fc", Size: n})
 	}
-	return n, nil
+	return sp
 }

@@ -64,30 +64,46 @@ func TestNetGradients(t *testing.T) {
 				for n := 0; n < 6; n++ {
 					y.Data[n*3+rng.IntN(3)] = 1
 				}
-				g := NewGrads(net)
-				yhat := net.Forward(x, nil)
-				var dOut tensor.Mat
-				loss.Grad(yhat, y, 1, &dOut)
-				net.Backward(&dOut, exact{}, g)
-				params, grads := net.Params(), g.Slices()
-				const h = 1e-2
-				for pi, p := range params {
-					for k := range p {
-						old := p[k]
-						p[k] = old + h
-						lp := batchLoss(net, loss, x, y)
-						p[k] = old - h
-						lm := batchLoss(net, loss, x, y)
-						p[k] = old
-						num := (lp - lm) / (2 * h)
-						got := float64(grads[pi][k])
-						// float32 forward passes and O(h²) truncation: 2e-3 absolute plus 2 % relative.
-						if math.Abs(num-got) > 2e-3+0.02*math.Abs(num) {
-							t.Errorf("param %d[%d]: backward %.6g, finite difference %.6g", pi, k, got, num)
-						}
-					}
-				}
+				checkGrads(t, net, loss, x, y, 1e-2, nil)
 			})
+		}
+	}
+}
+
+// checkGrads compares Net.Backward with exact delivery against central
+// finite differences of the summed loss for every parameter. reset, if
+// non-nil, runs before every forward pass (to replay dropout masks).
+func checkGrads(t *testing.T, net *Net, loss Loss, x, y *tensor.Mat, h float64, reset func()) {
+	t.Helper()
+	fwd := func() float64 {
+		if reset != nil {
+			reset()
+		}
+		return batchLoss(net, loss, x, y)
+	}
+	g := NewGrads(net)
+	if reset != nil {
+		reset()
+	}
+	yhat := net.Forward(x, nil)
+	var dOut tensor.Mat
+	loss.Grad(yhat, y, 1, &dOut)
+	net.Backward(&dOut, exact{}, g)
+	params, grads := net.Params(), g.Slices()
+	for pi, p := range params {
+		for k := range p {
+			old := p[k]
+			p[k] = old + float32(h)
+			lp := fwd()
+			p[k] = old - float32(h)
+			lm := fwd()
+			p[k] = old
+			num := (lp - lm) / (2 * h)
+			got := float64(grads[pi][k])
+			// float32 forward passes and O(h²) truncation: 2e-3 absolute plus 2 % relative.
+			if math.Abs(num-got) > 2e-3+0.02*math.Abs(num) {
+				t.Errorf("param %d[%d]: backward %.6g, finite difference %.6g", pi, k, got, num)
+			}
 		}
 	}
 }

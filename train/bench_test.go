@@ -29,8 +29,8 @@ func BenchmarkStep(b *testing.B) {
 			b.Run(name, func(b *testing.B) {
 				c := Default()
 				c.Rule, c.Opt, c.LR, c.FeedbackSolver = rule, "sgd", 1e-4, solver
-				sizes, _ := nn.ParseSizes(c.Net)
-				t, err := newTrainer(c, sizes, trainSet, testSet)
+				spec, _ := nn.ParseSpec(c.Net)
+				t, err := newTrainer(c, spec, trainSet, testSet)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -16,10 +16,10 @@ import (
 // DIR/config.json. JSON names match the command-line flags (dashes become
 // underscores).
 type Config struct {
-	Data      string  `json:"data"`       // mnist, fashion-mnist, linear
+	Data      string  `json:"data"`       // mnist, fashion-mnist, cifar10, linear
 	DataDir   string  `json:"data_dir"`   // "" = the built-in location
 	TrainSize int     `json:"train_size"` // first N training examples; 0 = all
-	Net       string  `json:"net"`        // widths, e.g. 784-50-20-10
+	Net       string  `json:"net"`        // widths (784-50-20-10) or layers (conv5x5x96,pool3s2,…,fc10); see nn.Spec
 	Act       string  `json:"act"`        // hidden activation
 	OutAct    string  `json:"out_act"`    // output activation
 	Loss      string  `json:"loss"`       // mse or ce
@@ -58,13 +58,16 @@ func Default() Config {
 	}
 }
 
+// DataSets lists the accepted --data names.
+var DataSets = []string{"mnist", "fashion-mnist", "cifar10", "linear"}
+
 // Validate checks every field that can be checked without data, and
 // returns an error naming the offending flag.
 func (c *Config) Validate() error {
-	if !slices.Contains([]string{"mnist", "fashion-mnist", "linear"}, c.Data) {
-		return fmt.Errorf("--data: unknown data set %q (want mnist, fashion-mnist or linear)", c.Data)
+	if !slices.Contains(DataSets, c.Data) {
+		return fmt.Errorf("--data: unknown data set %q (want one of %v)", c.Data, DataSets)
 	}
-	if _, err := nn.ParseSizes(c.Net); err != nil {
+	if _, err := nn.ParseSpec(c.Net); err != nil {
 		return fmt.Errorf("--net: %v", err)
 	}
 	for _, a := range []struct{ flag, v string }{{"--act", c.Act}, {"--out-act", c.OutAct}} {

@@ -23,6 +23,7 @@ const (
 	streamNoise
 	streamOrder
 	streamDiag
+	streamDropout
 )
 
 func newRand(seed, stream uint64) *rand.Rand {
@@ -70,10 +71,10 @@ func Run(c Config, log io.Writer) (*Summary, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	sizes, _ := nn.ParseSizes(c.Net)
+	spec, _ := nn.ParseSpec(c.Net)
 	trainSet, testSet, err := data.Load(data.Options{
 		Name: c.Data, Dir: c.DataDir, TrainSize: c.TrainSize,
-		In: sizes[0], Out: sizes[len(sizes)-1], Seed: c.Seed,
+		In: spec.Input, Out: spec.Layers[len(spec.Layers)-1].Size, Seed: c.Seed,
 	})
 	if err != nil {
 		if c.DataDir != "" {
@@ -81,10 +82,7 @@ func Run(c Config, log io.Writer) (*Summary, error) {
 		}
 		return nil, fmt.Errorf("--data %s: %v", c.Data, err)
 	}
-	if sizes[0] != trainSet.In || sizes[len(sizes)-1] != trainSet.Out {
-		return nil, fmt.Errorf("--net: %s does not fit %s, whose examples have %d inputs and %d targets", c.Net, c.Data, trainSet.In, trainSet.Out)
-	}
-	t, err := newTrainer(c, sizes, trainSet, testSet)
+	t, err := newTrainer(c, spec, trainSet, testSet)
 	if err != nil {
 		return nil, err
 	}
@@ -118,11 +116,17 @@ type trainer struct {
 	steps, seen int
 }
 
-func newTrainer(c Config, sizes []int, trainSet, testSet *data.Dataset) (*trainer, error) {
+func newTrainer(c Config, spec *nn.Spec, trainSet, testSet *data.Dataset) (*trainer, error) {
 	t := &trainer{c: c, train: trainSet, test: testSet}
 	var err error
-	if t.net, err = nn.NewMLP(sizes, c.Act, c.OutAct, newRand(c.Seed, streamInit)); err != nil {
-		return nil, err
+	misfit := func(why string) error {
+		return fmt.Errorf("--net: %s does not fit %s, whose examples have %d inputs and %d targets: %s", c.Net, c.Data, trainSet.In, trainSet.Out, why)
+	}
+	if t.net, err = spec.Build(trainSet.In, trainSet.Shape, c.Act, c.OutAct, newRand(c.Seed, streamInit), newRand(c.Seed, streamDropout)); err != nil {
+		return nil, misfit(err.Error())
+	}
+	if t.net.Out() != trainSet.Out {
+		return nil, misfit(fmt.Sprintf("the output layer has %d units", t.net.Out()))
 	}
 	fbRand := newRand(c.Seed, streamFeedback)
 	opt := feedback.Options{Noise: c.Noise, Solver: c.FeedbackSolver, FeedbackLR: c.FeedbackLR, Ridge: c.Ridge}
@@ -223,6 +227,7 @@ func (t *trainer) step(idx []int, update bool) (float64, error) {
 	t.x.Resize(len(idx), t.train.In)
 	t.y.Resize(len(idx), t.train.Out)
 	t.train.Gather(idx, t.x.Data, t.y.Data)
+	t.net.Training = true
 	losses := t.rule.Step(t.net, t.loss, t.red.Scale(len(idx)), &t.x, &t.y, t.grads, t.noise, true)
 	var sum float64
 	for _, l := range losses {
@@ -242,6 +247,7 @@ func (t *trainer) step(idx []int, update bool) (float64, error) {
 // diagnose compares the rule with backprop on the diagnostic batch, at the
 // current weights, without learning.
 func (t *trainer) diagnose() []metrics.Layer {
+	t.net.Training = false // no dropout: both passes see the same network
 	scale := t.red.Scale(t.dx.Rows)
 	t.rule.Step(t.net, t.loss, scale, &t.dx, &t.dy, t.diagG, t.diag, false)
 	t.bp.Step(t.net, t.loss, scale, &t.dx, &t.dy, t.bpG, nil, false)
@@ -276,6 +282,7 @@ func (t *trainer) diagnose() []metrics.Layer {
 // evaluate measures the clean network on the whole test set and the
 // diagnostics.
 func (t *trainer) evaluate(epoch int, trainLoss float64, dur time.Duration) Epoch {
+	t.net.Training = false
 	const chunk = 1000
 	var x, y tensor.Mat
 	losses := make([]float64, chunk)

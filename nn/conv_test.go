@@ -1,0 +1,148 @@
+package nn
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/creditlab/credit/tensor"
+)
+
+// Conv2D, MaxPool and Dropout inside whole networks, against finite
+// differences: odd image sizes, stride > 1, padding, no padding, pooling
+// windows that overhang the image, dropout masks replayed.
+func TestConvNetGradients(t *testing.T) {
+	for _, tc := range []struct {
+		spec  string
+		shape [3]int
+	}{
+		{"conv3x3x3s2,pool3s2,fc5,drop0.3,fc3", [3]int{2, 7, 6}},
+		{"conv3x3x4,conv2x2x3p0,pool2,fc3", [3]int{1, 5, 5}},
+		{"conv5x5x2p0s2,fc3", [3]int{3, 9, 7}},
+		{"conv1x1x2,pool3s2,drop0.5,fc4,fc3", [3]int{2, 4, 5}},
+	} {
+		t.Run(tc.spec, func(t *testing.T) {
+			sp, err := ParseSpec(tc.spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := tc.shape[0] * tc.shape[1] * tc.shape[2]
+			src := rand.NewPCG(3, 4)
+			net, err := sp.Build(in, tc.shape, "tanh", "linear", rand.New(rand.NewPCG(1, 2)), rand.New(src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			net.Training = true
+			for _, b := range net.Blocks {
+				for i := range b.Core.Bias() {
+					b.Core.Bias()[i] = 0.1 * float32(i+1)
+				}
+			}
+			rng := rand.New(rand.NewPCG(5, 6))
+			x, y := randMat(rng, 3, in, 1), tensor.New(3, 3)
+			for n := 0; n < 3; n++ {
+				y.Data[n*3+rng.IntN(3)] = 1
+			}
+			// A small step keeps max pooling away from its kinks (a
+			// window's maximum changing hands).
+			checkGrads(t, net, SoftmaxCE{}, x, y, 1e-3, func() { src.Seed(3, 4) })
+		})
+	}
+}
+
+// Known values: a 1×1 identity kernel copies the image, the pool takes
+// window maxima with SAME padding, dropout keeps the expected scale.
+func TestConvPoolDropoutValues(t *testing.T) {
+	c := NewConv2D(1, 3, 3, 1, 3, 1, 1, rand.New(rand.NewPCG(1, 1)))
+	clear(c.W.Data)
+	c.W.Data[4] = 1 // centre tap
+	x := tensor.FromSlice(1, 9, []float32{1, 2, 3, 4, 5, 6, 7, 8, 9})
+	if got := c.Forward(x); !eq(got.Data, x.Data) {
+		t.Errorf("identity conv gave %v", got.Data)
+	}
+	p := NewMaxPool(1, 3, 3, 2, 2) // SAME: out 2×2, windows overhang
+	if got := p.Forward(x).Data; !eq(got, []float32{5, 6, 8, 9}) {
+		t.Errorf("pool gave %v, want [5 6 8 9]", got)
+	}
+	if p := NewMaxPool(96, 32, 32, 3, 2); p.OutH != 16 || p.Out() != 96*16*16 {
+		t.Errorf("pool3s2 on 32×32: %d×%d", p.OutH, p.OutW)
+	}
+	d := NewDropout(0.5, rand.New(rand.NewPCG(2, 2)))
+	d.training, d.redraw = true, true
+	ones := tensor.New(1, 100000)
+	for i := range ones.Data {
+		ones.Data[i] = 1
+	}
+	var s float64
+	zeros := 0
+	for _, v := range d.Forward(ones).Data {
+		s += float64(v)
+		if v == 0 {
+			zeros++
+		}
+	}
+	// Mean 1 with sd 1/√100000 ≈ 0.003; 0.02 is over six sd.
+	if m := s / 1e5; math.Abs(m-1) > 0.02 || math.Abs(float64(zeros)/1e5-0.5) > 0.01 {
+		t.Errorf("dropout mean %.4f, dropped fraction %.4f", m, float64(zeros)/1e5)
+	}
+	d.training = false
+	if got := d.Forward(x).Data; !eq(got, x.Data) {
+		t.Error("dropout in evaluation is not the identity")
+	}
+}
+
+// The paper's E4 network parses and has the sizes of SPEC §5.
+func TestSpecE4(t *testing.T) {
+	sp, err := ParseSpec("conv5x5x96,pool3s2,conv5x5x128,pool3s2,conv5x5x256,pool3s2,fc2048,drop0.5,fc2048,drop0.5,fc10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, err := sp.Build(3072, [3]int{3, 32, 32}, "tanh", "linear", rand.New(rand.NewPCG(1, 1)), rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var widths []int
+	for i := 0; i < net.Sites(); i++ {
+		widths = append(widths, net.SiteWidth(i))
+	}
+	want := []int{96 * 16 * 16, 128 * 8 * 8, 256 * 4 * 4, 2048, 2048}
+	for i := range want {
+		if widths[i] != want[i] {
+			t.Fatalf("site widths %v, want %v", widths, want)
+		}
+	}
+	if net.Out() != 10 || net.Blocks[3].Core.In() != 4096 {
+		t.Errorf("out %d, fc1 in %d", net.Out(), net.Blocks[3].Core.In())
+	}
+	for _, bad := range []string{"pool2,fc10", "conv5x5x8", "fc10,conv3x3x4,fc2", "conv5x4x8,fc10", "conv5x5x8q,fc10", "drop1.5,fc10", "fc10,drop0.5", "fcx"} {
+		if sp, err := ParseSpec(bad); err == nil {
+			t.Errorf("ParseSpec(%q) = %+v, want an error", bad, sp)
+		}
+	}
+	if _, err := mustSpec(t, "conv9x9x2p0,fc3").Build(16, [3]int{1, 4, 4}, "tanh", "linear", rand.New(rand.NewPCG(1, 1)), nil); err == nil {
+		t.Error("kernel larger than the image accepted")
+	}
+	if _, err := mustSpec(t, "conv3x3x2,fc3").Build(16, [3]int{}, "tanh", "linear", rand.New(rand.NewPCG(1, 1)), nil); err == nil {
+		t.Error("conv on non-image data accepted")
+	}
+}
+
+func mustSpec(t *testing.T, s string) *Spec {
+	sp, err := ParseSpec(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sp
+}
+
+func eq(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

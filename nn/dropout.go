@@ -1,0 +1,67 @@
+package nn
+
+import (
+	"math/rand/v2"
+
+	"github.com/creditlab/credit/tensor"
+)
+
+// Dropout zeroes each unit with probability P during training and scales
+// the survivors by 1/(1−P) ("inverted" dropout), so evaluation is the
+// identity. A fresh mask is drawn by each Net.Forward in training mode;
+// Net.Replay keeps it, so the clean and noisy passes of one step share it.
+type Dropout struct {
+	P    float32
+	rng  *rand.Rand
+	mask []float32 // 0 or 1/(1−P) per element of the last training batch
+	// training and redraw are set by the Net before each pass.
+	training, redraw bool
+	out, dx          tensor.Mat
+}
+
+// NewDropout returns a dropout layer drawing its masks from rng.
+func NewDropout(p float64, rng *rand.Rand) *Dropout { return &Dropout{P: float32(p), rng: rng} }
+
+// Output returns the result of the last Forward.
+func (d *Dropout) Output() *tensor.Mat { return &d.out }
+
+// Forward applies the mask (training) or copies x (evaluation).
+func (d *Dropout) Forward(x *tensor.Mat) *tensor.Mat {
+	d.out.Resize(x.Rows, x.Cols)
+	if !d.training {
+		copy(d.out.Data, x.Data)
+		return &d.out
+	}
+	if d.redraw || len(d.mask) != len(x.Data) {
+		if cap(d.mask) < len(x.Data) {
+			d.mask = make([]float32, len(x.Data))
+		}
+		d.mask = d.mask[:len(x.Data)]
+		keep := 1 / (1 - d.P)
+		for i := range d.mask {
+			if d.rng.Float32() < d.P {
+				d.mask[i] = 0
+			} else {
+				d.mask[i] = keep
+			}
+		}
+		d.redraw = false
+	}
+	for i, v := range x.Data {
+		d.out.Data[i] = v * d.mask[i]
+	}
+	return &d.out
+}
+
+// Backward applies the same mask to the error.
+func (d *Dropout) Backward(dy *tensor.Mat) *tensor.Mat {
+	d.dx.Resize(dy.Rows, dy.Cols)
+	if !d.training {
+		copy(d.dx.Data, dy.Data)
+		return &d.dx
+	}
+	for i, g := range dy.Data {
+		d.dx.Data[i] = g * d.mask[i]
+	}
+	return &d.dx
+}

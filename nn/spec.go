@@ -1,0 +1,241 @@
+package nn
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+)
+
+// Spec is a parsed network description. Two forms are accepted:
+//
+//   - widths, input to output: "784-50-20-10" (Input is 784);
+//   - comma-separated layers, the input shape coming from the data:
+//     "conv5x5x96,pool3s2,conv5x5x128,pool3s2,fc2048,drop0.5,fc10".
+//
+// Layer tokens: convKxKxF (K×K filters, F of them; optional suffixes sS
+// for stride, default 1, and pP for padding, default (K−1)/2, "same" at
+// stride 1), poolKsS (K×K max pool, stride S, "same" padding), fcN (dense,
+// N units), dropP (dropout with probability P of the layer before), and
+// flatten (accepted for readability; rows are always flat). Every conv and
+// fc layer but the last is followed by the hidden activation, the last by
+// the output activation; pooling and dropout follow the activation of the
+// layer before them, so a hidden site is the output of its block: after
+// pooling for a conv block, after dropout for an fc block.
+type Spec struct {
+	Input  int // input width for the widths form; 0 when it comes from the data
+	Layers []LayerSpec
+}
+
+// LayerSpec is one token of a Spec.
+type LayerSpec struct {
+	Kind   string // "conv", "pool", "fc", "drop"
+	Size   int    // kernel or window size (conv, pool), units (fc)
+	Filter int    // conv output channels
+	Stride int
+	Pad    int
+	P      float64 // dropout probability
+}
+
+// ParseSpec parses a network description.
+func ParseSpec(s string) (*Spec, error) {
+	if !strings.ContainsAny(s, "abcdefghijklmnopqrstuvwxyz,") {
+		sizes, err := ParseSizes(s)
+		if err != nil {
+			return nil, err
+		}
+		return mlpSpec(sizes), nil
+	}
+	sp := &Spec{}
+	for _, tok := range strings.Split(s, ",") {
+		l, err := parseToken(tok)
+		if err != nil {
+			return nil, fmt.Errorf("layer %q in %q: %v", tok, s, err)
+		}
+		if l.Kind == "flatten" {
+			continue
+		}
+		sp.Layers = append(sp.Layers, l)
+	}
+	if len(sp.Layers) == 0 || !sp.Layers[0].weighted() {
+		return nil, fmt.Errorf("%q must start with a conv or fc layer", s)
+	}
+	if last := sp.Layers[len(sp.Layers)-1]; last.Kind != "fc" {
+		return nil, fmt.Errorf("%q must end with an fc output layer", s)
+	}
+	seenFC := false
+	for _, l := range sp.Layers {
+		if l.Kind == "fc" {
+			seenFC = true
+		}
+		if seenFC && (l.Kind == "conv" || l.Kind == "pool") {
+			return nil, fmt.Errorf("%q: conv and pool layers must come before the fc layers", s)
+		}
+	}
+	return sp, nil
+}
+
+func (l LayerSpec) weighted() bool { return l.Kind == "conv" || l.Kind == "fc" }
+
+// number reads a positive integer prefix of s.
+func number(s string) (int, string, error) {
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	v, err := strconv.Atoi(s[:i])
+	if err != nil || v <= 0 || v > 1<<20 {
+		return 0, s, fmt.Errorf("want a positive integer at %q", s)
+	}
+	return v, s[i:], nil
+}
+
+func parseToken(tok string) (LayerSpec, error) {
+	var l LayerSpec
+	var err error
+	switch {
+	case tok == "flatten":
+		l.Kind = "flatten"
+	case strings.HasPrefix(tok, "conv"):
+		l.Kind, l.Stride = "conv", 1
+		rest := tok[4:]
+		var k2 int
+		if l.Size, rest, err = number(rest); err != nil {
+			return l, err
+		}
+		if !strings.HasPrefix(rest, "x") {
+			return l, fmt.Errorf("want convKxKxF")
+		}
+		if k2, rest, err = number(rest[1:]); err != nil {
+			return l, err
+		}
+		if k2 != l.Size {
+			return l, fmt.Errorf("only square kernels are supported")
+		}
+		if !strings.HasPrefix(rest, "x") {
+			return l, fmt.Errorf("want convKxKxF")
+		}
+		if l.Filter, rest, err = number(rest[1:]); err != nil {
+			return l, err
+		}
+		l.Pad = (l.Size - 1) / 2
+		for rest != "" {
+			switch rest[0] {
+			case 's':
+				if l.Stride, rest, err = number(rest[1:]); err != nil {
+					return l, err
+				}
+			case 'p':
+				rest = rest[1:]
+				if strings.HasPrefix(rest, "0") {
+					l.Pad, rest = 0, rest[1:]
+				} else if l.Pad, rest, err = number(rest); err != nil {
+					return l, err
+				}
+			default:
+				return l, fmt.Errorf("unexpected %q (want sS or pP)", rest)
+			}
+		}
+	case strings.HasPrefix(tok, "pool"):
+		l.Kind = "pool"
+		rest := tok[4:]
+		if l.Size, rest, err = number(rest); err != nil {
+			return l, err
+		}
+		l.Stride = l.Size
+		if strings.HasPrefix(rest, "s") {
+			if l.Stride, rest, err = number(rest[1:]); err != nil {
+				return l, err
+			}
+		}
+		if rest != "" {
+			return l, fmt.Errorf("unexpected %q (want poolKsS)", rest)
+		}
+	case strings.HasPrefix(tok, "fc"):
+		l.Kind = "fc"
+		var rest string
+		if l.Size, rest, err = number(tok[2:]); err != nil {
+			return l, err
+		}
+		if rest != "" {
+			return l, fmt.Errorf("unexpected %q", rest)
+		}
+	case strings.HasPrefix(tok, "drop"):
+		l.Kind = "drop"
+		if l.P, err = strconv.ParseFloat(tok[4:], 64); err != nil || !(l.P >= 0 && l.P < 1) {
+			return l, fmt.Errorf("dropout probability must be in [0, 1)")
+		}
+	default:
+		return l, fmt.Errorf("unknown layer (want convKxKxF, poolKsS, fcN, dropP or flatten)")
+	}
+	return l, nil
+}
+
+// Build returns the network sp describes for inputs of width in (and, for
+// conv layers, image shape {channels, height, width}), with act on hidden
+// layers and outAct on the output. Weights come from initRng, dropout
+// masks from dropRng.
+func (sp *Spec) Build(in int, shape [3]int, act, outAct string, initRng, dropRng *rand.Rand) (*Net, error) {
+	if sp.Input != 0 && sp.Input != in {
+		return nil, fmt.Errorf("input width %d does not match the data's %d", sp.Input, in)
+	}
+	n := &Net{}
+	c, h, w := shape[0], shape[1], shape[2]
+	flat := in // width when the activity is treated as a flat vector
+	image := sp.Layers[0].Kind == "conv"
+	if image && c*h*w != in {
+		return nil, fmt.Errorf("conv layers need image data (this data set has no image shape)")
+	}
+	lastCore := 0
+	for i, l := range sp.Layers {
+		if l.weighted() {
+			lastCore = i
+		}
+	}
+	for i, l := range sp.Layers {
+		switch l.Kind {
+		case "conv":
+			if h+2*l.Pad < l.Size || w+2*l.Pad < l.Size {
+				return nil, fmt.Errorf("conv%dx%d: kernel larger than its %dx%d input", l.Size, l.Size, h, w)
+			}
+			conv := NewConv2D(c, h, w, l.Filter, l.Size, l.Stride, l.Pad, initRng)
+			c, h, w = conv.OutC, conv.OutH, conv.OutW
+			flat = conv.Out()
+			if err := n.addBlock(conv, i == lastCore, act, outAct); err != nil {
+				return nil, err
+			}
+		case "pool":
+			p := NewMaxPool(c, h, w, l.Size, l.Stride)
+			h, w = p.OutH, p.OutW
+			flat = p.Out()
+			n.addPost(p, flat)
+		case "fc":
+			if err := n.addBlock(NewDense(flat, l.Size, initRng), i == lastCore, act, outAct); err != nil {
+				return nil, err
+			}
+			flat = l.Size
+		case "drop":
+			n.addPost(NewDropout(l.P, dropRng), flat)
+		}
+	}
+	return n, nil
+}
+
+func (n *Net) addBlock(core Core, last bool, act, outAct string) error {
+	kind := act
+	if last {
+		kind = outAct
+	}
+	a, err := NewActivation(kind)
+	if err != nil {
+		return err
+	}
+	n.Blocks = append(n.Blocks, Block{Core: core, Post: []Layer{a}, Width: core.Out()})
+	return nil
+}
+
+func (n *Net) addPost(l Layer, width int) {
+	b := &n.Blocks[len(n.Blocks)-1]
+	b.Post = append(b.Post, l)
+	b.Width = width
+}
