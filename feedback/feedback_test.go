@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/creditlab/credit/metrics"
 	"github.com/creditlab/credit/nn"
 	"github.com/creditlab/credit/tensor"
 )
@@ -136,4 +137,8 @@ func TestInitScale(t *testing.T) {
 			}
 		}
 	}
+}
+
+func angleDeg(a, b []float32) float64 {
+	return metrics.Angle(a, b)
 }

@@ -1,0 +1,78 @@
+package train
+
+import (
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+
+	"github.com/creditlab/credit/data"
+	"github.com/creditlab/credit/feedback"
+	"github.com/creditlab/credit/nn"
+)
+
+// blobs is a synthetic image task: 2×8×8 images of noise (sd 0.5) with a
+// faint 3×3 blob (+0.5) whose position (one of three) and channel give the
+// class.
+func blobs(n int, seed uint64) *data.Dataset {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	const c, h, w, classes = 2, 8, 8, 3
+	d := &data.Dataset{Name: "blobs", N: n, In: c * h * w, Out: classes, Classes: classes, Shape: [3]int{c, h, w},
+		X: make([]float32, n*c*h*w), Y: make([]float32, n*classes), Labels: make([]int, n)}
+	corners := [classes][2]int{{1, 1}, {1, 4}, {4, 2}}
+	for i := 0; i < n; i++ {
+		k := rng.IntN(classes)
+		d.Labels[i], d.Y[i*classes+k] = k, 1
+		img := d.X[i*c*h*w : (i+1)*c*h*w]
+		for j := range img {
+			img[j] = float32(rng.NormFloat64() * 0.5)
+		}
+		ch := k % c
+		for y := 0; y < 3; y++ {
+			for x := 0; x < 3; x++ {
+				img[ch*h*w+(corners[k][0]+y)*w+corners[k][1]+x] += 0.5
+			}
+		}
+	}
+	return d
+}
+
+// A short conv run on the synthetic task learns under every rule: chance
+// is 67 % error; after 8 epochs of 600 images seed 1 measures bp 11.7 %,
+// npdfa 11.7 %, dfa 13.7 %, fa 14.7 %, np 16.3 % and plain node
+// perturbation (10× smaller step, as its per-step noise demands) 27 %.
+// Bounds: 25 %, and 45 % for nodepert.
+func TestConvEveryRuleLearns(t *testing.T) {
+	trainSet, testSet := blobs(600, 1), blobs(300, 2)
+	for _, rule := range feedback.Names() {
+		t.Run(rule, func(t *testing.T) {
+			c := Default()
+			c.Data, c.Net, c.Act, c.Loss, c.Rule = "blobs", "conv3x3x4,pool2s2,fc16,drop0.1,fc3", "tanh", "ce", rule
+			c.Opt, c.LR, c.Epochs, c.Batch, c.DiagBatch = "momentum", 0.01, 8, 20, 100
+			c.Noise, c.FeedbackSolver = 1e-2, "ridge"
+			c.Out = filepath.Join(t.TempDir(), "run")
+			bound := 0.25
+			if rule == "nodepert" {
+				c.LR, bound = 1e-3, 0.45
+			}
+			spec, err := nn.ParseSpec(c.Net)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr, err := newTrainer(c, spec, trainSet, testSet)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := prepareOut(c.Out); err != nil {
+				t.Fatal(err)
+			}
+			s, err := tr.run(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%s: test error %.3f, delta angles %.1f° %.1f°", rule, float64(s.TestError), float64(s.Layers[0].DeltaAngle), float64(s.Layers[1].DeltaAngle))
+			if e := float64(s.TestError); !(e < bound) {
+				t.Errorf("%s: test error %.3f after %d epochs, want < %.2f", rule, e, c.Epochs, bound)
+			}
+		})
+	}
+}
