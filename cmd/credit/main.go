@@ -6,6 +6,7 @@
 //
 //	credit train [flags]             train one network (no flags: the main job)
 //	credit reproduce NAME [flags]    run one of the paper's experiments (e1, e2, e2a, e2b)
+//	credit bench [flags]             GEMM and training speed against OpenBLAS and PyTorch
 //	credit rules                     list the learning rules
 //
 // Run `credit train -h` for the flags.
@@ -18,6 +19,7 @@ import (
 
 	"flag"
 	"fmt"
+	"github.com/creditlab/credit/bench"
 	"github.com/creditlab/credit/experiment"
 	"io"
 	"os"
@@ -41,6 +43,7 @@ const usage = `usage: credit <command> [flags]
 commands:
   train      train one network (with no flags: the paper's 784-50-20-10 MNIST network)
   reproduce  run one of the paper's experiments: credit reproduce e1|e2|e2a|e2b [--scale quick|full]
+  bench      GEMM and training speed, side by side with PyTorch (and OpenBLAS under -tags openblas)
   rules      list the learning rules
 `
 
@@ -54,6 +57,8 @@ func run(args []string, stdout io.Writer) error {
 		return trainCmd(args[1:], stdout)
 	case "reproduce":
 		return reproduceCmd(args[1:], stdout)
+	case "bench":
+		return benchCmd(args[1:], stdout)
 	case "rules":
 		for _, n := range feedback.Names() {
 			fmt.Fprintf(stdout, "%-9s %s\n", n, feedback.Doc(n))
@@ -63,7 +68,7 @@ func run(args []string, stdout io.Writer) error {
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (want train, reproduce or rules)", args[0])
+	return fmt.Errorf("unknown command %q (want train, reproduce, bench or rules)", args[0])
 }
 
 // trainFlags binds the train flags to c.
@@ -156,4 +161,25 @@ func reproduceCmd(args []string, stdout io.Writer) error {
 		*out = fmt.Sprintf("runs/reproduce-%s-%s", name, *scale)
 	}
 	return experiment.Reproduce(name, experiment.Options{Scale: experiment.Scale(*scale), Dir: *out, Jobs: *jobs, Log: stdout})
+}
+
+func benchCmd(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("credit bench", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	o := bench.Options{Out: stdout}
+	fs.Float64Var(&o.Seconds, "seconds", 2, "measuring time per entry")
+	fs.Float64Var(&o.Peak, "peak", 144, "the machine's fp32 peak in GFLOP/s (2 Zen 3 cores with AVX2 FMA: 144)")
+	fs.StringVar(&o.Python, "python", "/usr/bin/python3", "Python with PyTorch for the peer (\"\" skips it)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stdout, "usage: credit bench [flags]")
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+		}
+		return err
+	}
+	if !(o.Seconds > 0) || !(o.Peak > 0) {
+		return fmt.Errorf("bench: --seconds and --peak must be positive")
+	}
+	return bench.Run(o)
 }

@@ -1,0 +1,211 @@
+// Package bench is `credit bench`: GEMM speed against the other kernels
+// compiled in, and MLP training throughput against a PyTorch peer, printed
+// side by side from one run (these machines are shared and noisy, so only
+// ratios measured together mean much).
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/creditlab/credit/feedback"
+	"github.com/creditlab/credit/nn"
+	"github.com/creditlab/credit/tensor"
+	"github.com/creditlab/credit/train"
+)
+
+//go:embed peers/torch_mlp.py
+var torchMLP []byte
+
+// Options control a benchmark run.
+type Options struct {
+	Seconds float64   // measuring time per entry
+	Peak    float64   // the machine's fp32 peak in GFLOP/s, for percentages
+	Python  string    // interpreter for the PyTorch peer; "" skips it
+	Out     io.Writer // the report
+}
+
+// Shape is one GEMM size: C (m×n) = A (m×k) · B (k×n).
+type Shape struct {
+	Name    string
+	M, N, K int
+}
+
+// Shapes are the products the benchmark times: the MLPs' layers and the
+// im2col products of the paper's CIFAR-10 network (SPEC §5 E4) at batch 32.
+var Shapes = []Shape{
+	{"32×784·784×256 (MLP layer, batch 32)", 32, 256, 784},
+	{"256×784·784×256 (MLP layer, batch 256)", 256, 256, 784},
+	{"1000³", 1000, 1000, 1000},
+	{"conv1 96×75·75×32768 (E4, batch 32)", 96, 32 * 32 * 32, 75},
+	{"conv2 128×2400·2400×8192 (E4, batch 32)", 128, 32 * 16 * 16, 2400},
+	{"conv3 256×3200·3200×2048 (E4, batch 32)", 256, 32 * 8 * 8, 3200},
+}
+
+// timeIt calls f until about sec seconds have passed and returns the
+// mean time per call.
+func timeIt(sec float64, f func()) time.Duration {
+	f() // warm up: buffers, page faults
+	n, start := 0, time.Now()
+	for time.Since(start).Seconds() < sec || n < 3 {
+		f()
+		n++
+	}
+	return time.Since(start) / time.Duration(n)
+}
+
+// Run prints the benchmark report.
+func Run(o Options) error {
+	w := o.Out
+	fmt.Fprintf(w, "credit bench: GOMAXPROCS %d, kernel threads %d, peak %.0f GFLOP/s assumed\n\n", runtime.GOMAXPROCS(0), tensor.Threads(), o.Peak)
+	names := kernelNames()
+	fmt.Fprintf(w, "## GEMM (GFLOP/s, %% of peak)\n\n| shape | %s |\n|---|%s\n", strings.Join(names, " | "), strings.Repeat("---|", len(names)))
+	rng := rand.New(rand.NewPCG(1, 1))
+	for _, s := range Shapes {
+		a, b, c := randMat(rng, s.M, s.K), randMat(rng, s.K, s.N), tensor.New(s.M, s.N)
+		row := []string{s.Name}
+		for _, name := range names {
+			k := tensor.Kernels[name]
+			d := timeIt(o.Seconds/float64(len(names)), func() {
+				k.Sgemm(false, false, s.M, s.N, s.K, 1, a.Data, s.K, b.Data, s.N, 0, c.Data, s.N)
+			})
+			gf := 2 * float64(s.M) * float64(s.N) * float64(s.K) / d.Seconds() / 1e9
+			row = append(row, fmt.Sprintf("%.1f (%.0f%%)", gf, 100*gf/o.Peak))
+		}
+		fmt.Fprintf(w, "| %s |\n", strings.Join(row, " | "))
+	}
+
+	fmt.Fprintf(w, "\n## MLP training throughput (samples/s; sigmoid, squared error summed, plain SGD)\n\n")
+	nets, batches := []string{"784-256-256-10", "784-1000-10"}, []int{32, 256}
+	peer, peerErr := runPeer(o, nets, batches)
+	fmt.Fprintf(w, "| net | batch | credit bp | credit np | np/bp time | PyTorch bp | credit/PyTorch (bp) |\n|---|---|---|---|---|---|---|\n")
+	for _, net := range nets {
+		for _, batch := range batches {
+			bp, err := throughput(net, batch, "bp", o.Seconds)
+			if err != nil {
+				return err
+			}
+			np, err := throughput(net, batch, "np", o.Seconds)
+			if err != nil {
+				return err
+			}
+			ps, ratio := "–", "–"
+			if r, ok := peer[fmt.Sprintf("%s/%d", net, batch)]; ok {
+				ps, ratio = fmt.Sprintf("%.0f", r), fmt.Sprintf("%.2f×", bp/r)
+			}
+			fmt.Fprintf(w, "| %s | %d | %.0f | %.0f | %.2f× | %s | %s |\n", net, batch, bp, np, bp/np, ps, ratio)
+		}
+	}
+	if peerErr != nil {
+		fmt.Fprintf(w, "\nPyTorch peer not run: %v\n", peerErr)
+	}
+	return nil
+}
+
+func kernelNames() []string {
+	var n []string
+	for k := range tensor.Kernels {
+		if k != "naive" {
+			n = append(n, k)
+		}
+	}
+	sort.Strings(n)
+	return n
+}
+
+func randMat(rng *rand.Rand, r, c int) *tensor.Mat {
+	m := tensor.New(r, c)
+	for i := range m.Data {
+		m.Data[i] = float32(rng.Float64())
+	}
+	return m
+}
+
+// throughput trains net with rule on random data for about sec seconds
+// and returns samples per second.
+func throughput(netSpec string, batch int, rule string, sec float64) (float64, error) {
+	c := train.Default()
+	spec, err := nn.ParseSpec(netSpec)
+	if err != nil {
+		return 0, err
+	}
+	rng := rand.New(rand.NewPCG(2, 2))
+	net, err := spec.Build(spec.Input, [3]int{}, c.Act, c.OutAct, rng, rng)
+	if err != nil {
+		return 0, err
+	}
+	r, err := feedback.New(rule, net, feedback.Options{Noise: c.Noise, Solver: c.FeedbackSolver, Ridge: c.Ridge}, rng)
+	if err != nil {
+		return 0, err
+	}
+	opt := &train.SGD{LR: 1e-4}
+	g := nn.NewGrads(net)
+	params, grads := net.Params(), g.Slices()
+	x, y := randMat(rng, batch, spec.Input), tensor.New(batch, net.Out())
+	for n := 0; n < batch; n++ {
+		y.Data[n*net.Out()+rng.IntN(net.Out())] = 1
+	}
+	d := timeIt(sec, func() {
+		net.Training = true
+		r.Step(net, nn.SquaredError{}, 1, x, y, g, rng, true)
+		opt.Step(params, grads)
+	})
+	return float64(batch) / d.Seconds(), nil
+}
+
+// runPeer runs the PyTorch script and returns samples/s by "net/batch".
+func runPeer(o Options, nets []string, batches []int) (map[string]float64, error) {
+	if o.Python == "" {
+		return nil, fmt.Errorf("no --python given")
+	}
+	dir, err := os.MkdirTemp("", "credit-bench")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	script := filepath.Join(dir, "torch_mlp.py")
+	if err := os.WriteFile(script, torchMLP, 0o644); err != nil {
+		return nil, err
+	}
+	var bs []string
+	for _, b := range batches {
+		bs = append(bs, fmt.Sprint(b))
+	}
+	cmd := exec.Command(o.Python, script, "--nets", strings.Join(nets, ","), "--batches", strings.Join(bs, ","), "--seconds", fmt.Sprint(o.Seconds))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if i := strings.LastIndex(msg, "\n"); i >= 0 {
+			msg = msg[i+1:]
+		}
+		return nil, fmt.Errorf("%s %s: %v %s (is python3-torch installed?)", o.Python, "torch_mlp.py", err, msg)
+	}
+	res := map[string]float64{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		var r struct {
+			Net   string  `json:"net"`
+			Batch int     `json:"batch"`
+			Rate  float64 `json:"samples_per_s"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			return nil, fmt.Errorf("torch_mlp.py: %v in %q", err, sc.Text())
+		}
+		res[fmt.Sprintf("%s/%d", r.Net, r.Batch)] = r.Rate
+	}
+	return res, nil
+}
