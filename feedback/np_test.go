@@ -239,3 +239,41 @@ func TestSolversAgree(t *testing.T) {
 		t.Errorf("sgd relative error %.2g on noiseless data", re)
 	}
 }
+
+// With PerturbLoss set, λ̂ estimates the gradient of that loss, not of the
+// training loss (the paper's CNN variant): its mean matches backprop's
+// ∂L/∂h under ½‖softmax(ŷ) − y‖², and is far from the cross-entropy one.
+func TestPerturbLoss(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 21))
+	net, _ := nn.NewMLP([]int{8, 6, 4}, "tanh", "linear", rng)
+	x, y := newTeacher(22, 8, 4, 4).next()
+	for n := 0; n < 4; n++ { // one-hot targets
+		row := y.Row(n)
+		clear(row)
+		row[n%4] = 1
+	}
+	exact := func(loss nn.Loss) *tensor.Mat {
+		bp, _ := New("bp", net, Options{}, nil)
+		g := nn.NewGrads(net)
+		bp.Step(net, loss, 1, x, y, g, nil, false)
+		m := &tensor.Mat{}
+		c := net.Blocks[1].Core
+		c.InputGrad(g.Delta[1], c.Weight(), m)
+		return m
+	}
+	r, _ := New("nodepert", net, Options{Noise: 1e-3, PerturbLoss: nn.SoftmaxMSE{}}, rng)
+	g := nn.NewGrads(net)
+	mean := tensor.New(4, 6)
+	noise := rand.New(rand.NewPCG(23, 23))
+	const draws = 20000
+	for d := 0; d < draws; d++ {
+		r.Step(net, nn.SoftmaxCE{}, 1, x, y, g, noise, false)
+		tensor.Axpy(1.0/draws, r.Lambda(0).Data, mean.Data)
+	}
+	mse, ce := exact(nn.SoftmaxMSE{}), exact(nn.SoftmaxCE{})
+	reMSE, reCE := metrics.RelativeError(mean.Data, mse.Data), metrics.RelativeError(mean.Data, ce.Data)
+	t.Logf("mean λ̂ vs softmax-mse gradient %.3f, vs ce gradient %.3f", reMSE, reCE)
+	if !(reMSE < 0.1) || !(reCE > 0.3) {
+		t.Errorf("mean λ̂: relative error %.3f to the softmax-mse gradient, %.3f to the ce gradient", reMSE, reCE)
+	}
+}

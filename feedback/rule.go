@@ -90,6 +90,10 @@ type Options struct {
 	Solver     string
 	FeedbackLR float64
 	Ridge      float64
+	// PerturbLoss, if non-nil, is the loss whose per-example difference
+	// node perturbation uses, in place of the training loss (the paper's
+	// CNN code used ½‖softmax(ŷ) − y‖² while training on cross-entropy).
+	PerturbLoss nn.Loss
 }
 
 // Rule is a credit-assignment rule bound to one network. It implements
@@ -105,6 +109,7 @@ type Rule struct {
 	Learner Learner
 
 	lossClean, lossNoisy []float64
+	lossAlt, lossBase    []float64 // clean losses under PerturbLoss; the baseline in use
 	xi, noise, lambda    []*tensor.Mat
 	dOut                 tensor.Mat
 }
@@ -182,7 +187,15 @@ func (r *Rule) Step(net *nn.Net, loss nn.Loss, scale float32, x, y *tensor.Mat, 
 	r.lossClean = resize64(r.lossClean, batch)
 	yhat := net.Forward(x, nil)
 	loss.PerSample(yhat, y, r.lossClean)
-	if r.Perturb && r.perturb(net, loss, y, rng) {
+	r.lossBase = r.lossClean
+	pl := loss
+	if r.Perturb && r.Opt.PerturbLoss != nil {
+		pl = r.Opt.PerturbLoss
+		r.lossAlt = resize64(r.lossAlt, batch)
+		pl.PerSample(yhat, y, r.lossAlt)
+		r.lossBase = r.lossAlt
+	}
+	if r.Perturb && r.perturb(net, pl, y, rng) {
 		yhat = net.Replay(nil) // restore the clean state for Backward
 	}
 	loss.Grad(yhat, y, scale, &r.dOut)
@@ -255,7 +268,7 @@ func (r *Rule) estimate(scale float32) {
 			continue
 		}
 		for n := 0; n < xi.Rows; n++ {
-			d := float32(float64(scale) * (r.lossNoisy[n] - r.lossClean[n]) / r.Opt.Noise)
+			d := float32(float64(scale) * (r.lossNoisy[n] - r.lossBase[n]) / r.Opt.Noise)
 			src, dst := xi.Row(n), lam.Row(n)
 			for j, v := range src {
 				dst[j] = d * v

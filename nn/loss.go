@@ -19,17 +19,21 @@ type Loss interface {
 }
 
 // Losses lists the accepted loss names.
-var Losses = []string{"mse", "ce"}
+var Losses = []string{"mse", "ce", "softmax-mse"}
 
 // NewLoss returns the loss named name: "mse" is ½‖ŷ − y‖², "ce" is softmax
 // cross-entropy −Σ_j y_j log softmax(ŷ)_j on the network's output taken as
-// logits (targets are expected to sum to 1).
+// logits (targets are expected to sum to 1), "softmax-mse" is
+// ½‖softmax(ŷ) − y‖² (the loss the paper's CNN code used in the
+// node-perturbation loss difference).
 func NewLoss(name string) (Loss, error) {
 	switch name {
 	case "mse":
 		return SquaredError{}, nil
 	case "ce":
 		return SoftmaxCE{}, nil
+	case "softmax-mse":
+		return SoftmaxMSE{}, nil
 	}
 	return nil, fmt.Errorf("unknown loss %q (want one of %v)", name, Losses)
 }
@@ -143,4 +147,43 @@ func Argmax(v []float32) int {
 		}
 	}
 	return k
+}
+
+// SoftmaxMSE is ½‖softmax(ŷ) − y‖² per example, on logits ŷ.
+type SoftmaxMSE struct{}
+
+// Name implements Loss.
+func (SoftmaxMSE) Name() string { return "softmax-mse" }
+
+// PerSample implements Loss.
+func (SoftmaxMSE) PerSample(yhat, y *tensor.Mat, dst []float64) {
+	for n := 0; n < yhat.Rows; n++ {
+		a, b := yhat.Row(n), y.Row(n)
+		m, lse := logSumExp(a)
+		var s float64
+		for j, v := range a {
+			d := math.Exp(float64(v)-m-lse) - float64(b[j])
+			s += d * d
+		}
+		dst[n] = s / 2
+	}
+}
+
+// Grad implements Loss: with p = softmax(ŷ) and r = p − y, the gradient is
+// p ∘ (r − (p·r)).
+func (SoftmaxMSE) Grad(yhat, y *tensor.Mat, scale float32, dst *tensor.Mat) {
+	dst.Resize(yhat.Rows, yhat.Cols)
+	for n := 0; n < yhat.Rows; n++ {
+		a, b, d := yhat.Row(n), y.Row(n), dst.Row(n)
+		m, lse := logSumExp(a)
+		var pr float64
+		for j, v := range a {
+			p := math.Exp(float64(v) - m - lse)
+			d[j] = float32(p)
+			pr += p * (p - float64(b[j]))
+		}
+		for j, p := range d {
+			d[j] = scale * float32(float64(p)*(float64(p)-float64(b[j])-pr))
+		}
+	}
 }

@@ -38,6 +38,7 @@ type Config struct {
 	FeedbackSolver string  `json:"feedback_solver"` // sgd or ridge
 	FeedbackLR     float64 `json:"feedback_lr"`     // η_B for the sgd solver
 	Ridge          float64 `json:"ridge"`           // γ for the ridge solver
+	NPLoss         string  `json:"np_loss"`         // loss in the perturbation's loss difference; "" = the training loss
 	Warmup         int     `json:"warmup"`          // first epochs update only the feedback
 	FreezeWeights  bool    `json:"freeze_weights"`  // never update the forward weights
 
@@ -78,8 +79,11 @@ func (c *Config) Validate() error {
 	if _, err := nn.NewLoss(c.Loss); err != nil {
 		return fmt.Errorf("--loss: %v", err)
 	}
-	if c.Loss == "ce" && c.OutAct != "linear" {
-		return fmt.Errorf("--out-act: the ce loss applies softmax to the output itself, so the output activation must be linear, not %q", c.OutAct)
+	if (c.Loss == "ce" || c.Loss == "softmax-mse") && c.OutAct != "linear" {
+		return fmt.Errorf("--out-act: the %s loss applies softmax to the output itself, so the output activation must be linear, not %q", c.Loss, c.OutAct)
+	}
+	if _, err := nn.NewLoss(c.NPLoss); c.NPLoss != "" && err != nil {
+		return fmt.Errorf("--np-loss: %v", err)
 	}
 	if _, err := nn.ParseReduction(c.Reduction); err != nil {
 		return fmt.Errorf("--reduction: %v", err)

@@ -130,6 +130,9 @@ func newTrainer(c Config, spec *nn.Spec, trainSet, testSet *data.Dataset) (*trai
 	}
 	fbRand := newRand(c.Seed, streamFeedback)
 	opt := feedback.Options{Noise: c.Noise, Solver: c.FeedbackSolver, FeedbackLR: c.FeedbackLR, Ridge: c.Ridge}
+	if c.NPLoss != "" {
+		opt.PerturbLoss, _ = nn.NewLoss(c.NPLoss)
+	}
 	if t.rule, err = feedback.New(c.Rule, t.net, opt, fbRand); err != nil {
 		return nil, fmt.Errorf("--rule: %v", err)
 	}
