@@ -30,8 +30,8 @@ const pcgStream = 0x6c696e6561720000 // "linear\0\0"
 
 // Options selects and shapes a data source.
 type Options struct {
-	Name      string // "mnist", "fashion-mnist", "linear"
-	Dir       string // directory holding the four IDX files; "" = the built-in location for the name
+	Name      string // "mnist", "fashion-mnist", "cifar10", "linear"
+	Dir       string // directory holding the data files (for cifar10 also the .tar.gz archive itself); "" = the built-in location for the name
 	TrainSize int    // use only the first TrainSize training examples; 0 = all. Error if > available or < 0.
 	// For "linear" only (synthetic teacher x ~ N(0, I), y = T x, T ~ N(0, 1/In) entrywise, fixed by Seed):
 	In, Out  int    // widths (required for linear)
@@ -49,6 +49,23 @@ type Options struct {
 // and Seed are ignored for them. The training set is the first o.TrainSize
 // examples (a Head view) when TrainSize > 0; the test set is always whole.
 //
+// "cifar10" reads the CIFAR-10 binary batches data_batch_1.bin …
+// data_batch_5.bin (training, in that order) and test_batch.bin, each plain
+// or gzipped (detected by the magic bytes; named .bin or .bin.gz), from
+// o.Dir; o.Dir may instead hold, or be, the official archive
+// cifar-10-binary.tar.gz (read streaming, nothing is extracted) or hold its
+// extracted cifar-10-batches-bin folder. The default is CIFAR10Dir(); In,
+// Out, TestSize and Seed are ignored. It gives In 3072, Out = Classes = 10
+// and Shape {3,32,32}, each image's X in the file's CHW order (1024 red,
+// 1024 green, 1024 blue values, each plane 32×32 row-major). Pixels are
+// read as 0–255 bytes, and X is per-image standardised, as TensorFlow's
+// per_image_standardization: pixels scaled to [0,1], then for each image
+// x ← (x − mean) / max(std, 1/√3072) over its 3072 values, so each image has
+// mean 0 and standard deviation 1 (less for near-constant images; a constant
+// image becomes all zeros). Apart from that floor the [0,1] scaling does not
+// change the result. TrainSize keeps the first examples as for MNIST, but
+// only those are converted (X is not a view of a larger array).
+//
 // "linear" generates a regression set: a teacher matrix T (Out×In, entries
 // N(0, 1/In)), inputs x ~ N(0, I_In) and targets y = T x, with Labels nil,
 // Classes 0 and Shape zero. TrainSize defaults to 10000 and TestSize to
@@ -60,9 +77,9 @@ type Options struct {
 // Both sets carry Name = o.Name.
 func Load(o Options) (train, test *Dataset, err error) {
 	switch o.Name {
-	case "mnist", "fashion-mnist", "linear":
+	case "mnist", "fashion-mnist", "cifar10", "linear":
 	default:
-		return nil, nil, fmt.Errorf("data: unknown data set %q (want mnist, fashion-mnist, linear)", o.Name)
+		return nil, nil, fmt.Errorf("data: unknown data set %q (want mnist, fashion-mnist, linear, cifar10)", o.Name)
 	}
 	if o.TrainSize < 0 {
 		return nil, nil, fmt.Errorf("data: %s: TrainSize = %d, want ≥ 0 (0 = all)", o.Name, o.TrainSize)
@@ -85,6 +102,14 @@ func Load(o Options) (train, test *Dataset, err error) {
 			}
 		}
 		return loadIDXDir(o.Name, dir, o.TrainSize)
+	case "cifar10":
+		dir := o.Dir
+		if dir == "" {
+			if dir, err = CIFAR10Dir(); err != nil {
+				return nil, nil, err
+			}
+		}
+		return loadCIFAR10(o.Name, dir, o.TrainSize)
 	default: // "linear"
 		return loadLinear(o)
 	}

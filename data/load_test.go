@@ -178,7 +178,7 @@ func TestLoadErrors(t *testing.T) {
 		opt  Options
 		want string
 	}{
-		{Options{Name: "xyz"}, `data: unknown data set "xyz" (want mnist, fashion-mnist, linear)`},
+		{Options{Name: "xyz"}, `data: unknown data set "xyz" (want mnist, fashion-mnist, linear, cifar10)`},
 		{Options{}, `unknown data set ""`},
 		{Options{Name: "linear"}, "In and Out must be positive (got In=0, Out=0)"},
 		{Options{Name: "linear", In: 3, Out: -1}, "In=3, Out=-1"},

@@ -74,7 +74,7 @@ func run(args []string, stdout io.Writer) error {
 // trainFlags binds the train flags to c.
 func trainFlags(c *train.Config) *flag.FlagSet {
 	fs := flag.NewFlagSet("credit train", flag.ContinueOnError)
-	fs.StringVar(&c.Data, "data", c.Data, "data set: mnist, fashion-mnist or linear (x ~ N(0,I), y = T x)")
+	fs.StringVar(&c.Data, "data", c.Data, "data set: mnist, fashion-mnist, cifar10 or linear (x ~ N(0,I), y = T x)")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory holding the data set's files (default: the built-in location)")
 	fs.IntVar(&c.TrainSize, "train-size", c.TrainSize, "use the first `N` training examples (0: all)")
 	fs.StringVar(&c.Net, "net", c.Net, "layer widths, input to output")
