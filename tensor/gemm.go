@@ -16,8 +16,20 @@ type GEMM interface {
 	Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
 }
 
-// Kernel is the GEMM used by MatMul. The default is gonum's pure-Go BLAS.
-var Kernel GEMM = GonumGEMM{}
+// Kernel is the GEMM used by MatMul. The default is FastGEMM, credit's
+// own blocked kernel (AVX2/FMA assembly where available, portable Go
+// otherwise). Replace it with any GEMM, e.g. Kernels["gonum"], or with
+// OpenBLAS{} in a build with the openblas tag.
+var Kernel GEMM = FastGEMM{}
+
+// Kernels names the GEMM implementations in this build: "fast" (FastGEMM),
+// "gonum" (GonumGEMM), "naive" (NaiveGEMM) and, only in a build with the
+// openblas tag, "openblas" (OpenBLAS).
+var Kernels = map[string]GEMM{
+	"fast":  FastGEMM{},
+	"gonum": GonumGEMM{},
+	"naive": NaiveGEMM{},
+}
 
 // GonumGEMM routes GEMM to gonum's pure-Go BLAS (gonum.org/v1/gonum/blas/gonum).
 type GonumGEMM struct{}

@@ -3,7 +3,23 @@
 //
 // A Mat is row-major: element (i, j) of an r×c matrix is Data[i*Cols+j]. A
 // batch of examples is a Mat with one example per row. Matrix products go
-// through the GEMM interface, whose default implementation is pure Go.
+// through the GEMM interface (MatMul calls Kernel).
+//
+// # Matrix-multiply kernels
+//
+// The default Kernel is FastGEMM: packed, cache-blocked, with an AVX2/FMA
+// assembly micro-kernel chosen at run time (golang.org/x/sys/cpu) on amd64
+// and a portable Go one elsewhere. It allocates nothing per call once warm
+// and splits large products over a persistent pool of worker goroutines;
+// SetThreads(1) keeps every product on the calling goroutine, which is
+// what a program running several trainings side by side wants.
+//
+// Build tags:
+//   - purego: no assembly; FastGEMM uses its portable micro-kernel
+//     (UseGeneric(true) does the same at run time).
+//   - openblas: adds OpenBLAS{} (cblas_sgemm through cgo) and
+//     Kernels["openblas"]; needs cgo, a C compiler and libopenblas-dev
+//     (Debian/Ubuntu). The default build needs neither cgo nor OpenBLAS.
 package tensor
 
 import "fmt"

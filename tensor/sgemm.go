@@ -1,0 +1,265 @@
+package tensor
+
+import (
+	"fmt"
+	"sync/atomic"
+	"unsafe"
+)
+
+// FastGEMM is credit's own GEMM and the default Kernel. It follows the
+// usual blocked scheme: op(B) is packed kc×nc at a time into panels of nr
+// columns, op(A) mc×kc at a time into panels of mr rows, and a
+// register-blocked micro-kernel multiplies one A panel by one B panel into
+// an mr×nr tile of C. On amd64 with AVX2 and FMA the micro-kernel is
+// assembly (6×16 tiles); elsewhere, under the purego build tag or after
+// UseGeneric(true), it is portable Go (4×8 tiles).
+//
+// Packing buffers belong to workspaces that are kept and reused, and large
+// products are split over a persistent pool of worker goroutines (see
+// SetThreads), so a call in steady state allocates nothing. FastGEMM is
+// safe for concurrent use.
+type FastGEMM struct{}
+
+// blocking describes one micro-kernel and the cache blocking around it.
+type blocking struct {
+	mr, nr     int  // micro-tile
+	mc, kc, nc int  // cache blocks (upper bounds; see blockSize)
+	asm        bool // use the assembly micro-kernel
+}
+
+var (
+	// asmBlocking is used on amd64 with AVX2+FMA. kc·nr·4 = 16 KiB keeps the
+	// B micro-panel in L1d; mc·kc·4 ≈ 144 KiB keeps the A block in L2.
+	asmBlocking = blocking{mr: 6, nr: 16, mc: 144, kc: 256, nc: 3072, asm: true}
+	// genericBlocking is the portable Go path.
+	genericBlocking = blocking{mr: 4, nr: 8, mc: 128, kc: 256, nc: 2048}
+)
+
+// forceGeneric makes FastGEMM use the portable path even where the
+// assembly kernel is available.
+var forceGeneric atomic.Bool
+
+// UseGeneric(true) makes FastGEMM use its portable pure-Go micro-kernel
+// even where the assembly one is available (tests use it to cover both
+// paths on one machine); UseGeneric(false) restores the automatic choice.
+// It returns the previous setting.
+func UseGeneric(on bool) bool { return forceGeneric.Swap(on) }
+
+// HasAsmKernel reports whether FastGEMM can use its assembly micro-kernel
+// on this machine and build.
+func HasAsmKernel() bool { return hasAsmKernel }
+
+func currentBlocking() *blocking {
+	if hasAsmKernel && !forceGeneric.Load() {
+		return &asmBlocking
+	}
+	return &genericBlocking
+}
+
+// parallelMinFlops is the size (2·m·n·k) from which FastGEMM splits a
+// product over several threads. Measured with BenchmarkParallelThreshold
+// (1 vs 2 threads, interleaved): below about 8 MFLOP (≈100 µs on
+// one core) the hand-off, the duplicated packing and the risk of waiting
+// for a descheduled worker cost more than the second core saves.
+const parallelMinFlops = 8 << 20
+
+// Sgemm implements GEMM.
+func (FastGEMM) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	checkGEMMArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || alpha == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	bl := currentBlocking()
+	if t := Threads(); t > 1 && 2*m*n*k >= parallelMinFlops {
+		if sgemmParallel(bl, t, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
+			return
+		}
+	}
+	ws := getWorkspace()
+	ws.gemm(bl, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	putWorkspace(ws)
+}
+
+// checkGEMMArgs panics unless every element the product touches lies inside
+// a, b and c. The assembly kernel writes C through a pointer, so this check
+// is what keeps it memory safe.
+func checkGEMMArgs(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("tensor: Sgemm negative size m=%d n=%d k=%d", m, n, k))
+	}
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	check := func(name string, s []float32, rows, cols, ld int) {
+		if ld < max(cols, 1) {
+			panic(fmt.Sprintf("tensor: Sgemm %s stride %d < %d columns", name, ld, cols))
+		}
+		if rows > 0 && cols > 0 && len(s) < (rows-1)*ld+cols {
+			panic(fmt.Sprintf("tensor: Sgemm %s has %d values, %d×%d with stride %d needs %d", name, len(s), rows, cols, ld, (rows-1)*ld+cols))
+		}
+	}
+	check("A", a, ar, ac, lda)
+	check("B", b, br, bc, ldb)
+	check("C", c, m, n, ldc)
+}
+
+// scaleC sets C ← beta·C (beta == 0 overwrites with zeros).
+func scaleC(m, n int, beta float32, c []float32, ldc int) {
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+		} else if beta != 1 {
+			for j := range row {
+				row[j] *= beta
+			}
+		}
+	}
+}
+
+// blockSize splits total into the fewest blocks of at most limit and
+// returns the common block size, rounded up to a multiple of mult, so that
+// the last block is not a sliver.
+func blockSize(total, limit, mult int) int {
+	nb := (total + limit - 1) / limit
+	bs := (total + nb - 1) / nb
+	return (bs + mult - 1) / mult * mult
+}
+
+// workspace holds the packing buffers of one thread of work.
+type workspace struct {
+	a, b []float32   // packed A block and B panel, 64-byte aligned
+	tmp  [96]float32 // one edge tile (mr·nr ≤ 96)
+	job  gemmJob     // a parallel product started from this workspace
+}
+
+// grow returns buf if it holds n values and otherwise a new 64-byte
+// aligned buffer of at least n values.
+func grow(buf []float32, n int) []float32 {
+	if cap(buf) >= n {
+		return buf[:n]
+	}
+	raw := make([]float32, n+16)
+	off := 0
+	if r := uintptr(unsafe.Pointer(&raw[0])) % 64; r != 0 {
+		off = int(64-r) / 4
+	}
+	return raw[off : off+n : off+n]
+}
+
+// gemm runs the whole blocked product on the calling goroutine.
+func (ws *workspace) gemm(bl *blocking, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	mr, nr := bl.mr, bl.nr
+	kc := blockSize(k, bl.kc, 8) // whole 8×8 transposes when packing
+	mc := blockSize(m, bl.mc, mr)
+	nc := blockSize(n, bl.nc, nr)
+	ws.a = grow(ws.a, mc*kc)
+	ws.b = grow(ws.b, nc*kc)
+	for jc := 0; jc < n; jc += nc {
+		nb := min(nc, n-jc)
+		for pc := 0; pc < k; pc += kc {
+			kb := min(kc, k-pc)
+			packB(bl.asm, transB, b, ldb, pc, jc, kb, nb, nr, ws.b)
+			bet := beta
+			if pc > 0 {
+				bet = 1
+			}
+			for ic := 0; ic < m; ic += mc {
+				mb := min(mc, m-ic)
+				packA(bl.asm, transA, a, lda, ic, pc, mb, kb, mr, ws.a)
+				ws.macro(bl, mb, nb, kb, alpha, bet, c[ic*ldc+jc:], ldc)
+			}
+		}
+	}
+}
+
+// macro multiplies the packed mb×kb block of A by the packed kb×nb panel of
+// B into C (whose top-left corner is c[0]).
+func (ws *workspace) macro(bl *blocking, mb, nb, kb int, alpha, beta float32, c []float32, ldc int) {
+	mr, nr := bl.mr, bl.nr
+	for jr := 0; jr < nb; jr += nr {
+		cols := min(nr, nb-jr)
+		bp := ws.b[jr*kb : (jr+nr)*kb]
+		for ir := 0; ir < mb; ir += mr {
+			rows := min(mr, mb-ir)
+			ap := ws.a[ir*kb : (ir+mr)*kb]
+			if rows == mr && cols == nr {
+				cc := c[ir*ldc+jr : (ir+mr-1)*ldc+jr+nr]
+				if bl.asm {
+					sgemmKernel6x16(kb, &ap[0], &bp[0], &cc[0], ldc, alpha, beta)
+				} else {
+					kernel4x8(kb, ap, bp, cc, ldc, alpha, beta)
+				}
+				continue
+			}
+			// Edge tile: compute the full tile into tmp, then merge the
+			// valid part.
+			tmp := ws.tmp[:mr*nr]
+			if bl.asm {
+				sgemmKernel6x16(kb, &ap[0], &bp[0], &tmp[0], nr, 1, 0)
+			} else {
+				kernel4x8(kb, ap, bp, tmp, nr, 1, 0)
+			}
+			for i := 0; i < rows; i++ {
+				src := tmp[i*nr : i*nr+cols]
+				dst := c[(ir+i)*ldc+jr : (ir+i)*ldc+jr+cols]
+				if beta == 0 {
+					for j, v := range src {
+						dst[j] = alpha * v
+					}
+				} else {
+					for j, v := range src {
+						dst[j] = alpha*v + beta*dst[j]
+					}
+				}
+			}
+		}
+	}
+}
+
+// kernel4x8 is the portable micro-kernel: C[0:4][0:8] ← alpha·A·B +
+// beta·C for a packed 4×k panel of A and k×8 panel of B. The Go compiler
+// cannot keep 32 accumulators in registers (nor schedules 8 well: it
+// spills), so they live in a small array that stays in L1; of the
+// variants measured this one was the fastest.
+func kernel4x8(k int, a, b, c []float32, ldc int, alpha, beta float32) {
+	var acc [32]float32
+	a, b = a[:4*k], b[:8*k]
+	for p := 0; p < k; p++ {
+		ap := a[4*p : 4*p+4 : 4*p+4]
+		bp := b[8*p : 8*p+8 : 8*p+8]
+		for i, av := range ap {
+			r := acc[8*i : 8*i+8 : 8*i+8]
+			r[0] += av * bp[0]
+			r[1] += av * bp[1]
+			r[2] += av * bp[2]
+			r[3] += av * bp[3]
+			r[4] += av * bp[4]
+			r[5] += av * bp[5]
+			r[6] += av * bp[6]
+			r[7] += av * bp[7]
+		}
+	}
+	for i := 0; i < 4; i++ {
+		src := acc[8*i : 8*i+8 : 8*i+8]
+		dst := c[i*ldc : i*ldc+8 : i*ldc+8]
+		if beta == 0 {
+			for j, v := range src {
+				dst[j] = alpha * v
+			}
+		} else {
+			for j, v := range src {
+				dst[j] = alpha*v + beta*dst[j]
+			}
+		}
+	}
+}

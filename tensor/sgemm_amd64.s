@@ -1,0 +1,162 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// The AVX2/FMA micro-kernel of FastGEMM. It multiplies a packed 6×k panel
+// of A (6 values per k step) by a packed k×16 panel of B (16 values per k
+// step) and updates the 6×16 tile of row-major C:
+//
+//	C[i][j] ← alpha·Σ_p A[p][i]·B[p][j] + beta·C[i][j]
+//
+// beta == 0 stores without reading C, so C may hold NaN or garbage.
+//
+// Registers: Y0–Y11 accumulate the tile (row i in Y(2i), Y(2i+1)), Y12/Y13
+// hold one row of the B panel, Y14/Y15 the broadcast A values.
+
+// STEP does one k step; ao and bo are byte offsets into the A and B panels.
+#define STEP(ao, bo) \
+	VMOVUPS      (bo)(DI), Y12; \
+	VMOVUPS      (bo+32)(DI), Y13; \
+	VBROADCASTSS (ao)(SI), Y14; \
+	VBROADCASTSS (ao+4)(SI), Y15; \
+	VFMADD231PS  Y12, Y14, Y0; \
+	VFMADD231PS  Y13, Y14, Y1; \
+	VFMADD231PS  Y12, Y15, Y2; \
+	VFMADD231PS  Y13, Y15, Y3; \
+	VBROADCASTSS (ao+8)(SI), Y14; \
+	VBROADCASTSS (ao+12)(SI), Y15; \
+	VFMADD231PS  Y12, Y14, Y4; \
+	VFMADD231PS  Y13, Y14, Y5; \
+	VFMADD231PS  Y12, Y15, Y6; \
+	VFMADD231PS  Y13, Y15, Y7; \
+	VBROADCASTSS (ao+16)(SI), Y14; \
+	VBROADCASTSS (ao+20)(SI), Y15; \
+	VFMADD231PS  Y12, Y14, Y8; \
+	VFMADD231PS  Y13, Y14, Y9; \
+	VFMADD231PS  Y12, Y15, Y10; \
+	VFMADD231PS  Y13, Y15, Y11
+
+// STORE0 writes one scaled row pair to C at DX (beta == 0).
+#define STORE0(r0, r1) \
+	VMOVUPS r0, (DX); \
+	VMOVUPS r1, 32(DX); \
+	ADDQ    R8, DX
+
+// STOREB adds beta·C (beta broadcast in Y15) and writes one row.
+#define STOREB(r0, r1) \
+	VFMADD231PS (DX), Y15, r0; \
+	VFMADD231PS 32(DX), Y15, r1; \
+	VMOVUPS     r0, (DX); \
+	VMOVUPS     r1, 32(DX); \
+	ADDQ        R8, DX
+
+// func sgemmKernel6x16(k int, a, b, c *float32, ldc int, alpha, beta float32)
+TEXT ·sgemmKernel6x16(SB), NOSPLIT, $0-48
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ c+24(FP), DX
+	MOVQ ldc+32(FP), R8
+	SHLQ $2, R8
+
+	// Touch the C tile early so its lines arrive while we compute.
+	MOVQ       DX, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+
+	MOVQ CX, BX
+	SHRQ $2, BX
+	ANDQ $3, CX
+	TESTQ BX, BX
+	JZ   tail
+
+loop4:
+	PREFETCHT0 384(SI)
+	STEP(0, 0)
+	STEP(24, 64)
+	STEP(48, 128)
+	STEP(72, 192)
+	ADDQ $96, SI
+	ADDQ $256, DI
+	DECQ BX
+	JNZ  loop4
+
+tail:
+	TESTQ CX, CX
+	JZ    done
+
+loop1:
+	STEP(0, 0)
+	ADDQ $24, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  loop1
+
+done:
+	VBROADCASTSS alpha+40(FP), Y14
+	VMULPS       Y14, Y0, Y0
+	VMULPS       Y14, Y1, Y1
+	VMULPS       Y14, Y2, Y2
+	VMULPS       Y14, Y3, Y3
+	VMULPS       Y14, Y4, Y4
+	VMULPS       Y14, Y5, Y5
+	VMULPS       Y14, Y6, Y6
+	VMULPS       Y14, Y7, Y7
+	VMULPS       Y14, Y8, Y8
+	VMULPS       Y14, Y9, Y9
+	VMULPS       Y14, Y10, Y10
+	VMULPS       Y14, Y11, Y11
+
+	VMOVSS   beta+44(FP), X15
+	VXORPS   X13, X13, X13
+	VUCOMISS X13, X15
+	JNE      accum
+	JPS      accum
+
+	STORE0(Y0, Y1)
+	STORE0(Y2, Y3)
+	STORE0(Y4, Y5)
+	STORE0(Y6, Y7)
+	STORE0(Y8, Y9)
+	STORE0(Y10, Y11)
+	VZEROUPPER
+	RET
+
+accum:
+	VBROADCASTSS beta+44(FP), Y15
+	STOREB(Y0, Y1)
+	STOREB(Y2, Y3)
+	STOREB(Y4, Y5)
+	STOREB(Y6, Y7)
+	STOREB(Y8, Y9)
+	STOREB(Y10, Y11)
+	VZEROUPPER
+	RET
