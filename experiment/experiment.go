@@ -14,11 +14,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/creditlab/credit/tensor"
 	"github.com/creditlab/credit/train"
 )
 
@@ -113,6 +115,11 @@ func Reproduce(name string, o Options) error {
 	}
 	if o.Jobs < 1 {
 		return fmt.Errorf("--jobs: must be at least 1, got %d", o.Jobs)
+	}
+	// Runs trained side by side share the cores: give each run's kernels
+	// its share, so goroutines are not stacked on busy cores.
+	if o.Jobs > 1 {
+		defer tensor.SetThreads(tensor.SetThreads(max(1, runtime.GOMAXPROCS(0)/o.Jobs)))
 	}
 	for _, e := range es {
 		dir := o.Dir

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/creditlab/credit/data"
+	"github.com/creditlab/credit/feedback"
 	"github.com/creditlab/credit/nn"
 )
 
@@ -46,6 +47,38 @@ func BenchmarkStep(b *testing.B) {
 					}
 				}
 			})
+		}
+	}
+}
+
+// The training hot path allocates nothing once its buffers are sized.
+func TestStepAllocatesNothing(t *testing.T) {
+	trainSet, testSet, err := data.Load(data.Options{Name: "mnist", TrainSize: 256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rule := range feedback.Names() {
+		c := Default()
+		c.Rule, c.Net = rule, "784-64-32-10"
+		spec, _ := nn.ParseSpec(c.Net)
+		tr, err := newTrainer(c, spec, trainSet, testSet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		idx := make([]int, c.Batch)
+		i := 0
+		step := func() {
+			for k := range idx {
+				idx[k] = (i*c.Batch + k) % trainSet.N
+			}
+			i++
+			if _, err := tr.step(idx, true); err != nil {
+				t.Fatal(err)
+			}
+		}
+		step()
+		if n := testing.AllocsPerRun(20, step); n != 0 {
+			t.Errorf("%s: %v allocations per step", rule, n)
 		}
 	}
 }
