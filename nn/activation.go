@@ -2,7 +2,6 @@ package nn
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/creditlab/credit/tensor"
 )
@@ -25,10 +24,10 @@ func NewActivation(kind string) (*Activation, error) {
 	a := &Activation{Kind: kind}
 	switch kind {
 	case "sigmoid":
-		a.f = func(x float32) float32 { return float32(1 / (1 + math.Exp(-float64(x)))) }
+		a.f = sigmoid32
 		a.df = func(y float32) float32 { return y * (1 - y) }
 	case "tanh":
-		a.f = func(x float32) float32 { return float32(math.Tanh(float64(x))) }
+		a.f = tanh32
 		a.df = func(y float32) float32 { return 1 - y*y }
 	case "relu":
 		a.f = func(x float32) float32 { return max(x, 0) }
@@ -54,9 +53,20 @@ func (a *Activation) Forward(x *tensor.Mat) *tensor.Mat {
 		copy(a.out.Data, x.Data)
 		return &a.out
 	}
-	o := a.out.Data
-	for i, v := range x.Data {
-		o[i] = a.f(v)
+	o := a.out.Data[:len(x.Data)]
+	switch a.Kind { // direct calls in the hot loops, not through a.f
+	case "sigmoid":
+		for i, v := range x.Data {
+			o[i] = sigmoid32(v)
+		}
+	case "tanh":
+		for i, v := range x.Data {
+			o[i] = tanh32(v)
+		}
+	default:
+		for i, v := range x.Data {
+			o[i] = a.f(v)
+		}
 	}
 	return &a.out
 }

@@ -111,33 +111,52 @@ func (c *Conv2D) InputGrad(dy, w, dx *tensor.Mat) {
 	c.col2im(&c.dcol, dx)
 }
 
+// span returns the output columns [lo, hi) whose tap kx (or ky) falls
+// inside an input row of width w: ox·stride − pad + k ∈ [0, w).
+func span(out, w, stride, pad, k int) (lo, hi int) {
+	lo = 0
+	if d := pad - k; d > 0 {
+		lo = (d + stride - 1) / stride
+	}
+	hi = 0
+	if d := w - 1 + pad - k; d >= 0 {
+		hi = d/stride + 1
+	}
+	return min(lo, out), min(hi, out)
+}
+
 // im2col fills c.col: row (ch, ky, kx), column (image, oy, ox) holds the
 // input pixel that tap meets, or 0 in the padding.
 func (c *Conv2D) im2col(x *tensor.Mat) {
-	n, p := x.Rows, c.OutH*c.OutW
+	n, p, in, plane := x.Rows, c.OutH*c.OutW, c.In(), c.InH*c.InW
 	c.col.Resize(c.InC*c.K*c.K, n*p)
 	for ch := 0; ch < c.InC; ch++ {
 		for ky := 0; ky < c.K; ky++ {
+			ylo, yhi := span(c.OutH, c.InH, c.Stride, c.Pad, ky)
 			for kx := 0; kx < c.K; kx++ {
+				xlo, xhi := span(c.OutW, c.InW, c.Stride, c.Pad, kx)
 				row := c.col.Row((ch*c.K+ky)*c.K + kx)
 				for i := 0; i < n; i++ {
-					img := x.Data[i*c.In()+ch*c.InH*c.InW : i*c.In()+(ch+1)*c.InH*c.InW]
+					img := x.Data[i*in+ch*plane : i*in+(ch+1)*plane]
 					dst := row[i*p : (i+1)*p]
-					for oy := 0; oy < c.OutH; oy++ {
+					clear(dst[:ylo*c.OutW])
+					clear(dst[yhi*c.OutW:])
+					for oy := ylo; oy < yhi; oy++ {
 						d := dst[oy*c.OutW : (oy+1)*c.OutW]
-						iy := oy*c.Stride - c.Pad + ky
-						if iy < 0 || iy >= c.InH {
-							clear(d)
+						src := img[(oy*c.Stride-c.Pad+ky)*c.InW:]
+						clear(d[:xlo])
+						clear(d[xhi:])
+						if xlo >= xhi {
 							continue
 						}
-						src := img[iy*c.InW : (iy+1)*c.InW]
-						for ox := range d {
-							ix := ox*c.Stride - c.Pad + kx
-							if ix < 0 || ix >= c.InW {
-								d[ox] = 0
-							} else {
-								d[ox] = src[ix]
-							}
+						off := xlo*c.Stride - c.Pad + kx
+						if c.Stride == 1 {
+							copy(d[xlo:xhi], src[off:off+xhi-xlo])
+							continue
+						}
+						for ox := xlo; ox < xhi; ox++ {
+							d[ox] = src[off]
+							off += c.Stride
 						}
 					}
 				}
@@ -149,25 +168,34 @@ func (c *Conv2D) im2col(x *tensor.Mat) {
 // col2im sums the columns of col back into image positions (the adjoint of
 // im2col) into dx, which it overwrites.
 func (c *Conv2D) col2im(col, dx *tensor.Mat) {
-	n, p := dx.Rows, c.OutH*c.OutW
+	n, p, in, plane := dx.Rows, c.OutH*c.OutW, c.In(), c.InH*c.InW
 	dx.Zero()
 	for ch := 0; ch < c.InC; ch++ {
 		for ky := 0; ky < c.K; ky++ {
+			ylo, yhi := span(c.OutH, c.InH, c.Stride, c.Pad, ky)
 			for kx := 0; kx < c.K; kx++ {
+				xlo, xhi := span(c.OutW, c.InW, c.Stride, c.Pad, kx)
+				if xlo >= xhi {
+					continue
+				}
 				row := col.Row((ch*c.K+ky)*c.K + kx)
 				for i := 0; i < n; i++ {
-					img := dx.Data[i*c.In()+ch*c.InH*c.InW : i*c.In()+(ch+1)*c.InH*c.InW]
+					img := dx.Data[i*in+ch*plane : i*in+(ch+1)*plane]
 					src := row[i*p : (i+1)*p]
-					for oy := 0; oy < c.OutH; oy++ {
-						iy := oy*c.Stride - c.Pad + ky
-						if iy < 0 || iy >= c.InH {
+					for oy := ylo; oy < yhi; oy++ {
+						s := src[oy*c.OutW+xlo : oy*c.OutW+xhi]
+						off := xlo*c.Stride - c.Pad + kx
+						dst := img[(oy*c.Stride-c.Pad+ky)*c.InW:]
+						if c.Stride == 1 {
+							dst = dst[off : off+len(s)]
+							for j, v := range s {
+								dst[j] += v
+							}
 							continue
 						}
-						dst := img[iy*c.InW : (iy+1)*c.InW]
-						for ox, v := range src[oy*c.OutW : (oy+1)*c.OutW] {
-							if ix := ox*c.Stride - c.Pad + kx; ix >= 0 && ix < c.InW {
-								dst[ix] += v
-							}
+						for _, v := range s {
+							dst[off] += v
+							off += c.Stride
 						}
 					}
 				}

@@ -1,10 +1,6 @@
 package nn
 
-import (
-	"math"
-
-	"github.com/creditlab/credit/tensor"
-)
+import "github.com/creditlab/credit/tensor"
 
 // MaxPool takes the maximum over Size×Size windows moved by Stride, per
 // channel, with TensorFlow's "SAME" padding: OutH = ⌈H/Stride⌉, and windows
@@ -42,20 +38,24 @@ func (m *MaxPool) Forward(x *tensor.Mat) *tensor.Mat {
 		m.arg = make([]int32, n*out)
 	}
 	m.arg = m.arg[:n*out]
+	k := 0
 	for i := 0; i < n; i++ {
-		src := x.Data[i*in : (i+1)*in]
-		k := i * out
+		img := x.Data[i*in : (i+1)*in]
 		for ch := 0; ch < m.C; ch++ {
+			base := ch * m.H * m.W
 			for oy := 0; oy < m.OutH; oy++ {
 				y0 := oy*m.Stride - m.padY
+				ylo, yhi := max(y0, 0), min(y0+m.Size, m.H)
 				for ox := 0; ox < m.OutW; ox++ {
 					x0 := ox*m.Stride - m.padX
-					best, arg := float32(math.Inf(-1)), -1
-					for y := max(y0, 0); y < min(y0+m.Size, m.H); y++ {
-						for xx := max(x0, 0); xx < min(x0+m.Size, m.W); xx++ {
-							j := (ch*m.H+y)*m.W + xx
-							if v := src[j]; v > best || arg < 0 {
-								best, arg = v, j
+					xlo, xhi := max(x0, 0), min(x0+m.Size, m.W)
+					arg := base + ylo*m.W + xlo
+					best := img[arg]
+					for y := ylo; y < yhi; y++ {
+						row := img[base+y*m.W : base+y*m.W+xhi]
+						for xx := xlo; xx < xhi; xx++ {
+							if v := row[xx]; v > best {
+								best, arg = v, base+y*m.W+xx
 							}
 						}
 					}
