@@ -127,3 +127,16 @@ func seedList(n int) []uint64 {
 }
 
 func noiseLabel(c float64) string { return fmt.Sprintf("np c=%g", c) }
+
+// deltaAnglePanel plots the per-epoch delta angle of hidden layer i.
+func deltaAnglePanel(order []string, by map[string][]Result, i int, name string) report.Panel {
+	return report.Panel{
+		Title: "delta angle, " + name, XLabel: "epoch", YLabel: "angle to backprop's error (°)",
+		Series: series(order, by, epochCurve(func(e train.Epoch) float64 {
+			if len(e.Layers) <= i {
+				return math.NaN()
+			}
+			return float64(e.Layers[i].DeltaAngle)
+		})),
+	}
+}

@@ -2,7 +2,6 @@ package experiment
 
 import (
 	"fmt"
-	"math"
 	"path/filepath"
 
 	"github.com/creditlab/credit/report"
@@ -109,15 +108,7 @@ func init() {
 				Series: series(order, by, epochCurve(testErr)),
 			}}
 			for i := range layerNames {
-				panels = append(panels, report.Panel{
-					Title: fmt.Sprintf("delta angle, hidden layer %d", i+1), XLabel: "epoch", YLabel: "angle to backprop's error (°)",
-					Series: series(order, by, epochCurve(func(e train.Epoch) float64 {
-						if len(e.Layers) <= i {
-							return math.NaN()
-						}
-						return float64(e.Layers[i].DeltaAngle)
-					})),
-				})
+				panels = append(panels, deltaAnglePanel(order, by, i, fmt.Sprintf("hidden layer %d", i+1)))
 			}
 			if err := report.Figure(filepath.Join(dir, "e2b_test_error"), 3, panels); err != nil {
 				return "", err

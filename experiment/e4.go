@@ -2,7 +2,6 @@ package experiment
 
 import (
 	"fmt"
-	"math"
 	"path/filepath"
 
 	"github.com/creditlab/credit/report"
@@ -68,15 +67,7 @@ func init() {
 				if i < len(siteNames) && sites == len(siteNames) {
 					name = siteNames[i]
 				}
-				panels = append(panels, report.Panel{
-					Title: "delta angle, " + name, XLabel: "epoch", YLabel: "angle to backprop's error (°)",
-					Series: series(order, by, epochCurve(func(e train.Epoch) float64 {
-						if len(e.Layers) <= i {
-							return math.NaN()
-						}
-						return float64(e.Layers[i].DeltaAngle)
-					})),
-				})
+				panels = append(panels, deltaAnglePanel(order, by, i, name))
 			}
 			if err := report.Figure(filepath.Join(dir, "e4"), 3, panels); err != nil {
 				return "", err
