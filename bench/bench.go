@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/creditlab/credit/experiment"
 	"github.com/creditlab/credit/feedback"
 	"github.com/creditlab/credit/nn"
 	"github.com/creditlab/credit/tensor"
@@ -29,12 +30,17 @@ import (
 //go:embed peers/torch_mlp.py
 var torchMLP []byte
 
+//go:embed peers/torch_cnn.py
+var torchCNN []byte
+
 // Options control a benchmark run.
 type Options struct {
 	Seconds float64   // measuring time per entry
 	Peak    float64   // the machine's fp32 peak in GFLOP/s, for percentages
 	Python  string    // interpreter for the PyTorch peer; "" skips it
 	Out     io.Writer // the report
+	// CNNBatch is the CNN section's batch size (0: the paper's 128).
+	CNNBatch int
 }
 
 // Shape is one GEMM size: C (m×n) = A (m×k) · B (k×n).
@@ -93,11 +99,11 @@ func Run(o Options) error {
 	fmt.Fprintf(w, "| net | batch | credit bp | credit np | np/bp time | PyTorch bp | credit/PyTorch (bp) |\n|---|---|---|---|---|---|---|\n")
 	for _, net := range nets {
 		for _, batch := range batches {
-			bp, err := throughput(net, batch, "bp", o.Seconds)
+			bp, err := throughput(mlpConfig(net, batch), [3]int{}, "bp", o.Seconds)
 			if err != nil {
 				return err
 			}
-			np, err := throughput(net, batch, "np", o.Seconds)
+			np, err := throughput(mlpConfig(net, batch), [3]int{}, "np", o.Seconds)
 			if err != nil {
 				return err
 			}
@@ -110,6 +116,32 @@ func Run(o Options) error {
 	}
 	if peerErr != nil {
 		fmt.Fprintf(w, "\nPyTorch peer not run: %v\n", peerErr)
+	}
+
+	if o.CNNBatch == 0 {
+		o.CNNBatch = 128
+	}
+	fmt.Fprintf(w, "\n## CNN training throughput (images/s; E4-small %s, tanh, cross-entropy summed, Adam, batch %d)\n\n", experiment.E4SmallNet, o.CNNBatch)
+	cnn := train.Default()
+	cnn.Net, cnn.Act, cnn.Loss, cnn.Opt, cnn.AdamEps, cnn.LR, cnn.Batch = experiment.E4SmallNet, "tanh", "ce", "adam", 1e-5, 1e-3, o.CNNBatch
+	cnn.Noise, cnn.FeedbackSolver, cnn.FeedbackLR = 0.0673, "sgd", 1e-3
+	rates := map[string]float64{}
+	for _, rule := range []string{"bp", "dfa", "npdfa"} {
+		var err error
+		if rates[rule], err = throughput(cnn, [3]int{3, 32, 32}, rule, o.Seconds); err != nil {
+			return err
+		}
+	}
+	peerCNN, cnnErr := runScript(o, torchCNN, "torch_cnn.py", "--batch", fmt.Sprint(o.CNNBatch), "--seconds", fmt.Sprint(o.Seconds))
+	ps, ratio := "–", "–"
+	if cnnErr == nil && len(peerCNN) == 1 {
+		r := peerCNN[0]["images_per_s"].(float64)
+		ps, ratio = fmt.Sprintf("%.0f", r), fmt.Sprintf("%.2f×", rates["bp"]/r)
+	}
+	fmt.Fprintf(w, "| credit bp | credit dfa | credit npdfa | PyTorch bp | credit/PyTorch (bp) |\n|---|---|---|---|---|\n| %.0f | %.0f | %.0f | %s | %s |\n",
+		rates["bp"], rates["dfa"], rates["npdfa"], ps, ratio)
+	if cnnErr != nil {
+		fmt.Fprintf(w, "\nPyTorch CNN peer not run: %v\n", cnnErr)
 	}
 	return nil
 }
@@ -133,40 +165,80 @@ func randMat(rng *rand.Rand, r, c int) *tensor.Mat {
 	return m
 }
 
-// throughput trains net with rule on random data for about sec seconds
-// and returns samples per second.
-func throughput(netSpec string, batch int, rule string, sec float64) (float64, error) {
-	c := train.Default()
-	spec, err := nn.ParseSpec(netSpec)
+// throughput trains the network of c (inputs of the given shape, random
+// values; one-hot targets) with rule for about sec seconds and returns
+// examples per second.
+func throughput(c train.Config, shape [3]int, rule string, sec float64) (float64, error) {
+	spec, err := nn.ParseSpec(c.Net)
 	if err != nil {
 		return 0, err
+	}
+	in := spec.Input
+	if in == 0 {
+		in = shape[0] * shape[1] * shape[2]
 	}
 	rng := rand.New(rand.NewPCG(2, 2))
-	net, err := spec.Build(spec.Input, [3]int{}, c.Act, c.OutAct, rng, rng)
+	net, err := spec.Build(in, shape, c.Act, c.OutAct, rng, rng)
 	if err != nil {
 		return 0, err
 	}
-	r, err := feedback.New(rule, net, feedback.Options{Noise: c.Noise, Solver: c.FeedbackSolver, Ridge: c.Ridge}, rng)
+	r, err := feedback.New(rule, net, feedback.Options{Noise: c.Noise, Solver: c.FeedbackSolver, FeedbackLR: c.FeedbackLR, Ridge: c.Ridge}, rng)
 	if err != nil {
 		return 0, err
 	}
-	opt := &train.SGD{LR: 1e-4}
+	loss, err := nn.NewLoss(c.Loss)
+	if err != nil {
+		return 0, err
+	}
+	opt, err := train.NewOptimizer(c.Opt, c.LR, c.Momentum, c.AdamEps)
+	if err != nil {
+		return 0, err
+	}
 	g := nn.NewGrads(net)
 	params, grads := net.Params(), g.Slices()
-	x, y := randMat(rng, batch, spec.Input), tensor.New(batch, net.Out())
-	for n := 0; n < batch; n++ {
+	x, y := randMat(rng, c.Batch, in), tensor.New(c.Batch, net.Out())
+	for n := 0; n < c.Batch; n++ {
 		y.Data[n*net.Out()+rng.IntN(net.Out())] = 1
 	}
 	d := timeIt(sec, func() {
 		net.Training = true
-		r.Step(net, nn.SquaredError{}, 1, x, y, g, rng, true)
+		r.Step(net, loss, 1, x, y, g, rng, true)
 		opt.Step(params, grads)
 	})
-	return float64(batch) / d.Seconds(), nil
+	return float64(c.Batch) / d.Seconds(), nil
 }
 
-// runPeer runs the PyTorch script and returns samples/s by "net/batch".
+// mlpConfig is the benchmark's MLP setup: sigmoid, squared error summed,
+// plain SGD.
+func mlpConfig(net string, batch int) train.Config {
+	c := train.Default()
+	c.Net, c.Batch, c.Opt, c.LR = net, batch, "sgd", 1e-4
+	return c
+}
+
+// runPeer runs the PyTorch MLP script and returns samples/s by "net/batch".
 func runPeer(o Options, nets []string, batches []int) (map[string]float64, error) {
+	var bs []string
+	for _, b := range batches {
+		bs = append(bs, fmt.Sprint(b))
+	}
+	lines, err := runScript(o, torchMLP, "torch_mlp.py", "--nets", strings.Join(nets, ","), "--batches", strings.Join(bs, ","), "--seconds", fmt.Sprint(o.Seconds))
+	if err != nil {
+		return nil, err
+	}
+	res := map[string]float64{}
+	for _, l := range lines {
+		net, _ := l["net"].(string)
+		batch, _ := l["batch"].(float64)
+		rate, _ := l["samples_per_s"].(float64)
+		res[fmt.Sprintf("%s/%d", net, int(batch))] = rate
+	}
+	return res, nil
+}
+
+// runScript runs an embedded peer script with o.Python and returns its
+// JSON lines.
+func runScript(o Options, script []byte, name string, args ...string) ([]map[string]any, error) {
 	if o.Python == "" {
 		return nil, fmt.Errorf("no --python given")
 	}
@@ -175,15 +247,11 @@ func runPeer(o Options, nets []string, batches []int) (map[string]float64, error
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	script := filepath.Join(dir, "torch_mlp.py")
-	if err := os.WriteFile(script, torchMLP, 0o644); err != nil {
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, script, 0o644); err != nil {
 		return nil, err
 	}
-	var bs []string
-	for _, b := range batches {
-		bs = append(bs, fmt.Sprint(b))
-	}
-	cmd := exec.Command(o.Python, script, "--nets", strings.Join(nets, ","), "--batches", strings.Join(bs, ","), "--seconds", fmt.Sprint(o.Seconds))
+	cmd := exec.Command(o.Python, append([]string{path}, args...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -192,20 +260,16 @@ func runPeer(o Options, nets []string, batches []int) (map[string]float64, error
 		if i := strings.LastIndex(msg, "\n"); i >= 0 {
 			msg = msg[i+1:]
 		}
-		return nil, fmt.Errorf("%s %s: %v %s (is python3-torch installed?)", o.Python, "torch_mlp.py", err, msg)
+		return nil, fmt.Errorf("%s %s: %v %s (is python3-torch installed?)", o.Python, name, err, msg)
 	}
-	res := map[string]float64{}
+	var lines []map[string]any
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
-		var r struct {
-			Net   string  `json:"net"`
-			Batch int     `json:"batch"`
-			Rate  float64 `json:"samples_per_s"`
+		var m map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			return nil, fmt.Errorf("%s: %v in %q", name, err, sc.Text())
 		}
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			return nil, fmt.Errorf("torch_mlp.py: %v in %q", err, sc.Text())
-		}
-		res[fmt.Sprintf("%s/%d", r.Net, r.Batch)] = r.Rate
+		lines = append(lines, m)
 	}
-	return res, nil
+	return lines, nil
 }
