@@ -185,18 +185,34 @@ func (r *Rule) Deliver(n *nn.Net, site int, eAbove, eOut, dst *tensor.Mat) {
 func (r *Rule) Step(net *nn.Net, loss nn.Loss, scale float32, x, y *tensor.Mat, g *nn.Grads, rng *rand.Rand, learn bool) []float64 {
 	batch := x.Rows
 	r.lossClean = resize64(r.lossClean, batch)
-	yhat := net.Forward(x, nil)
+	pl := loss // the loss of the perturbation's loss difference
+	if r.Opt.PerturbLoss != nil {
+		pl = r.Opt.PerturbLoss
+	}
+	perturb := r.Perturb && r.drawNoise(net, batch, rng)
+	// Two orders give the same numbers: when the first block carries most
+	// of the cost (an MLP on images), the noisy pass and the clean pass
+	// that restores the layers' state replay only what lies above it;
+	// otherwise (a CNN) the noisy pass runs first and the clean one reruns
+	// the whole network with the same dropout masks.
+	replay := net.ReplayPays()
+	var yhat *tensor.Mat
+	if perturb && !replay {
+		r.noisyLoss(pl, net.Forward(x, r.noise), y)
+		yhat = net.Rerun(x)
+	} else {
+		yhat = net.Forward(x, nil)
+	}
 	loss.PerSample(yhat, y, r.lossClean)
 	r.lossBase = r.lossClean
-	pl := loss
 	if r.Perturb && r.Opt.PerturbLoss != nil {
-		pl = r.Opt.PerturbLoss
 		r.lossAlt = resize64(r.lossAlt, batch)
 		pl.PerSample(yhat, y, r.lossAlt)
 		r.lossBase = r.lossAlt
 	}
-	if r.Perturb && r.perturb(net, pl, y, rng) {
-		yhat = net.Replay(nil) // restore the clean state for Backward
+	if perturb && replay {
+		r.noisyLoss(pl, net.Replay(r.noise), y)
+		yhat = net.Replay(nil)
 	}
 	loss.Grad(yhat, y, scale, &r.dOut)
 	if r.Perturb {
@@ -230,16 +246,15 @@ func (r *Rule) Lambda(site int) *tensor.Mat {
 	return r.lambda[site]
 }
 
-// perturb runs the noisy pass after a clean Forward: noise c·ξ,
-// ξ ~ N(0, I), added at every hidden site at once. It reports whether it
-// ran (not when c = 0).
-func (r *Rule) perturb(net *nn.Net, loss nn.Loss, y *tensor.Mat, rng *rand.Rand) bool {
-	batch, sites := y.Rows, net.Sites()
+// drawNoise draws ξ ~ N(0, I) for every hidden site and the noise c·ξ. It
+// reports whether a noisy pass is needed (not when c = 0: then ξ = 0 and
+// λ̂ = 0).
+func (r *Rule) drawNoise(net *nn.Net, batch int, rng *rand.Rand) bool {
+	sites := net.Sites()
 	if r.xi == nil {
 		r.xi, r.noise, r.lambda = mats(sites), mats(sites), mats(sites)
 	}
 	c := r.Opt.Noise
-	r.lossNoisy = resize64(r.lossNoisy, batch)
 	for i := 0; i < sites; i++ {
 		xi, nz := r.xi[i].Resize(batch, net.SiteWidth(i)), r.noise[i].Resize(batch, net.SiteWidth(i))
 		if c == 0 {
@@ -252,11 +267,13 @@ func (r *Rule) perturb(net *nn.Net, loss nn.Loss, y *tensor.Mat, rng *rand.Rand)
 			nz.Data[k] = float32(c * v)
 		}
 	}
-	if c == 0 {
-		return false // λ̂ = 0: ξ is zero and the loss difference is not needed
-	}
-	loss.PerSample(net.Replay(r.noise), y, r.lossNoisy)
-	return true
+	return c != 0
+}
+
+// noisyLoss keeps the per-example losses of a noisy pass's output.
+func (r *Rule) noisyLoss(loss nn.Loss, yhat, y *tensor.Mat) {
+	r.lossNoisy = resize64(r.lossNoisy, y.Rows)
+	loss.PerSample(yhat, y, r.lossNoisy)
 }
 
 // estimate writes λ̂_n = scale·(L̃_n − L_n)·ξ_n / c for every hidden site.

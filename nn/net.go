@@ -98,6 +98,28 @@ func (n *Net) Forward(x *tensor.Mat, noise []*tensor.Mat) *tensor.Mat {
 	return n.from(0, n.Blocks[0].forward(x), noise)
 }
 
+// Rerun is Forward without noise and with the dropout masks of the last
+// Forward: the clean pass after a noisy one.
+func (n *Net) Rerun(x *tensor.Mat) *tensor.Mat {
+	n.setDropout(false)
+	return n.from(0, n.Blocks[0].forward(x), nil)
+}
+
+// ReplayPays reports whether the first block costs at least half of a
+// forward pass (counting multiply-adds as the core's input fan-in times its
+// outputs), so that Replay is cheaper than a whole second pass.
+func (n *Net) ReplayPays() bool {
+	var first, total int
+	for b, blk := range n.Blocks {
+		c := blk.Core.Weight().Cols * blk.Core.Out()
+		if b == 0 {
+			first = c
+		}
+		total += c
+	}
+	return 2*first >= total
+}
+
 // Replay recomputes the network above the first hidden site from the
 // activity that the last Forward left there, adding noise as Forward does
 // (nil: clean), and returns ŷ. Node perturbation uses it so that the noisy
