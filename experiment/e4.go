@@ -21,7 +21,7 @@ const (
 func e4Config(net string, seed uint64) train.Config {
 	c := train.Default()
 	c.Data, c.Net, c.Act, c.OutAct, c.Loss, c.Reduction = "cifar10", net, "tanh", "linear", "ce", "sum"
-	c.Opt, c.AdamEps, c.Batch, c.Seed, c.DiagBatch = "adam", 1e-5, 128, seed, 500
+	c.Opt, c.AdamEps, c.Batch, c.Seed, c.DiagBatch = "adam", 1e-5, 128, seed, 128
 	c.FeedbackSolver = "sgd"
 	return c
 }

@@ -286,7 +286,14 @@ func (t *trainer) diagnose() []metrics.Layer {
 // diagnostics.
 func (t *trainer) evaluate(epoch int, trainLoss float64, dur time.Duration) Epoch {
 	t.net.Training = false
-	const chunk = 1000
+	// Evaluate in chunks: large for dense nets, the training batch for conv
+	// nets, whose im2col buffers grow with the chunk.
+	chunk := 1000
+	for _, b := range t.net.Blocks {
+		if _, conv := b.Core.(*nn.Conv2D); conv {
+			chunk = t.c.Batch
+		}
+	}
 	var x, y tensor.Mat
 	losses := make([]float64, chunk)
 	var sum float64
