@@ -37,9 +37,10 @@ func blobs(n int, seed uint64) *data.Dataset {
 }
 
 // A short conv run on the synthetic task learns under every rule: chance
-// is 67 % error; after 8 epochs of 600 images seed 1 measures bp 11.7 %,
-// npdfa 11.7 %, dfa 13.7 %, fa 14.7 %, np 16.3 % and plain node
-// perturbation (10× smaller step, as its per-step noise demands) 27 %.
+// is 67 % error; after 8 epochs of 600 images seed 1 measures bp 12 %,
+// dfa 14 %, npdfa 14 %, fa 15 %, np 23 % and plain node perturbation 20 %
+// at a 30× smaller step (at 1/10 it measured 27 % with one GEMM kernel and
+// 53 % with another: its per-step noise makes it unstable near there).
 // Bounds: 25 %, and 45 % for nodepert.
 func TestConvEveryRuleLearns(t *testing.T) {
 	trainSet, testSet := blobs(600, 1), blobs(300, 2)
@@ -52,7 +53,7 @@ func TestConvEveryRuleLearns(t *testing.T) {
 			c.Out = filepath.Join(t.TempDir(), "run")
 			bound := 0.25
 			if rule == "nodepert" {
-				c.LR, bound = 1e-3, 0.45
+				c.LR, bound = 3e-4, 0.45
 			}
 			spec, err := nn.ParseSpec(c.Net)
 			if err != nil {
