@@ -58,9 +58,10 @@ type Ridge struct {
 }
 
 type ridgeState struct {
-	s, t int
-	v, m []float64 // s×s and s×t, row-major
-	l, x []float64 // Cholesky factor and solution scratch
+	s, t   int
+	v, m   []float64  // s×s and s×t, row-major
+	l, x   []float64  // Cholesky factor and solution scratch
+	bv, bm tensor.Mat // this batch's eᵀe and eᵀλ̂ (float32 GEMMs, added in float64)
 }
 
 // Update implements Learner.
@@ -78,22 +79,15 @@ func (r *Ridge) Update(site int, F, e, lam *tensor.Mat) {
 		r.state[site] = st
 	}
 	s, t := st.s, st.t
-	for n := 0; n < e.Rows; n++ {
-		en, ln := e.Row(n), lam.Row(n)
-		for i, a := range en {
-			if a == 0 {
-				continue
-			}
-			ai := float64(a)
-			vr := st.v[i*s : (i+1)*s]
-			for j, b := range en {
-				vr[j] += ai * float64(b)
-			}
-			mr := st.m[i*t : (i+1)*t]
-			for j, b := range ln {
-				mr[j] += ai * float64(b)
-			}
-		}
+	// One batch's sums are short (batch terms) and exact enough in float32;
+	// the history accumulates in float64.
+	tensor.MatMul(true, false, 1, e, e, 0, st.bv.Resize(s, s))
+	tensor.MatMul(true, false, 1, e, lam, 0, st.bm.Resize(s, t))
+	for i, v := range st.bv.Data {
+		st.v[i] += float64(v)
+	}
+	for i, v := range st.bm.Data {
+		st.m[i] += float64(v)
 	}
 	if !cholesky(st.v, st.l, s) {
 		return // not positive definite (γ = 0 and too few samples): keep F
@@ -130,22 +124,38 @@ func cholesky(a, l []float64, s int) bool {
 	return true
 }
 
-// cholSolve overwrites the s×t right-hand side x with (L·Lᵀ)⁻¹x.
+// cholSolve overwrites the s×t right-hand side x with (L·Lᵀ)⁻¹x, working
+// on whole rows of x (contiguous) rather than one column at a time.
 func cholSolve(l, x []float64, s, t int) {
-	for c := 0; c < t; c++ {
-		for i := 0; i < s; i++ { // L y = b
-			v := x[i*t+c]
-			for k := 0; k < i; k++ {
-				v -= l[i*s+k] * x[k*t+c]
+	for i := 0; i < s; i++ { // L y = b
+		xi := x[i*t : (i+1)*t]
+		for k, lik := range l[i*s : i*s+i] {
+			if lik == 0 {
+				continue
 			}
-			x[i*t+c] = v / l[i*s+i]
+			for c, v := range x[k*t : (k+1)*t] {
+				xi[c] -= lik * v
+			}
 		}
-		for i := s - 1; i >= 0; i-- { // Lᵀ z = y
-			v := x[i*t+c]
-			for k := i + 1; k < s; k++ {
-				v -= l[k*s+i] * x[k*t+c]
+		inv := 1 / l[i*s+i]
+		for c := range xi {
+			xi[c] *= inv
+		}
+	}
+	for i := s - 1; i >= 0; i-- { // Lᵀ z = y
+		xi := x[i*t : (i+1)*t]
+		for k := i + 1; k < s; k++ {
+			lki := l[k*s+i]
+			if lki == 0 {
+				continue
 			}
-			x[i*t+c] = v / l[i*s+i]
+			for c, v := range x[k*t : (k+1)*t] {
+				xi[c] -= lki * v
+			}
+		}
+		inv := 1 / l[i*s+i]
+		for c := range xi {
+			xi[c] *= inv
 		}
 	}
 }
