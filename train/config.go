@@ -54,7 +54,7 @@ func Default() Config {
 	return Config{
 		Data: "mnist", TrainSize: 0, Net: "784-50-20-10", Act: "sigmoid", OutAct: "linear",
 		Loss: "mse", Reduction: "sum", Rule: "np", Opt: "momentum", LR: 0.001, Momentum: 0.9,
-		AdamEps: 1e-8, Batch: 32, Epochs: 40, Seed: 1, DiagBatch: 1000,
+		AdamEps: 1e-8, Batch: 32, Epochs: 80, Seed: 1, DiagBatch: 1000,
 		Noise: 1e-3, FeedbackSolver: "ridge", FeedbackLR: 1e-3, Ridge: 0.1,
 	}
 }
