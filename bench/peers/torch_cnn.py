@@ -30,7 +30,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--seconds", type=float, default=5.0)
+    ap.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: PyTorch's default)")
     a = ap.parse_args()
+    if a.threads > 0:
+        torch.set_num_threads(a.threads)
     torch.manual_seed(1)
     net = build()
     opt = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-5)

@@ -58,7 +58,10 @@ def main():
     ap.add_argument("--nets", default="784-256-256-10,784-1000-10")
     ap.add_argument("--batches", default="32,256")
     ap.add_argument("--seconds", type=float, default=3.0)
+    ap.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: PyTorch's default)")
     a = ap.parse_args()
+    if a.threads > 0:
+        torch.set_num_threads(a.threads)
     for net in a.nets.split(","):
         widths = [int(w) for w in net.split("-")]
         for batch in (int(b) for b in a.batches.split(",")):
