@@ -9,10 +9,10 @@ import (
 func TestOptimizers(t *testing.T) {
 	g1, g2 := []float32{1, -2}, []float32{0.5, 0.5}
 	cases := []struct {
-		name       string
-		lr         float64
-		want1      []float32
-		want2      []float32
+		name  string
+		lr    float64
+		want1 []float32
+		want2 []float32
 	}{
 		// SGD: θ − lr·g.
 		{name: "sgd", lr: 0.1, want1: []float32{-0.1, 0.2}, want2: []float32{-0.15, 0.15}},
