@@ -9,8 +9,8 @@ import (
 	"github.com/creditlab/credit/tensor"
 )
 
-// Layer is a parameter-free layer with an exact backward pass (an
-// activation, later pooling and dropout).
+// Layer is a parameter-free layer with an exact backward pass: an
+// activation, MaxPool or Dropout. Rows are examples.
 type Layer interface {
 	// Forward returns the output for batch x and keeps what Backward needs.
 	Forward(x *tensor.Mat) *tensor.Mat
@@ -20,9 +20,11 @@ type Layer interface {
 	Output() *tensor.Mat
 }
 
-// Core is a weighted layer whose input error can be computed with its own
-// weights (backprop) or with a feedback matrix of the same shape.
+// Core is a weighted layer (Dense, Conv2D) whose input error can be
+// computed with its own weights (backprop) or with a feedback matrix of the
+// same shape. Input is batch × In, output batch × Out.
 type Core interface {
+	// Forward returns the output for batch x and keeps what the gradients need.
 	Forward(x *tensor.Mat) *tensor.Mat
 	// Output returns the result of the last Forward.
 	Output() *tensor.Mat
@@ -36,6 +38,7 @@ type Core interface {
 	// InputGrad writes the error at the core's input, computed with w (of
 	// W's shape) in place of W.
 	InputGrad(dy, w, dx *tensor.Mat)
+	// In and Out return the input and output widths.
 	In() int
 	Out() int
 }
