@@ -77,7 +77,7 @@ func trainFlags(c *train.Config) *flag.FlagSet {
 	fs.StringVar(&c.Data, "data", c.Data, "data set: mnist, fashion-mnist, cifar10 or linear (x ~ N(0,I), y = T x)")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory holding the data set's files (default: the built-in location)")
 	fs.IntVar(&c.TrainSize, "train-size", c.TrainSize, "use the first `N` training examples (0: all)")
-	fs.StringVar(&c.Net, "net", c.Net, "layer widths, input to output")
+	fs.StringVar(&c.Net, "net", c.Net, "layer widths, input to output, or layers such as conv5x5x16,pool3s2,fc128,drop0.5,fc10 (see README)")
 	fs.StringVar(&c.Act, "act", c.Act, "hidden activation: sigmoid, tanh, relu, linear")
 	fs.StringVar(&c.OutAct, "out-act", c.OutAct, "output activation: sigmoid, tanh, relu, linear")
 	fs.StringVar(&c.Loss, "loss", c.Loss, "loss: mse (½‖ŷ−y‖²), ce (softmax cross-entropy) or softmax-mse (½‖softmax(ŷ)−y‖²)")
@@ -99,7 +99,7 @@ func trainFlags(c *train.Config) *flag.FlagSet {
 	fs.BoolVar(&c.FreezeWeights, "freeze-weights", c.FreezeWeights, "never update the forward weights (fixed-W experiments)")
 	fs.IntVar(&c.DiagBatch, "diag-batch", c.DiagBatch, "size of the held-out diagnostic batch (the first test examples)")
 	fs.IntVar(&c.DiagEvery, "diag-every", c.DiagEvery, "also record diagnostics every `k` steps in diag.jsonl (0: per epoch only)")
-	fs.StringVar(&c.Out, "out", c.Out, "run directory (default runs/<time>-<rule>)")
+	fs.StringVar(&c.Out, "out", c.Out, "run directory (default runs/<time>-<rule>-seed<seed>)")
 	return fs
 }
 
