@@ -8,7 +8,7 @@ import "math"
 // (truncation below 2e-9 relative); 2^n by building the exponent bits.
 func exp32(x float32) float32 {
 	switch {
-	case x > 88.37: // keeps 2^n finite (n ≤ 127); e^x is within 1.5 % of overflow here
+	case x > 88.37: // keeps 2^n finite (n ≤ 127); past it e^x is within 1.5× of float32 overflow
 		return float32(math.Inf(1))
 	case x < -87.3:
 		return 0
