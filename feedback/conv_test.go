@@ -96,7 +96,7 @@ func TestDropoutMaskShared(t *testing.T) {
 	noise := rand.New(rand.NewPCG(5, 5))
 	const draws = 4000
 	for d := 0; d < draws; d++ {
-		r.drawNoise(net, y.Rows, noise)
+		r.drawNoise(net, y.Rows, r.Opt.Noise, noise)
 		r.noisyLoss(nn.SoftmaxCE{}, net.Replay(r.noise), y)
 		r.estimate(1)
 		tensor.Axpy(1.0/draws, r.Lambda(top).Data, mean.Data)

@@ -142,3 +142,28 @@ func TestInitScale(t *testing.T) {
 func angleDeg(a, b []float32) float64 {
 	return metrics.Angle(a, b)
 }
+
+// Activity noise changes the training passes of a non-perturbing rule and
+// nothing else: evaluation passes (net.Training false) stay clean.
+func TestActivityNoise(t *testing.T) {
+	net, x, y := fixture(t, 8)
+	clean := step(t, "bp", net, x, y, nil)
+	r, err := New("bp", net, Options{ActivityNoise: 0.1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := nn.NewGrads(net)
+	r.Step(net, nn.SquaredError{}, 1, x, y, g, rand.New(rand.NewPCG(1, 1)), false)
+	if !equal(g.W[0].Data, clean.W[0].Data) {
+		t.Error("activity noise changed an evaluation pass")
+	}
+	net.Training = true
+	r.Step(net, nn.SquaredError{}, 1, x, y, g, rand.New(rand.NewPCG(1, 1)), false)
+	net.Training = false
+	if equal(g.W[0].Data, clean.W[0].Data) {
+		t.Error("activity noise did not reach a training pass")
+	}
+	if _, err := New("np", net, Options{Noise: 1e-3, ActivityNoise: 0.1}, rand.New(rand.NewPCG(1, 1))); err == nil {
+		t.Error("activity noise accepted for a perturbing rule")
+	}
+}

@@ -94,6 +94,11 @@ type Options struct {
 	// node perturbation uses, in place of the training loss (the paper's
 	// CNN code used ½‖softmax(ŷ) − y‖² while training on cross-entropy).
 	PerturbLoss nn.Loss
+	// ActivityNoise, if positive, adds noise of this scale at every hidden
+	// site in the training passes of rules that do not perturb (the
+	// paper's control: backprop on a network with the same activity noise
+	// as node perturbation's). Passes with net.Training false stay clean.
+	ActivityNoise float64
 }
 
 // Rule is a credit-assignment rule bound to one network. It implements
@@ -128,6 +133,9 @@ func New(name string, net *nn.Net, opt Options, rng *rand.Rand) (*Rule, error) {
 	r := &Rule{Name: name, Spec: e.spec, Opt: opt}
 	if r.Perturb && !(opt.Noise >= 0 && !math.IsInf(opt.Noise, 0)) {
 		return nil, fmt.Errorf("noise scale must be a finite number ≥ 0, got %v", opt.Noise)
+	}
+	if opt.ActivityNoise != 0 && (r.Perturb || !(opt.ActivityNoise > 0) || math.IsInf(opt.ActivityNoise, 0)) {
+		return nil, fmt.Errorf("activity noise must be a finite number > 0, for a rule that does not perturb (not %s)", name)
 	}
 	if r.Learn {
 		var err error
@@ -189,7 +197,7 @@ func (r *Rule) Step(net *nn.Net, loss nn.Loss, scale float32, x, y *tensor.Mat, 
 	if r.Opt.PerturbLoss != nil {
 		pl = r.Opt.PerturbLoss
 	}
-	perturb := r.Perturb && r.drawNoise(net, batch, rng)
+	perturb := r.Perturb && r.drawNoise(net, batch, r.Opt.Noise, rng)
 	// Two orders give the same numbers: when the first block carries most
 	// of the cost (an MLP on images), the noisy pass and the clean pass
 	// that restores the layers' state replay only what lies above it;
@@ -197,10 +205,14 @@ func (r *Rule) Step(net *nn.Net, loss nn.Loss, scale float32, x, y *tensor.Mat, 
 	// the whole network with the same dropout masks.
 	replay := net.ReplayPays()
 	var yhat *tensor.Mat
-	if perturb && !replay {
+	switch {
+	case perturb && !replay:
 		r.noisyLoss(pl, net.Forward(x, r.noise), y)
 		yhat = net.Rerun(x)
-	} else {
+	case r.Opt.ActivityNoise > 0 && net.Training:
+		r.drawNoise(net, batch, r.Opt.ActivityNoise, rng)
+		yhat = net.Forward(x, r.noise)
+	default:
 		yhat = net.Forward(x, nil)
 	}
 	loss.PerSample(yhat, y, r.lossClean)
@@ -249,12 +261,11 @@ func (r *Rule) Lambda(site int) *tensor.Mat {
 // drawNoise draws ξ ~ N(0, I) for every hidden site and the noise c·ξ. It
 // reports whether a noisy pass is needed (not when c = 0: then ξ = 0 and
 // λ̂ = 0).
-func (r *Rule) drawNoise(net *nn.Net, batch int, rng *rand.Rand) bool {
+func (r *Rule) drawNoise(net *nn.Net, batch int, c float64, rng *rand.Rand) bool {
 	sites := net.Sites()
 	if r.xi == nil {
 		r.xi, r.noise, r.lambda = mats(sites), mats(sites), mats(sites)
 	}
-	c := r.Opt.Noise
 	for i := 0; i < sites; i++ {
 		xi, nz := r.xi[i].Resize(batch, net.SiteWidth(i)), r.noise[i].Resize(batch, net.SiteWidth(i))
 		if c == 0 {

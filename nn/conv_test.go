@@ -119,6 +119,21 @@ func TestSpecE4(t *testing.T) {
 			t.Errorf("ParseSpec(%q) = %+v, want an error", bad, sp)
 		}
 	}
+	ae := mustSpec(t, "fc20,fc2:linear,fc20,fc784")
+	aenet, err := ae.Build(784, [3]int{1, 28, 28}, "tanh", "relu", rand.New(rand.NewPCG(1, 1)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"tanh", "linear", "tanh", "relu"} {
+		if got := aenet.Blocks[i].Post[0].(*Activation).Kind; got != want {
+			t.Errorf("autoencoder block %d activation %s, want %s", i, got, want)
+		}
+	}
+	for _, bad := range []string{"fc2:swish,fc10", "pool2:linear,fc10", "fc2:,fc10"} {
+		if _, err := ParseSpec(bad); err == nil {
+			t.Errorf("ParseSpec(%q) accepted", bad)
+		}
+	}
 	if _, err := mustSpec(t, "conv9x9x2p0,fc3").Build(16, [3]int{1, 4, 4}, "tanh", "linear", rand.New(rand.NewPCG(1, 1)), nil); err == nil {
 		t.Error("kernel larger than the image accepted")
 	}

@@ -133,6 +133,10 @@ func (n *Net) Replay(noise []*tensor.Mat) *tensor.Mat {
 	return n.from(0, n.Blocks[0].out(), noise)
 }
 
+// SiteOutput returns the clean activity at hidden site i from the last
+// pass (batch × SiteWidth(i)), valid until the next pass.
+func (n *Net) SiteOutput(i int) *tensor.Mat { return n.Blocks[i].out() }
+
 // from continues a forward pass given h, the clean output of block b.
 func (n *Net) from(b int, h *tensor.Mat, noise []*tensor.Mat) *tensor.Mat {
 	for ; ; b++ {

@@ -19,7 +19,8 @@ import (
 // N units), dropP (dropout with probability P of the layer before), and
 // flatten (accepted for readability; rows are always flat). Every conv and
 // fc layer but the last is followed by the hidden activation, the last by
-// the output activation; pooling and dropout follow the activation of the
+// the output activation, unless the token names its own after a colon
+// (fc2:linear, the autoencoder's linear bottleneck); pooling and dropout follow the activation of the
 // layer before them, so a hidden site is the output of its block: after
 // pooling for a conv block, after dropout for an fc block.
 type Spec struct {
@@ -35,6 +36,7 @@ type LayerSpec struct {
 	Stride int
 	Pad    int
 	P      float64 // dropout probability
+	Act    string  // activation after a conv or fc layer, overriding the default ("" = default)
 }
 
 // ParseSpec parses a network description.
@@ -93,6 +95,19 @@ func number(s string) (int, string, error) {
 func parseToken(tok string) (LayerSpec, error) {
 	var l LayerSpec
 	var err error
+	if base, act, ok := strings.Cut(tok, ":"); ok {
+		if l, err = parseToken(base); err != nil {
+			return l, err
+		}
+		if !l.weighted() {
+			return l, fmt.Errorf("only conv and fc layers take an activation")
+		}
+		if _, err := NewActivation(act); err != nil {
+			return l, err
+		}
+		l.Act = act
+		return l, nil
+	}
 	switch {
 	case tok == "flatten":
 		l.Kind = "flatten"
@@ -201,7 +216,7 @@ func (sp *Spec) Build(in int, shape [3]int, act, outAct string, initRng, dropRng
 			conv := NewConv2D(c, h, w, l.Filter, l.Size, l.Stride, l.Pad, initRng)
 			c, h, w = conv.OutC, conv.OutH, conv.OutW
 			flat = conv.Out()
-			if err := n.addBlock(conv, i == lastCore, act, outAct); err != nil {
+			if err := n.addBlock(conv, l.activation(i == lastCore, act, outAct)); err != nil {
 				return nil, err
 			}
 		case "pool":
@@ -210,7 +225,7 @@ func (sp *Spec) Build(in int, shape [3]int, act, outAct string, initRng, dropRng
 			flat = p.Out()
 			n.addPost(p, flat)
 		case "fc":
-			if err := n.addBlock(NewDense(flat, l.Size, initRng), i == lastCore, act, outAct); err != nil {
+			if err := n.addBlock(NewDense(flat, l.Size, initRng), l.activation(i == lastCore, act, outAct)); err != nil {
 				return nil, err
 			}
 			flat = l.Size
@@ -221,11 +236,18 @@ func (sp *Spec) Build(in int, shape [3]int, act, outAct string, initRng, dropRng
 	return n, nil
 }
 
-func (n *Net) addBlock(core Core, last bool, act, outAct string) error {
-	kind := act
-	if last {
-		kind = outAct
+// activation returns the activation that follows layer l.
+func (l LayerSpec) activation(last bool, act, outAct string) string {
+	switch {
+	case l.Act != "":
+		return l.Act
+	case last:
+		return outAct
 	}
+	return act
+}
+
+func (n *Net) addBlock(core Core, kind string) error {
 	a, err := NewActivation(kind)
 	if err != nil {
 		return err

@@ -40,7 +40,11 @@ type Config struct {
 	Ridge          float64 `json:"ridge"`           // γ for the ridge solver
 	NPLoss         string  `json:"np_loss"`         // loss in the perturbation's loss difference; "" = the training loss
 	Warmup         int     `json:"warmup"`          // first epochs update only the feedback
-	FreezeWeights  bool    `json:"freeze_weights"`  // never update the forward weights
+	// Autoencoders and their controls (paper's E3).
+	Autoencoder   bool    `json:"autoencoder"`    // targets are the inputs
+	InputNoise    float64 `json:"input_noise"`    // sd of Gaussian noise on training inputs (denoising)
+	ActivityNoise float64 `json:"activity_noise"` // noise at hidden sites in training passes (bp, fa, dfa)
+	FreezeWeights bool    `json:"freeze_weights"` // never update the forward weights
 
 	DiagBatch int    `json:"diag_batch"` // size of the held-out diagnostic batch (first examples of the test set)
 	DiagEvery int    `json:"diag_every"` // also record diagnostics every k steps in diag.jsonl; 0 = per epoch only
@@ -129,6 +133,15 @@ func (c *Config) Validate() error {
 	}
 	if !(c.Ridge >= 0) || math.IsInf(c.Ridge, 0) {
 		return fmt.Errorf("--ridge: must be a finite number ≥ 0, got %v", c.Ridge)
+	}
+	if !(c.InputNoise >= 0) || math.IsInf(c.InputNoise, 0) {
+		return fmt.Errorf("--input-noise: must be a finite number ≥ 0, got %v", c.InputNoise)
+	}
+	if !(c.ActivityNoise >= 0) || math.IsInf(c.ActivityNoise, 0) {
+		return fmt.Errorf("--activity-noise: must be a finite number ≥ 0, got %v", c.ActivityNoise)
+	}
+	if c.ActivityNoise > 0 && slices.Contains([]string{"np", "npdfa", "nodepert"}, c.Rule) {
+		return fmt.Errorf("--activity-noise: for rules that do not perturb (bp, fa, dfa); %s perturbs already (--noise)", c.Rule)
 	}
 	if c.Warmup < 0 {
 		return fmt.Errorf("--warmup: must be ≥ 0, got %d", c.Warmup)

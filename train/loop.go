@@ -1,11 +1,13 @@
 package train
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/creditlab/credit/data"
@@ -24,6 +26,7 @@ const (
 	streamOrder
 	streamDiag
 	streamDropout
+	streamInput
 )
 
 func newRand(seed, stream uint64) *rand.Rand {
@@ -82,6 +85,9 @@ func Run(c Config, log io.Writer) (*Summary, error) {
 		}
 		return nil, fmt.Errorf("--data %s: %v", c.Data, err)
 	}
+	if c.Autoencoder {
+		trainSet, testSet = autoencode(trainSet), autoencode(testSet)
+	}
 	t, err := newTrainer(c, spec, trainSet, testSet)
 	if err != nil {
 		return nil, err
@@ -108,6 +114,7 @@ type trainer struct {
 	diagG, bpG  *nn.Grads
 	noise, diag *rand.Rand
 	order       *rand.Rand
+	input       *rand.Rand // input noise (denoising)
 
 	x, y        tensor.Mat // the current batch
 	dx, dy      tensor.Mat // the diagnostic batch
@@ -129,7 +136,7 @@ func newTrainer(c Config, spec *nn.Spec, trainSet, testSet *data.Dataset) (*trai
 		return nil, misfit(fmt.Sprintf("the output layer has %d units", t.net.Out()))
 	}
 	fbRand := newRand(c.Seed, streamFeedback)
-	opt := feedback.Options{Noise: c.Noise, Solver: c.FeedbackSolver, FeedbackLR: c.FeedbackLR, Ridge: c.Ridge}
+	opt := feedback.Options{Noise: c.Noise, Solver: c.FeedbackSolver, FeedbackLR: c.FeedbackLR, Ridge: c.Ridge, ActivityNoise: c.ActivityNoise}
 	if c.NPLoss != "" {
 		opt.PerturbLoss, _ = nn.NewLoss(c.NPLoss)
 	}
@@ -145,6 +152,7 @@ func newTrainer(c Config, spec *nn.Spec, trainSet, testSet *data.Dataset) (*trai
 	t.grads, t.diagG, t.bpG = nn.NewGrads(t.net), nn.NewGrads(t.net), nn.NewGrads(t.net)
 	t.params, t.gsl = t.net.Params(), t.grads.Slices()
 	t.noise, t.diag, t.order = newRand(c.Seed, streamNoise), newRand(c.Seed, streamDiag), newRand(c.Seed, streamOrder)
+	t.input = newRand(c.Seed, streamInput)
 	nd := min(c.DiagBatch, testSet.N)
 	t.dx.Resize(nd, testSet.In)
 	t.dy.Resize(nd, testSet.Out)
@@ -217,6 +225,11 @@ func (t *trainer) run(log io.Writer) (*Summary, error) {
 			if err := writeJSONAtomic(filepath.Join(c.Out, "summary.json"), s); err != nil {
 				return nil, fmt.Errorf("--out: %v", err)
 			}
+			if c.Autoencoder {
+				if err := t.writeCodes(); err != nil {
+					return nil, fmt.Errorf("--out: %v", err)
+				}
+			}
 			prog.println("done: %s", filepath.Join(c.Out, "summary.json"))
 			return s, nil
 		}
@@ -230,6 +243,11 @@ func (t *trainer) step(idx []int, update bool) (float64, error) {
 	t.x.Resize(len(idx), t.train.In)
 	t.y.Resize(len(idx), t.train.Out)
 	t.train.Gather(idx, t.x.Data, t.y.Data)
+	if sd := t.c.InputNoise; sd > 0 { // targets keep the clean inputs
+		for i := range t.x.Data {
+			t.x.Data[i] += float32(sd * t.input.NormFloat64())
+		}
+	}
 	t.net.Training = true
 	losses := t.rule.Step(t.net, t.loss, t.red.Scale(len(idx)), &t.x, &t.y, t.grads, t.noise, true)
 	var sum float64
@@ -307,12 +325,12 @@ func (t *trainer) evaluate(epoch int, trainLoss float64, dur time.Duration) Epoc
 		for _, l := range losses[:n] {
 			sum += l
 		}
-		if t.test.Labels != nil {
+		if t.test.Classes > 0 {
 			wrong += metrics.Misclassified(yhat, t.test.Labels[lo:lo+n])
 		}
 	}
 	testErr := math.NaN()
-	if t.test.Labels != nil {
+	if t.test.Classes > 0 {
 		testErr = float64(wrong) / float64(t.test.N)
 	}
 	return Epoch{
@@ -320,4 +338,67 @@ func (t *trainer) evaluate(epoch int, trainLoss float64, dur time.Duration) Epoc
 		TrainLoss: metrics.Value(trainLoss), TestLoss: metrics.Value(sum / float64(t.test.N)),
 		TestError: metrics.Value(testErr), Seconds: dur.Seconds(), Layers: t.diagnose(),
 	}
+}
+
+// autoencode returns d with the inputs as targets: Y = X, Out = In, no
+// classes (Labels stay, to colour latent codes by class).
+func autoencode(d *data.Dataset) *data.Dataset {
+	a := *d
+	a.Y, a.Out, a.Classes = d.X, d.In, 0
+	return &a
+}
+
+// writeCodes writes, for an autoencoder, DIR/codes.csv (the whole test
+// set's activity at the narrowest hidden site, one row per example, with
+// its label) and DIR/reconstructions.json (the first 10 test inputs and
+// their reconstructions).
+func (t *trainer) writeCodes() error {
+	t.net.Training = false
+	site := 0
+	for i := 1; i < t.net.Sites(); i++ {
+		if t.net.SiteWidth(i) < t.net.SiteWidth(site) {
+			site = i
+		}
+	}
+	var b strings.Builder
+	for j := 0; j < t.net.SiteWidth(site); j++ {
+		fmt.Fprintf(&b, "z%d,", j+1)
+	}
+	b.WriteString("label\n")
+	var recon struct {
+		Height  int         `json:"height"`
+		Width   int         `json:"width"`
+		Inputs  [][]float32 `json:"inputs"`
+		Outputs [][]float32 `json:"outputs"`
+	}
+	recon.Height, recon.Width = t.test.Shape[1], t.test.Shape[2]
+	const chunk = 1000
+	for lo := 0; lo < t.test.N; lo += chunk {
+		n := min(chunk, t.test.N-lo)
+		x := tensor.Mat{Rows: n, Cols: t.test.In, Data: t.test.X[lo*t.test.In : (lo+n)*t.test.In]}
+		yhat := t.net.Forward(&x, nil)
+		z := t.net.SiteOutput(site)
+		for i := 0; i < n; i++ {
+			for _, v := range z.Row(i) {
+				fmt.Fprintf(&b, "%g,", v)
+			}
+			label := -1
+			if t.test.Labels != nil {
+				label = t.test.Labels[lo+i]
+			}
+			fmt.Fprintf(&b, "%d\n", label)
+			if lo+i < 10 {
+				recon.Inputs = append(recon.Inputs, append([]float32(nil), x.Row(i)...))
+				recon.Outputs = append(recon.Outputs, append([]float32(nil), yhat.Row(i)...))
+			}
+		}
+	}
+	if err := writeFileAtomic(filepath.Join(t.c.Out, "codes.csv"), []byte(b.String())); err != nil {
+		return err
+	}
+	js, err := json.Marshal(recon)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(t.c.Out, "reconstructions.json"), append(js, '\n'))
 }

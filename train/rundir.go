@@ -7,20 +7,25 @@ import (
 	"path/filepath"
 )
 
-// writeJSONAtomic writes v as indented JSON to path through a temporary file
-// in the same directory, synced and renamed over path, so a reader never
-// sees a half-written file and a crash leaves the previous version intact.
+// writeJSONAtomic writes v as indented JSON to path with writeFileAtomic.
 func writeJSONAtomic(path string, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
+	return writeFileAtomic(path, append(b, '\n'))
+}
+
+// writeFileAtomic writes b to path through a temporary file in the same
+// directory, synced and renamed over path, so a reader never sees a
+// half-written file and a crash leaves the previous version intact.
+func writeFileAtomic(path string, b []byte) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if _, err = tmp.Write(append(b, '\n')); err == nil {
+	if _, err = tmp.Write(b); err == nil {
 		err = tmp.Sync()
 	}
 	if cerr := tmp.Close(); err == nil {

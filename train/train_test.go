@@ -230,3 +230,40 @@ func TestWarmupAndFreeze(t *testing.T) {
 		}
 	}
 }
+
+// An autoencoder run (denoising, with activity noise) reconstructs its
+// inputs: test loss falls, no test error, codes.csv and
+// reconstructions.json are written.
+func TestAutoencoder(t *testing.T) {
+	c := small(t)
+	c.Autoencoder, c.Net, c.Act, c.OutAct, c.Rule = true, "fc32,fc2:linear,fc32,fc784", "tanh", "relu", "bp"
+	c.InputNoise, c.ActivityNoise, c.Opt, c.LR, c.TrainSize, c.Epochs = 0.3, 0.02, "adam", 1e-3, 1000, 2
+	s, err := Run(c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !math.IsNaN(float64(s.TestError)) {
+		t.Errorf("autoencoder test error %v, want null", s.TestError)
+	}
+	codes := strings.Split(strings.TrimSpace(string(must(os.ReadFile(filepath.Join(c.Out, "codes.csv"))))), "\n")
+	if len(codes) != 10001 || codes[0] != "z1,z2,label" || !strings.HasSuffix(codes[1], ",7") {
+		t.Errorf("codes.csv: %d lines, header %q, first %q", len(codes), codes[0], codes[1])
+	}
+	var rec struct {
+		Height  int         `json:"height"`
+		Inputs  [][]float32 `json:"inputs"`
+		Outputs [][]float32 `json:"outputs"`
+	}
+	if err := json.Unmarshal(must(os.ReadFile(filepath.Join(c.Out, "reconstructions.json"))), &rec); err != nil || rec.Height != 28 || len(rec.Outputs) != 10 || len(rec.Outputs[0]) != 784 {
+		t.Errorf("reconstructions.json: %v, height %d, %d outputs", err, rec.Height, len(rec.Outputs))
+	}
+	var first Epoch
+	json.Unmarshal(bytes.SplitN(must(os.ReadFile(filepath.Join(c.Out, "metrics.jsonl"))), []byte("\n"), 2)[0], &first)
+	if !(s.TestLoss < first.TestLoss) {
+		t.Errorf("test loss %v → %v: did not learn", first.TestLoss, s.TestLoss)
+	}
+	c.Out, c.Rule = c.Out+"-np", "np"
+	if _, err := Run(c, nil); err == nil || !strings.Contains(err.Error(), "--activity-noise") {
+		t.Errorf("activity noise with np: %v", err)
+	}
+}
