@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"sort"
 
 	"github.com/creditlab/credit/metrics"
 	"github.com/creditlab/credit/report"
@@ -140,3 +141,5 @@ func deltaAnglePanel(order []string, by map[string][]Result, i int, name string)
 		})),
 	}
 }
+
+func sortStrings(s []string) { sort.Strings(s) }

@@ -93,3 +93,40 @@ func TestReproduceAndResume(t *testing.T) {
 		t.Errorf("bad scale: %v", err)
 	}
 }
+
+// The E3 report on tiny runs of every E3 group: table with the authors'
+// column, loss and code figures, reconstruction grid.
+func TestE3Report(t *testing.T) {
+	es, _ := Lookup("e3")
+	register(&Experiment{
+		Name: "tiny-e3", Title: "tiny e3",
+		Runs: func(Scale) []Run {
+			var runs []Run
+			for _, r := range es[0].Runs(Quick) {
+				if r.Config.Seed > 1 {
+					continue
+				}
+				r.Config.Net, r.Config.TrainSize, r.Config.Epochs, r.Config.DiagBatch = "fc8,fc2:linear,fc8,fc784", 300, 1, 50
+				runs = append(runs, r)
+			}
+			return runs
+		},
+		Report: e3Report,
+	})
+	defer delete(registry, "tiny-e3")
+	dir := t.TempDir()
+	if err := Reproduce("tiny-e3", Options{Scale: Quick, Dir: dir, Jobs: 2}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"e3.md", "e3.csv", "e3.png", "e3.svg", "e3_reconstructions.png"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	md, _ := os.ReadFile(filepath.Join(dir, "e3.md"))
+	for _, want := range []string{"np", "denoising bp", "515 ± 7"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("e3.md lacks %q:\n%s", want, md)
+		}
+	}
+}

@@ -28,11 +28,20 @@ type Series struct {
 	Dashed bool
 }
 
-// Panel is one plot: title, axis labels, series, optional log-scale axes.
+// PointSet is a cloud of points drawn as small filled dots in one colour.
+type PointSet struct {
+	Label string
+	X, Y  []float64
+}
+
+// Panel is one plot: title, axis labels, series (lines), point sets
+// (scatter clouds, drawn beneath the lines), optional log-scale axes. A
+// panel may have only series, only points, both or neither.
 type Panel struct {
 	Title, XLabel, YLabel string
 	LogX, LogY            bool
 	Series                []Series
+	Points                []PointSet
 }
 
 const (
@@ -42,6 +51,10 @@ const (
 	// PNGDPI is the resolution of the PNG written by Figure, so a panel is
 	// 600×450 pixels.
 	PNGDPI = 150
+	// DotRadius is the radius of a PointSet's dots.
+	DotRadius = vg.Length(1)
+	// dotAlpha is the opacity of a PointSet's dots.
+	dotAlpha = 0xa0
 )
 
 // palette is the Tableau-10 colour cycle; labels beyond ten reuse it.
@@ -59,6 +72,11 @@ var palette = []color.NRGBA{
 // at the panel's smallest positive y value. Colours are consistent per series
 // label across the panels of one figure (same label → same colour). Creates
 // the parent directory if needed. Both files are written atomically.
+//
+// Point sets are drawn as dots of radius DotRadius, slightly transparent so
+// that dense clouds (10,000 points) stay readable; they share the label →
+// colour map with the series. A panel shows a legend when it has more than
+// one series or point set in all, listing those with a non-empty label.
 func Figure(path string, cols int, panels []Panel) error {
 	switch {
 	case path == "":
@@ -75,6 +93,11 @@ func Figure(path string, cols int, panels []Panel) error {
 		for _, s := range pn.Series {
 			if _, ok := colours[s.Label]; !ok {
 				colours[s.Label] = palette[len(colours)%len(palette)]
+			}
+		}
+		for _, ps := range pn.Points {
+			if _, ok := colours[ps.Label]; !ok {
+				colours[ps.Label] = palette[len(colours)%len(palette)]
 			}
 		}
 	}
@@ -162,9 +185,46 @@ func buildPanel(pn Panel, colours map[string]color.NRGBA) (*plot.Plot, error) {
 			}
 		}
 	}
+	for _, ps := range pn.Points {
+		for _, v := range ps.Y {
+			if v > 0 && finite(v) {
+				floor = min(floor, v)
+			}
+		}
+	}
 
-	var bands, lines []plot.Plotter
+	legend := len(pn.Series)+len(pn.Points) > 1
+	var bands, dots, lines []plot.Plotter
 	var box legendBox
+	for _, ps := range pn.Points {
+		if len(ps.X) != len(ps.Y) {
+			return nil, fmt.Errorf("points %q: len(X) = %d, len(Y) = %d", ps.Label, len(ps.X), len(ps.Y))
+		}
+		xys := make(plotter.XYs, 0, len(ps.X))
+		for i, x := range ps.X {
+			if okX(x) && okY(ps.Y[i]) {
+				xys = append(xys, plotter.XY{X: x, Y: ps.Y[i]})
+			}
+		}
+		col := colours[ps.Label]
+		if len(xys) > 0 {
+			sc, err := plotter.NewScatter(xys)
+			if err != nil {
+				return nil, fmt.Errorf("points %q: %w", ps.Label, err)
+			}
+			fill := col
+			fill.A = dotAlpha
+			sc.GlyphStyle = draw.GlyphStyle{Color: fill, Radius: DotRadius, Shape: draw.CircleGlyph{}}
+			dots = append(dots, sc)
+		}
+		if legend && ps.Label != "" {
+			// An opaque, larger dot so the legend entry is easy to read.
+			p.Legend.Add(ps.Label, &plotter.Scatter{GlyphStyle: draw.GlyphStyle{
+				Color: col, Radius: vg.Points(3), Shape: draw.CircleGlyph{},
+			}})
+			box = append(box, ps.Label)
+		}
+	}
 	for _, s := range pn.Series {
 		n := len(s.X)
 		if len(s.Y) != n {
@@ -229,12 +289,13 @@ func buildPanel(pn Panel, colours map[string]color.NRGBA) (*plot.Plot, error) {
 			l.LineStyle = ls
 			lines = append(lines, l)
 		}
-		if len(pn.Series) > 1 && s.Label != "" {
+		if legend && s.Label != "" {
 			p.Legend.Add(s.Label, &plotter.Line{LineStyle: ls})
 			box = append(box, s.Label)
 		}
 	}
 	p.Add(bands...)
+	p.Add(dots...)
 	p.Add(lines...)
 	if len(box) > 0 {
 		p.Add(box)
