@@ -84,6 +84,7 @@ func e3Report(dir string, rs []Result) (string, error) {
 				s.Lo[i] = s.Y[i] - (s.Y[i]-s.Lo[i])/n
 				s.Hi[i] = s.Y[i] + (s.Hi[i]-s.Y[i])/n
 			}
+			s.Colour = s.Label
 			if which == "train" {
 				s.Dashed, s.Label = true, s.Label+" (train)"
 			}

@@ -26,6 +26,17 @@ type Series struct {
 	X, Y   []float64
 	Lo, Hi []float64
 	Dashed bool
+	// Colour, if set, names the colour group instead of Label: series that
+	// share it share a colour (a run's train and test curves).
+	Colour string
+}
+
+// key is the name the series' colour is assigned by.
+func (s Series) key() string {
+	if s.Colour != "" {
+		return s.Colour
+	}
+	return s.Label
 }
 
 // PointSet is a cloud of points drawn as small filled dots in one colour.
@@ -91,8 +102,8 @@ func Figure(path string, cols int, panels []Panel) error {
 	colours := map[string]color.NRGBA{}
 	for _, pn := range panels {
 		for _, s := range pn.Series {
-			if _, ok := colours[s.Label]; !ok {
-				colours[s.Label] = palette[len(colours)%len(palette)]
+			if _, ok := colours[s.key()]; !ok {
+				colours[s.key()] = palette[len(colours)%len(palette)]
 			}
 		}
 		for _, ps := range pn.Points {
@@ -234,7 +245,7 @@ func buildPanel(pn Panel, colours map[string]color.NRGBA) (*plot.Plot, error) {
 			return nil, fmt.Errorf("series %q: len(X) = %d, len(Lo) = %d, len(Hi) = %d",
 				s.Label, n, len(s.Lo), len(s.Hi))
 		}
-		col := colours[s.Label]
+		col := colours[s.key()]
 		ls := draw.LineStyle{Color: col, Width: vg.Points(1.5)}
 		if s.Dashed {
 			ls.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
