@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
-	"sort"
 
 	"github.com/creditlab/credit/metrics"
 	"github.com/creditlab/credit/report"
@@ -141,5 +140,3 @@ func deltaAnglePanel(order []string, by map[string][]Result, i int, name string)
 		})),
 	}
 }
-
-func sortStrings(s []string) { sort.Strings(s) }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 
 	"github.com/creditlab/credit/report"
@@ -170,7 +171,7 @@ func readCodes(path string) ([]report.PointSet, error) {
 		}
 		sets[l].X, sets[l].Y = append(sets[l].X, x), append(sets[l].Y, y)
 	}
-	sortStrings(labels)
+	sort.Strings(labels)
 	var out []report.PointSet
 	for _, l := range labels {
 		out = append(out, *sets[l])

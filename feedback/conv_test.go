@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/creditlab/credit/metrics"
 	"github.com/creditlab/credit/nn"
 	"github.com/creditlab/credit/tensor"
 )
@@ -102,7 +103,7 @@ func TestDropoutMaskShared(t *testing.T) {
 		tensor.Axpy(1.0/draws, r.Lambda(top).Data, mean.Data)
 	}
 	net.Replay(nil)
-	if a := angleDeg(mean.Data, lam.Data); a > 25 {
+	if a := metrics.Angle(mean.Data, lam.Data); a > 25 {
 		t.Errorf("mean λ̂ at the top site is %.1f° from the exact gradient under the shared mask", a)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/creditlab/credit/metrics"
 	"github.com/creditlab/credit/nn"
 	"github.com/creditlab/credit/tensor"
 )
@@ -137,10 +136,6 @@ func TestInitScale(t *testing.T) {
 			}
 		}
 	}
-}
-
-func angleDeg(a, b []float32) float64 {
-	return metrics.Angle(a, b)
 }
 
 // Activity noise changes the training passes of a non-perturbing rule and

@@ -17,9 +17,10 @@ package feedback
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
-	"sort"
+	"slices"
 
 	"github.com/creditlab/credit/nn"
 	"github.com/creditlab/credit/tensor"
@@ -68,12 +69,13 @@ func register(name, doc string, s Spec) { registry[name] = entry{doc, s} }
 
 // Names returns the registered rule names, sorted.
 func Names() []string {
-	var n []string
-	for k := range registry {
-		n = append(n, k)
-	}
-	sort.Strings(n)
-	return n
+	return slices.Sorted(maps.Keys(registry))
+}
+
+// SpecOf returns the choices of the rule named name.
+func SpecOf(name string) (Spec, bool) {
+	e, ok := registry[name]
+	return e.spec, ok
 }
 
 // Doc returns a one-line description of the rule named name.

@@ -9,8 +9,7 @@ import (
 // Activation is an element-wise nonlinearity layer. Its derivative is
 // computed from its output, so it keeps only that.
 type Activation struct {
-	Kind string // "sigmoid", "tanh", "relu" or "linear"
-	f    func(float32) float32
+	Kind string                  // "sigmoid", "tanh", "relu" or "linear"
 	df   func(y float32) float32 // derivative as a function of the output y = f(x)
 	out  tensor.Mat
 	dx   tensor.Mat
@@ -24,13 +23,10 @@ func NewActivation(kind string) (*Activation, error) {
 	a := &Activation{Kind: kind}
 	switch kind {
 	case "sigmoid":
-		a.f = sigmoid32
 		a.df = func(y float32) float32 { return y * (1 - y) }
 	case "tanh":
-		a.f = tanh32
 		a.df = func(y float32) float32 { return 1 - y*y }
 	case "relu":
-		a.f = func(x float32) float32 { return max(x, 0) }
 		a.df = func(y float32) float32 {
 			if y > 0 {
 				return 1
@@ -38,7 +34,6 @@ func NewActivation(kind string) (*Activation, error) {
 			return 0
 		}
 	case "linear":
-		a.f = func(x float32) float32 { return x }
 		a.df = func(float32) float32 { return 1 }
 	default:
 		return nil, fmt.Errorf("unknown activation %q (want one of %v)", kind, Activations)
@@ -49,12 +44,10 @@ func NewActivation(kind string) (*Activation, error) {
 // Forward returns f(x) element-wise.
 func (a *Activation) Forward(x *tensor.Mat) *tensor.Mat {
 	a.out.Resize(x.Rows, x.Cols)
-	if a.Kind == "linear" {
-		copy(a.out.Data, x.Data)
-		return &a.out
-	}
 	o := a.out.Data[:len(x.Data)]
-	switch a.Kind { // direct calls in the hot loops, not through a.f
+	switch a.Kind {
+	case "linear":
+		copy(o, x.Data)
 	case "sigmoid":
 		for i, v := range x.Data {
 			o[i] = sigmoid32(v)
@@ -63,9 +56,9 @@ func (a *Activation) Forward(x *tensor.Mat) *tensor.Mat {
 		for i, v := range x.Data {
 			o[i] = tanh32(v)
 		}
-	default:
+	case "relu":
 		for i, v := range x.Data {
-			o[i] = a.f(v)
+			o[i] = max(v, 0)
 		}
 	}
 	return &a.out

@@ -60,7 +60,6 @@ type Net struct {
 
 	noisy    []tensor.Mat // site buffers holding h + noise in a noisy pass
 	siteGrad []tensor.Mat // error delivered to each hidden site
-	eOut     tensor.Mat
 }
 
 // Sites returns the number of hidden sites (blocks minus one).
@@ -68,9 +67,6 @@ func (n *Net) Sites() int { return len(n.Blocks) - 1 }
 
 // SiteWidth returns the width of hidden site i (the output of block i).
 func (n *Net) SiteWidth(i int) int { return n.Blocks[i].Width }
-
-// In returns the input width.
-func (n *Net) In() int { return n.Blocks[0].Core.In() }
 
 // Out returns the output width.
 func (n *Net) Out() int { return n.Blocks[len(n.Blocks)-1].Width }
@@ -212,13 +208,10 @@ func (n *Net) Backward(dOut *tensor.Mat, d Deliverer, g *Grads) {
 			e = blk.Post[i].Backward(e)
 		}
 		g.Delta[b].CopyFrom(e)
-		if b == last {
-			n.eOut.CopyFrom(e)
-		}
 		blk.Core.ParamGrad(e, g.W[b], g.B[b])
 		if b > 0 {
 			site := &n.siteGrad[b-1]
-			d.Deliver(n, b-1, g.Delta[b], &n.eOut, site)
+			d.Deliver(n, b-1, g.Delta[b], g.Delta[last], site)
 			e = site
 		}
 	}

@@ -56,13 +56,3 @@ func Dot(x, y []float32) float64 {
 
 // Norm returns the Euclidean norm of x, accumulated in float64.
 func Norm(x []float32) float64 { return math.Sqrt(Dot(x, x)) }
-
-// AllFinite reports whether every value in x is finite.
-func AllFinite(x []float32) bool {
-	for _, v := range x {
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return false
-		}
-	}
-	return true
-}

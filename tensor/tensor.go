@@ -75,17 +75,3 @@ func (m *Mat) CopyFrom(src *Mat) {
 
 // Zero sets every element of m to 0.
 func (m *Mat) Zero() { clear(m.Data) }
-
-// SameShape reports whether a and b have the same shape.
-func SameShape(a, b *Mat) bool { return a.Rows == b.Rows && a.Cols == b.Cols }
-
-// T returns the transpose of m as a new matrix.
-func (m *Mat) T() *Mat {
-	t := New(m.Cols, m.Rows)
-	for i := 0; i < m.Rows; i++ {
-		for j, v := range m.Row(i) {
-			t.Data[j*m.Rows+i] = v
-		}
-	}
-	return t
-}

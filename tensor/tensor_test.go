@@ -53,7 +53,4 @@ func TestResizeReuses(t *testing.T) {
 	if n := testing.AllocsPerRun(10, func() { m.Resize(5, 7); m.Resize(10, 10) }); n != 0 || &m.Data[0] != p {
 		t.Errorf("Resize within capacity allocated %v times", n)
 	}
-	if tr := FromSlice(2, 3, []float32{1, 2, 3, 4, 5, 6}).T(); tr.Rows != 3 || tr.Data[1] != 4 {
-		t.Errorf("T() = %+v", tr)
-	}
 }

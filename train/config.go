@@ -52,8 +52,9 @@ type Config struct {
 }
 
 // Default returns the main job's configuration: the paper's 784-50-20-10
-// sigmoid network on MNIST, squared error summed over batches of 32, plain
-// SGD, trained by feedback alignment.
+// sigmoid network on MNIST, squared error summed over batches of 32,
+// trained by np (ridge-learned feedback, c = 1e-3) with SGD and momentum
+// 0.9 at lr 1e-3 for 80 epochs.
 func Default() Config {
 	return Config{
 		Data: "mnist", TrainSize: 0, Net: "784-50-20-10", Act: "sigmoid", OutAct: "linear",
@@ -92,7 +93,7 @@ func (c *Config) Validate() error {
 	if _, err := nn.ParseReduction(c.Reduction); err != nil {
 		return fmt.Errorf("--reduction: %v", err)
 	}
-	if !slices.Contains(feedback.Names(), c.Rule) {
+	if _, ok := feedback.SpecOf(c.Rule); !ok {
 		return fmt.Errorf("--rule: unknown rule %q (want one of %v)", c.Rule, feedback.Names())
 	}
 	if !slices.Contains(Optimizers, c.Opt) {
@@ -140,7 +141,7 @@ func (c *Config) Validate() error {
 	if !(c.ActivityNoise >= 0) || math.IsInf(c.ActivityNoise, 0) {
 		return fmt.Errorf("--activity-noise: must be a finite number ≥ 0, got %v", c.ActivityNoise)
 	}
-	if c.ActivityNoise > 0 && slices.Contains([]string{"np", "npdfa", "nodepert"}, c.Rule) {
+	if s, _ := feedback.SpecOf(c.Rule); c.ActivityNoise > 0 && s.Perturb {
 		return fmt.Errorf("--activity-noise: for rules that do not perturb (bp, fa, dfa); %s perturbs already (--noise)", c.Rule)
 	}
 	if c.Warmup < 0 {

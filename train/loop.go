@@ -303,32 +303,19 @@ func (t *trainer) diagnose() []metrics.Layer {
 // evaluate measures the clean network on the whole test set and the
 // diagnostics.
 func (t *trainer) evaluate(epoch int, trainLoss float64, dur time.Duration) Epoch {
-	t.net.Training = false
-	// Evaluate in chunks: large for dense nets, the training batch for conv
-	// nets, whose im2col buffers grow with the chunk.
-	chunk := 1000
-	for _, b := range t.net.Blocks {
-		if _, conv := b.Core.(*nn.Conv2D); conv {
-			chunk = t.c.Batch
-		}
-	}
-	var x, y tensor.Mat
-	losses := make([]float64, chunk)
+	losses := make([]float64, t.test.N)
 	var sum float64
 	wrong := 0
-	for lo := 0; lo < t.test.N; lo += chunk {
-		n := min(chunk, t.test.N-lo)
-		x = tensor.Mat{Rows: n, Cols: t.test.In, Data: t.test.X[lo*t.test.In : (lo+n)*t.test.In]}
-		y = tensor.Mat{Rows: n, Cols: t.test.Out, Data: t.test.Y[lo*t.test.Out : (lo+n)*t.test.Out]}
-		yhat := t.net.Forward(&x, nil)
-		t.loss.PerSample(yhat, &y, losses[:n])
-		for _, l := range losses[:n] {
-			sum += l
+	t.overTest(func(lo int, y, yhat *tensor.Mat) {
+		l := losses[lo : lo+y.Rows]
+		t.loss.PerSample(yhat, y, l)
+		for _, v := range l {
+			sum += v
 		}
 		if t.test.Classes > 0 {
-			wrong += metrics.Misclassified(yhat, t.test.Labels[lo:lo+n])
+			wrong += metrics.Misclassified(yhat, t.test.Labels[lo:lo+y.Rows])
 		}
-	}
+	})
 	testErr := math.NaN()
 	if t.test.Classes > 0 {
 		testErr = float64(wrong) / float64(t.test.N)
@@ -337,6 +324,26 @@ func (t *trainer) evaluate(epoch int, trainLoss float64, dur time.Duration) Epoc
 		Epoch: epoch, Steps: t.steps, Samples: t.seen,
 		TrainLoss: metrics.Value(trainLoss), TestLoss: metrics.Value(sum / float64(t.test.N)),
 		TestError: metrics.Value(testErr), Seconds: dur.Seconds(), Layers: t.diagnose(),
+	}
+}
+
+// overTest runs the clean network over the whole test set in chunks and
+// calls f with each chunk's first index, targets and outputs (valid until
+// the next chunk). Chunks are large for dense nets and the training batch
+// for conv nets, whose im2col buffers grow with the chunk.
+func (t *trainer) overTest(f func(lo int, y, yhat *tensor.Mat)) {
+	t.net.Training = false
+	chunk := 1000
+	for _, b := range t.net.Blocks {
+		if _, conv := b.Core.(*nn.Conv2D); conv {
+			chunk = t.c.Batch
+		}
+	}
+	for lo := 0; lo < t.test.N; lo += chunk {
+		n := min(chunk, t.test.N-lo)
+		x := tensor.Mat{Rows: n, Cols: t.test.In, Data: t.test.X[lo*t.test.In : (lo+n)*t.test.In]}
+		y := tensor.Mat{Rows: n, Cols: t.test.Out, Data: t.test.Y[lo*t.test.Out : (lo+n)*t.test.Out]}
+		f(lo, &y, t.net.Forward(&x, nil))
 	}
 }
 
@@ -353,7 +360,6 @@ func autoencode(d *data.Dataset) *data.Dataset {
 // its label) and DIR/reconstructions.json (the first 10 test inputs and
 // their reconstructions).
 func (t *trainer) writeCodes() error {
-	t.net.Training = false
 	site := 0
 	for i := 1; i < t.net.Sites(); i++ {
 		if t.net.SiteWidth(i) < t.net.SiteWidth(site) {
@@ -372,13 +378,9 @@ func (t *trainer) writeCodes() error {
 		Outputs [][]float32 `json:"outputs"`
 	}
 	recon.Height, recon.Width = t.test.Shape[1], t.test.Shape[2]
-	const chunk = 1000
-	for lo := 0; lo < t.test.N; lo += chunk {
-		n := min(chunk, t.test.N-lo)
-		x := tensor.Mat{Rows: n, Cols: t.test.In, Data: t.test.X[lo*t.test.In : (lo+n)*t.test.In]}
-		yhat := t.net.Forward(&x, nil)
+	t.overTest(func(lo int, x, yhat *tensor.Mat) { // autoencoder: targets are the inputs
 		z := t.net.SiteOutput(site)
-		for i := 0; i < n; i++ {
+		for i := 0; i < x.Rows; i++ {
 			for _, v := range z.Row(i) {
 				fmt.Fprintf(&b, "%g,", v)
 			}
@@ -392,7 +394,7 @@ func (t *trainer) writeCodes() error {
 				recon.Outputs = append(recon.Outputs, append([]float32(nil), yhat.Row(i)...))
 			}
 		}
-	}
+	})
 	if err := writeFileAtomic(filepath.Join(t.c.Out, "codes.csv"), []byte(b.String())); err != nil {
 		return err
 	}
