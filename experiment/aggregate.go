@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"strconv"
 
 	"github.com/creditlab/credit/metrics"
 	"github.com/creditlab/credit/report"
@@ -47,7 +48,7 @@ func series(order []string, by map[string][]Result, f curve) []report.Series {
 	return ss
 }
 
-// layerValue picks one diagnostic of hidden layer i (0-based).
+// layerValue picks one diagnostic of a hidden layer.
 type layerValue func(l metrics.Layer) float64
 
 func deref(v *metrics.Value) float64 {
@@ -64,6 +65,17 @@ var (
 	deltaAngle  layerValue = func(l metrics.Layer) float64 { return float64(l.DeltaAngle) }
 )
 
+// layerAt returns hidden layer i (0-based) of ls, or a layer whose
+// diagnostics are all undefined (NaN) if ls has no layer i: runs of
+// different depths share a table or a panel.
+func layerAt(ls []metrics.Layer, i int) metrics.Layer {
+	if i < len(ls) {
+		return ls[i]
+	}
+	nan := metrics.Value(math.NaN())
+	return metrics.Layer{DeltaAngle: nan, UpdateAngle: nan}
+}
+
 // diagCurve is a per-step diagnostic of layer i against samples (or steps).
 func diagCurve(i int, v layerValue, bySteps bool) curve {
 	return func(r Result) (x, y []float64) {
@@ -73,7 +85,7 @@ func diagCurve(i int, v layerValue, bySteps bool) curve {
 			} else {
 				x = append(x, float64(d.Samples))
 			}
-			y = append(y, v(d.Layers[i]))
+			y = append(y, v(layerAt(d.Layers, i)))
 		}
 		return
 	}
@@ -90,6 +102,21 @@ func epochCurve(f func(train.Epoch) float64) curve {
 	}
 }
 
+// stepCurve is a diagnostic of layer i against optimiser steps: from
+// diag.jsonl if the run recorded one, else from metrics.jsonl.
+func stepCurve(i int, v layerValue) curve {
+	return func(r Result) (x, y []float64) {
+		if len(r.Diags) > 0 {
+			return diagCurve(i, v, true)(r)
+		}
+		for _, e := range r.Epochs {
+			x = append(x, float64(e.Steps))
+			y = append(y, v(layerAt(e.Layers, i)))
+		}
+		return
+	}
+}
+
 // final aggregates a per-run number over each group's seeds.
 func final(rs []Result, f func(Result) float64) (mean, sd float64) {
 	var xs []float64
@@ -99,18 +126,146 @@ func final(rs []Result, f func(Result) float64) (mean, sd float64) {
 	return report.MeanSD(xs)
 }
 
-// lastLayer returns the final per-epoch diagnostics of hidden layer i.
-func lastLayer(r Result, i int) metrics.Layer { return r.Summary.Layers[i] }
+// lastLayer returns the final diagnostics of hidden layer i (0-based).
+func lastLayer(r Result, i int) metrics.Layer { return layerAt(r.Summary.Layers, i) }
 
-// writeTable writes name.md and name.csv into dir and returns the Markdown.
-func writeTable(dir, name string, t *report.Table) (string, error) {
-	if err := t.WriteMarkdown(filepath.Join(dir, name+".md")); err != nil {
+// Per-run final numbers that tables aggregate.
+func testErrorPct(r Result) float64  { return 100 * float64(r.Summary.TestError) }
+func finalTestLoss(r Result) float64 { return float64(r.Summary.TestLoss) }
+
+// minTestLoss is the smallest test loss of the trained network (epochs ≥ 1).
+func minTestLoss(r Result) float64 {
+	best := math.NaN()
+	for _, e := range r.Epochs {
+		if v := float64(e.TestLoss); e.Epoch > 0 && !math.IsNaN(v) && (math.IsNaN(best) || v < best) {
+			best = v
+		}
+	}
+	return best
+}
+
+// A stat is one column of a statTable: a per-run number aggregated as mean
+// ± sd over each group's finished runs, or, with ref set, a fixed text per
+// group (the authors' numbers; "–" for a group ref lacks).
+type stat struct {
+	name     string
+	decimals int // in the Markdown; negative: four significant digits
+	of       func(Result) float64
+	ref      map[string]string
+}
+
+// layerStat is layer i's final diagnostic v; name ends in "layer i+1".
+func layerStat(name string, decimals, i int, v layerValue) stat {
+	return stat{name: fmt.Sprintf("%s layer %d (°)", name, i+1), decimals: decimals,
+		of: func(r Result) float64 { return v(lastLayer(r, i)) }}
+}
+
+// decimalsFor returns the decimals that show about four significant digits
+// of m.
+func decimalsFor(m float64) int {
+	if m == 0 || math.IsNaN(m) || math.IsInf(m, 0) {
+		return 4
+	}
+	return min(max(3-int(math.Floor(math.Log10(math.Abs(m)))), 0), 12)
+}
+
+// statTable tabulates each group (in order): its label, seeds (finished
+// runs), epochs, unfinished runs (a column only if some run is unfinished),
+// then the stats. A stat undefined (NaN) for every group is left out. md
+// holds "mean ± sd" cells; csv holds the mean and the sd in columns of their
+// own at full precision (empty when undefined), and after the label the
+// value of each of the settings keys (config.json names) in the group's
+// first run.
+func statTable(first string, order []string, by map[string][]Result, stats []stat, keys []string) (md, csv *report.Table) {
+	done := map[string][]Result{}
+	unfinished := map[string]int{}
+	anyUnfinished := false
+	for _, g := range order {
+		for _, r := range by[g] {
+			if r.Finished {
+				done[g] = append(done[g], r)
+			} else {
+				unfinished[g]++
+				anyUnfinished = true
+			}
+		}
+	}
+	type cell struct{ mean, sd float64 }
+	var kept []stat
+	var cells [][]cell // [stat][group]
+	for _, s := range stats {
+		col := make([]cell, len(order))
+		defined := s.ref != nil
+		for j, g := range order {
+			if s.ref == nil {
+				col[j].mean, col[j].sd = final(done[g], s.of)
+				defined = defined || !math.IsNaN(col[j].mean)
+			}
+		}
+		if defined {
+			kept, cells = append(kept, s), append(cells, col)
+		}
+	}
+	md = &report.Table{Header: []string{first, "seeds", "epochs"}}
+	csv = &report.Table{Header: append(append([]string{first}, keys...), "seeds", "epochs")}
+	if anyUnfinished {
+		md.Header, csv.Header = append(md.Header, "unfinished"), append(csv.Header, "unfinished")
+	}
+	for _, s := range kept {
+		md.Header = append(md.Header, s.name)
+		if s.ref != nil {
+			csv.Header = append(csv.Header, s.name)
+		} else {
+			csv.Header = append(csv.Header, s.name+" mean", s.name+" sd")
+		}
+	}
+	num := func(v float64) string {
+		if math.IsNaN(v) {
+			return ""
+		}
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	for j, g := range order {
+		counts := []string{fmt.Sprint(len(done[g])), fmt.Sprint(by[g][0].Config.Epochs)}
+		if anyUnfinished {
+			counts = append(counts, fmt.Sprint(unfinished[g]))
+		}
+		mrow := append([]string{g}, counts...)
+		crow := []string{g}
+		for _, k := range keys {
+			crow = append(crow, setting(by[g][0].Config, k))
+		}
+		crow = append(crow, counts...)
+		for i, s := range kept {
+			if s.ref != nil {
+				ref := s.ref[g]
+				if ref == "" {
+					ref = "–"
+				}
+				mrow, crow = append(mrow, ref), append(crow, ref)
+				continue
+			}
+			c, d := cells[i][j], s.decimals
+			if d < 0 {
+				d = decimalsFor(c.mean)
+			}
+			mrow, crow = append(mrow, report.PM(c.mean, c.sd, d)), append(crow, num(c.mean), num(c.sd))
+		}
+		md.Rows, csv.Rows = append(md.Rows, mrow), append(csv.Rows, crow)
+	}
+	return md, csv
+}
+
+// writeTable writes md to name.md and csv to name.csv in dir and returns
+// the Markdown.
+func writeTable(dir, name string, md, csv *report.Table) (string, error) {
+	if err := md.WriteMarkdown(filepath.Join(dir, name+".md")); err != nil {
 		return "", err
 	}
-	if err := t.WriteCSV(filepath.Join(dir, name+".csv")); err != nil {
+	if err := csv.WriteCSV(filepath.Join(dir, name+".csv")); err != nil {
 		return "", err
 	}
-	return t.Markdown(), nil
+	return md.Markdown(), nil
 }
 
 func pm(rs []Result, decimals int, f func(Result) float64) string {
@@ -128,15 +283,58 @@ func seedList(n int) []uint64 {
 
 func noiseLabel(c float64) string { return fmt.Sprintf("np c=%g", c) }
 
-// deltaAnglePanel plots the per-epoch delta angle of hidden layer i.
-func deltaAnglePanel(order []string, by map[string][]Result, i int, name string) report.Panel {
+// errorPanel plots the test error (%) against the epoch.
+func errorPanel(order []string, by map[string][]Result) report.Panel {
 	return report.Panel{
-		Title: "delta angle, " + name, XLabel: "epoch", YLabel: "angle to backprop's error (°)",
-		Series: series(order, by, epochCurve(func(e train.Epoch) float64 {
-			if len(e.Layers) <= i {
-				return math.NaN()
-			}
-			return float64(e.Layers[i].DeltaAngle)
-		})),
+		Title: "test error", XLabel: "epoch", YLabel: "test error (%)", LogY: true,
+		Series: series(order, by, epochCurve(func(e train.Epoch) float64 { return 100 * float64(e.TestError) })),
 	}
+}
+
+// lossPanel plots scale × the test loss (solid) and the training loss
+// (dashed, in the same colour) against the epoch, with bands of ± sd, or
+// of ± se (sd/√n) if se.
+func lossPanel(order []string, by map[string][]Result, scale float64, se bool, title, yLabel string) report.Panel {
+	var curves []report.Series
+	for _, which := range []string{"test", "train"} {
+		f := func(e train.Epoch) float64 { return scale * float64(e.TestLoss) }
+		if which == "train" {
+			f = func(e train.Epoch) float64 { return scale * float64(e.TrainLoss) }
+		}
+		for _, s := range series(order, by, epochCurve(f)) {
+			if se {
+				n := math.Sqrt(float64(len(by[s.Label])))
+				for i := range s.Lo {
+					s.Lo[i] = s.Y[i] - (s.Y[i]-s.Lo[i])/n
+					s.Hi[i] = s.Y[i] + (s.Hi[i]-s.Y[i])/n
+				}
+			}
+			s.Colour = s.Label
+			if which == "train" {
+				s.Dashed, s.Label = true, s.Label+" (train)"
+			}
+			curves = append(curves, s)
+		}
+	}
+	return report.Panel{Title: title, XLabel: "epoch", YLabel: yLabel, LogY: true, Series: curves}
+}
+
+// layerPanel plots hidden layer i's diagnostic v against the epoch, or,
+// when some run recorded diag.jsonl, against optimiser steps (see
+// stepCurve).
+func layerPanel(order []string, by map[string][]Result, i int, v layerValue, title, yLabel string) report.Panel {
+	for _, g := range order {
+		for _, r := range by[g] {
+			if len(r.Diags) > 0 {
+				return report.Panel{Title: title, XLabel: "optimiser steps", YLabel: yLabel, Series: series(order, by, stepCurve(i, v))}
+			}
+		}
+	}
+	return report.Panel{Title: title, XLabel: "epoch", YLabel: yLabel,
+		Series: series(order, by, epochCurve(func(e train.Epoch) float64 { return v(layerAt(e.Layers, i)) }))}
+}
+
+// deltaAnglePanel plots the delta angle of hidden layer i (see layerPanel).
+func deltaAnglePanel(order []string, by map[string][]Result, i int, name string) report.Panel {
+	return layerPanel(order, by, i, deltaAngle, "delta angle, "+name, "angle to backprop's error (°)")
 }

@@ -57,7 +57,7 @@ func init() {
 						pm(by[g], 4, func(r Result) float64 { return signCong(lastLayer(r, i)) })})
 				}
 			}
-			return writeTable(dir, "e1", t)
+			return writeTable(dir, "e1", t, t)
 		},
 	})
 }

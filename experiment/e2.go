@@ -68,7 +68,7 @@ func init() {
 						pm(by[g], 4, func(r Result) float64 { return signCong(lastLayer(r, i)) })})
 				}
 			}
-			return writeTable(dir, "e2a", t)
+			return writeTable(dir, "e2a", t, t)
 		},
 	})
 
@@ -102,29 +102,20 @@ func init() {
 		},
 		Report: func(dir string, rs []Result) (string, error) {
 			order, by := groups(rs)
-			testErr := func(e train.Epoch) float64 { return 100 * float64(e.TestError) }
-			panels := []report.Panel{{
-				Title: "test error", XLabel: "epoch", YLabel: "test error (%)", LogY: true,
-				Series: series(order, by, epochCurve(testErr)),
-			}}
+			panels := []report.Panel{errorPanel(order, by)}
 			for i := range layerNames {
 				panels = append(panels, deltaAnglePanel(order, by, i, fmt.Sprintf("hidden layer %d", i+1)))
 			}
 			if err := report.Figure(filepath.Join(dir, "e2b_test_error"), 3, panels); err != nil {
 				return "", err
 			}
-			t := &report.Table{Header: []string{"rule", "seeds", "epochs", "test error (%)", "authors (%)", "delta angle layer 1 (°)", "delta angle layer 2 (°)"}}
-			for _, g := range order {
-				ref := reference[g]
-				if ref == "" {
-					ref = "–"
-				}
-				t.Rows = append(t.Rows, []string{g, fmt.Sprint(len(by[g])), fmt.Sprint(by[g][0].Summary.Epochs),
-					pm(by[g], 2, func(r Result) float64 { return 100 * float64(r.Summary.TestError) }), ref,
-					pm(by[g], 1, func(r Result) float64 { return deltaAngle(lastLayer(r, 0)) }),
-					pm(by[g], 1, func(r Result) float64 { return deltaAngle(lastLayer(r, 1)) })})
-			}
-			return writeTable(dir, "e2b", t)
+			md, csv := statTable("rule", order, by, []stat{
+				{name: "test error (%)", decimals: 2, of: testErrorPct},
+				{name: "authors (%)", ref: reference},
+				layerStat("delta angle", 1, 0, deltaAngle),
+				layerStat("delta angle", 1, 1, deltaAngle),
+			}, nil)
+			return writeTable(dir, "e2b", md, csv)
 		},
 	})
 	alias("e2", "e2a", "e2b")

@@ -4,7 +4,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -80,28 +79,8 @@ func init() {
 
 func e3Report(dir string, rs []Result) (string, error) {
 	order, by := groups(rs)
-	perBatch := func(v float64) float64 { return 32 * v }
 	// Loss curves: test solid, train dashed, mean ± standard error.
-	var curves []report.Series
-	for _, which := range []string{"test", "train"} {
-		f := func(e train.Epoch) float64 { return perBatch(float64(e.TestLoss)) }
-		if which == "train" {
-			f = func(e train.Epoch) float64 { return perBatch(float64(e.TrainLoss)) }
-		}
-		for _, s := range series(order, by, epochCurve(f)) {
-			n := math.Sqrt(float64(len(by[s.Label])))
-			for i := range s.Lo {
-				s.Lo[i] = s.Y[i] - (s.Y[i]-s.Lo[i])/n
-				s.Hi[i] = s.Y[i] + (s.Hi[i]-s.Y[i])/n
-			}
-			s.Colour = s.Label
-			if which == "train" {
-				s.Dashed, s.Label = true, s.Label+" (train)"
-			}
-			curves = append(curves, s)
-		}
-	}
-	panels := []report.Panel{{Title: "loss per batch of 32 (test solid, train dashed; ± se)", XLabel: "epoch", YLabel: "½‖x̂ − x‖² per 32 images", LogY: true, Series: curves}}
+	panels := []report.Panel{lossPanel(order, by, 32, true, "loss per batch of 32 (test solid, train dashed; ± se)", "½‖x̂ − x‖² per 32 images")}
 	// Latent codes and reconstructions of the first seed of each rule.
 	var grid [][][]float32
 	var rows []string
@@ -137,18 +116,11 @@ func e3Report(dir string, rs []Result) (string, error) {
 	if err := report.ImageGrid(filepath.Join(dir, "e3_reconstructions"), grid, h, w, rows, 2); err != nil {
 		return "", err
 	}
-	t := &report.Table{Header: []string{"rule", "seeds", "epochs", "min test loss per batch of 32", "authors"}}
-	for _, g := range order {
-		t.Rows = append(t.Rows, []string{g, fmt.Sprint(len(by[g])), fmt.Sprint(by[g][0].Summary.Epochs),
-			pm(by[g], 1, func(r Result) float64 {
-				best := math.Inf(1)
-				for _, e := range r.Epochs[1:] {
-					best = math.Min(best, perBatch(float64(e.TestLoss)))
-				}
-				return best
-			}), e3Authors[g]})
-	}
-	return writeTable(dir, "e3", t)
+	md, csv := statTable("rule", order, by, []stat{
+		{name: "min test loss per batch of 32", decimals: 1, of: func(r Result) float64 { return 32 * minTestLoss(r) }},
+		{name: "authors", ref: e3Authors},
+	}, nil)
+	return writeTable(dir, "e3", md, csv)
 }
 
 // readCodes reads codes.csv (z1,z2,…,label) into one point set per label.

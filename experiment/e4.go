@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/creditlab/credit/metrics"
 	"github.com/creditlab/credit/report"
 	"github.com/creditlab/credit/train"
 )
@@ -76,19 +77,11 @@ func init() {
 			if err := report.Figure(filepath.Join(dir, "e4"), 3, panels); err != nil {
 				return "", err
 			}
-			t := &report.Table{Header: []string{"rule", "seeds", "epochs", "test accuracy (%)", "mean delta angle (°)"}}
-			for _, g := range order {
-				t.Rows = append(t.Rows, []string{g, fmt.Sprint(len(by[g])), fmt.Sprint(by[g][0].Summary.Epochs),
-					pm(by[g], 2, func(r Result) float64 { return 100 * (1 - float64(r.Summary.TestError)) }),
-					pm(by[g], 1, func(r Result) float64 {
-						var s float64
-						for _, l := range r.Summary.Layers {
-							s += float64(l.DeltaAngle)
-						}
-						return s / float64(len(r.Summary.Layers))
-					})})
-			}
-			return writeTable(dir, "e4", t)
+			md, csv := statTable("rule", order, by, []stat{
+				{name: "test accuracy (%)", decimals: 2, of: func(r Result) float64 { return 100 - testErrorPct(r) }},
+				{name: "mean delta angle (°)", decimals: 1, of: func(r Result) float64 { return metrics.MeanDeltaAngle(r.Summary.Layers) }},
+			}, nil)
+			return writeTable(dir, "e4", md, csv)
 		},
 	})
 }

@@ -6,6 +6,9 @@
 // compares, such as "np c=1e-3") and a train.Config, plus a report. Runs
 // go to DIR/runs/<group>-seed<k>/; a run whose summary.json exists is
 // skipped, so an interrupted reproduction continues where it stopped.
+// Besides its own tables and figures, every reproduction writes the
+// common report of Overview into DIR/report/, as `credit report` does for
+// any run directories (Gather, ByConfig, Overview).
 package experiment
 
 import (
@@ -79,12 +82,13 @@ func Lookup(name string) ([]*Experiment, error) {
 	return es, nil
 }
 
-// Result is a finished run read back from its directory.
+// Result is a run read back from its directory (see Load).
 type Result struct {
 	Run
-	Summary train.Summary
-	Epochs  []train.Epoch // metrics.jsonl
-	Diags   []train.Diag  // diag.jsonl, if the run recorded one
+	Finished bool          // summary.json exists
+	Summary  train.Summary // summary.json; zero if !Finished
+	Epochs   []train.Epoch // metrics.jsonl
+	Diags    []train.Diag  // diag.jsonl, if the run recorded one
 }
 
 // Options control a reproduction.
@@ -190,15 +194,24 @@ func reproduce(e *Experiment, dir string, o Options) error {
 	}
 	rs := make([]Result, len(runs))
 	for i, r := range runs {
-		if rs[i], first = Load(r); first != nil {
-			return first
+		res, err := Load(r.Config.Out)
+		if err != nil {
+			return err
 		}
+		if !res.Finished {
+			return fmt.Errorf("run %s: no summary.json", r.Config.Out)
+		}
+		res.Group = r.Group
+		rs[i] = res
 	}
 	table, err := e.Report(dir, rs)
 	if err != nil {
 		return err
 	}
-	logf("\n%s\nTables and figures are in %s", table, dir)
+	if _, err := Overview(filepath.Join(dir, "report"), rs); err != nil {
+		return err
+	}
+	logf("\n%s\nTables and figures are in %s, the common report (credit report) in %s", table, dir, filepath.Join(dir, "report"))
 	return nil
 }
 
@@ -240,42 +253,4 @@ func runOne(r Run) error {
 	defer f.Close()
 	_, err = train.Run(r.Config, f)
 	return err
-}
-
-// Load reads a finished run's directory.
-func Load(r Run) (Result, error) {
-	res := Result{Run: r}
-	b, err := os.ReadFile(filepath.Join(r.Config.Out, "summary.json"))
-	if err != nil {
-		return res, err
-	}
-	if err := json.Unmarshal(b, &res.Summary); err != nil {
-		return res, fmt.Errorf("%s: %v", filepath.Join(r.Config.Out, "summary.json"), err)
-	}
-	if err := readJSONL(filepath.Join(r.Config.Out, "metrics.jsonl"), &res.Epochs); err != nil {
-		return res, err
-	}
-	if r.Config.DiagEvery > 0 {
-		if err := readJSONL(filepath.Join(r.Config.Out, "diag.jsonl"), &res.Diags); err != nil {
-			return res, err
-		}
-	}
-	return res, nil
-}
-
-func readJSONL[T any](path string, dst *[]T) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	dec := json.NewDecoder(f)
-	for line := 1; dec.More(); line++ {
-		var v T
-		if err := dec.Decode(&v); err != nil {
-			return fmt.Errorf("%s: line %d: %v", path, line, err)
-		}
-		*dst = append(*dst, v)
-	}
-	return nil
 }

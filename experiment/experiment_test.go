@@ -62,7 +62,7 @@ func TestReproduceAndResume(t *testing.T) {
 			for _, g := range order {
 				tab.Rows = append(tab.Rows, []string{g, pm(by[g], 3, func(r Result) float64 { return float64(r.Summary.TestLoss) })})
 			}
-			return writeTable(dir, "tiny", tab)
+			return writeTable(dir, "tiny", tab, tab)
 		},
 	})
 	defer delete(registry, "tiny")
@@ -71,7 +71,7 @@ func TestReproduceAndResume(t *testing.T) {
 	if err := Reproduce("tiny", o); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"tiny.md", "tiny.csv", "fig.png", "fig.svg", "runs/np-seed2/summary.json"} {
+	for _, f := range []string{"tiny.md", "tiny.csv", "fig.png", "fig.svg", "runs/np-seed2/summary.json", "report/report.md", "report/curves.svg", "report/alignment.png"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Error(err)
 		}

@@ -101,8 +101,15 @@ func (t *Table) WriteCSV(path string) error {
 	return writeAtomic(path, &buf)
 }
 
+// WriteFile writes data to path atomically (see writeAtomic), creating the
+// parent directory if needed: for text that goes with tables and figures.
+func WriteFile(path string, data []byte) error {
+	return writeAtomic(path, bytes.NewBuffer(data))
+}
+
 // writeAtomic writes the content of src to path via a temporary file in the
-// same directory and a rename, so readers never see a partial file.
+// same directory, synced, and a rename, so readers never see a partial file
+// and a crash leaves the previous version intact.
 func writeAtomic(path string, src io.WriterTo) error {
 	if path == "" {
 		return fmt.Errorf("report: empty path")
@@ -119,6 +126,9 @@ func writeAtomic(path string, src io.WriterTo) error {
 	_, err = src.WriteTo(f)
 	if err == nil {
 		err = f.Chmod(0o644)
+	}
+	if err == nil {
+		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr

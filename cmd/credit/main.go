@@ -6,6 +6,7 @@
 //
 //	credit train [flags]             train one network (no flags: the main job)
 //	credit reproduce NAME [flags]    run one of the paper's experiments (e1, e2, e2a, e2b, e3, e4)
+//	credit report DIR... [flags]     tables and figures of finished runs, mean ± sd over seeds
 //	credit bench [flags]             GEMM and training speed against OpenBLAS and PyTorch
 //	credit rules                     list the learning rules
 //
@@ -14,17 +15,17 @@ package main
 
 import (
 	"errors"
-	"runtime"
-	"strings"
-
 	"flag"
 	"fmt"
-	"github.com/creditlab/credit/bench"
-	"github.com/creditlab/credit/experiment"
 	"io"
 	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
 	"time"
 
+	"github.com/creditlab/credit/bench"
+	"github.com/creditlab/credit/experiment"
 	"github.com/creditlab/credit/feedback"
 	"github.com/creditlab/credit/train"
 )
@@ -43,6 +44,7 @@ const usage = `usage: credit <command> [flags]
 commands:
   train      train one network (with no flags: the paper's 784-50-20-10 MNIST network)
   reproduce  run one of the paper's experiments: credit reproduce e1|e2|e2a|e2b|e3|e4 [--scale quick|full]
+  report     gather run directories into a table and figures: credit report DIR... [--out OUT] [--force]
   bench      GEMM and training speed, side by side with PyTorch (and OpenBLAS under -tags openblas)
   rules      list the learning rules
 `
@@ -57,6 +59,8 @@ func run(args []string, stdout io.Writer) error {
 		return trainCmd(args[1:], stdout)
 	case "reproduce":
 		return reproduceCmd(args[1:], stdout)
+	case "report":
+		return reportCmd(args[1:], stdout)
 	case "bench":
 		return benchCmd(args[1:], stdout)
 	case "rules":
@@ -68,7 +72,7 @@ func run(args []string, stdout io.Writer) error {
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (want train, reproduce, bench or rules)", args[0])
+	return fmt.Errorf("unknown command %q (want train, reproduce, report, bench or rules)", args[0])
 }
 
 // trainFlags binds the train flags to c.
@@ -165,6 +169,46 @@ func reproduceCmd(args []string, stdout io.Writer) error {
 		*out = fmt.Sprintf("runs/reproduce-%s-%s", name, *scale)
 	}
 	return experiment.Reproduce(name, experiment.Options{Scale: experiment.Scale(*scale), Dir: *out, Jobs: *jobs, Log: stdout})
+}
+
+func reportCmd(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("credit report", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	out := fs.String("out", "report", "output directory")
+	force := fs.Bool("force", false, "replace the report already in --out")
+	// Directories and flags may come in any order.
+	var dirs []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprintln(stdout, "usage: credit report DIR... [flags]; each DIR a run directory or a directory holding run directories (at any depth)")
+				fs.SetOutput(stdout)
+				fs.PrintDefaults()
+			}
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		dirs, args = append(dirs, fs.Arg(0)), fs.Args()[1:]
+	}
+	if len(dirs) == 0 {
+		return errors.New("report: name one or more run directories, or directories holding them")
+	}
+	rs, err := experiment.Gather(dirs...)
+	if err != nil {
+		return fmt.Errorf("report: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(*out, "report.md")); err == nil && !*force {
+		return fmt.Errorf("--out: %s already holds a report (report.md); pass --force to replace it, or choose another --out", *out)
+	}
+	experiment.ByConfig(rs)
+	md, err := experiment.Overview(*out, rs)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s\nTables and figures are in %s\n", md, *out)
+	return nil
 }
 
 func benchCmd(args []string, stdout io.Writer) error {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -60,5 +61,50 @@ func TestRulesCommand(t *testing.T) {
 	var out bytes.Buffer
 	if err := run([]string{"rules"}, &out); err != nil || !strings.Contains(out.String(), "fa ") {
 		t.Errorf("rules: %v\n%s", err, out.String())
+	}
+}
+
+// credit report end to end on two tiny real runs: the table goes to stdout
+// and OUT, a second report into the same OUT needs --force, and bad
+// arguments give one-line errors.
+func TestReportCommand(t *testing.T) {
+	dir := t.TempDir()
+	for _, seed := range []string{"1", "2"} {
+		args := []string{"train", "--data", "linear", "--train-size", "128", "--net", "6-4-3", "--act", "tanh",
+			"--epochs", "1", "--diag-batch", "32", "--seed", seed, "--out", filepath.Join(dir, "runs", "np-seed"+seed)}
+		if err := run(args, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(dir, "report")
+	var stdout bytes.Buffer
+	if err := run([]string{"report", filepath.Join(dir, "runs"), "--out", out}, &stdout); err != nil {
+		t.Fatal(err)
+	}
+	if s := stdout.String(); !strings.Contains(s, "| rule=np ") || !strings.Contains(s, "| 2     |") {
+		t.Errorf("stdout lacks the table row of 2 seeds:\n%s", s)
+	}
+	for _, f := range []string{"report.md", "report.csv", "curves.png", "curves.svg", "alignment.png", "alignment.svg"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	if err := run([]string{"report", "--out", out, filepath.Join(dir, "runs")}, io.Discard); err == nil || !strings.Contains(err.Error(), "--force") {
+		t.Errorf("a second report into the same --out: %v", err)
+	}
+	if err := run([]string{"report", "--out", out, "--force", filepath.Join(dir, "runs", "np-seed1")}, io.Discard); err != nil {
+		t.Errorf("--force: %v", err)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"report"}, "run directories"},
+		{[]string{"report", filepath.Join(dir, "nowhere")}, "nowhere"},
+		{[]string{"report", dir, "--bogus"}, "-bogus"},
+	} {
+		if err := run(c.args, io.Discard); err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%v: want a one-line error naming %q, got %v", c.args, c.want, err)
+		}
 	}
 }
