@@ -35,7 +35,10 @@ func writeAtomic(path string, write func(io.Writer) error) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if err = write(tmp); err == nil {
+	if err = tmp.Chmod(0o644); err == nil {
+		err = write(tmp)
+	}
+	if err == nil {
 		err = tmp.Sync()
 	}
 	if cerr := tmp.Close(); err == nil {
