@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -18,13 +19,14 @@ import (
 // resumeConfigs are small runs that between them exercise every piece of
 // state a checkpoint carries: ridge sums and momentum (linear np, with
 // diag.jsonl and its stream), and dropout masks, input noise, the SGD
-// feedback learner and Adam (MNIST npdfa). 300 examples in batches of 32
-// make 10 steps per epoch, the last one short.
+// feedback learner and Adam (npdfa on random MNIST-shaped images). 300
+// examples in batches of 32 make 10 steps per epoch, the last one short.
 func resumeConfigs(t *testing.T) map[string]Config {
 	lin := Default()
 	lin.Data, lin.Net, lin.Act, lin.Opt, lin.LR = "linear", "30-10-10-10", "tanh", "momentum", 1e-3
 	lin.Rule, lin.FeedbackSolver, lin.Noise, lin.DiagEvery = "np", "ridge", 1e-2, 7
 	drop := Default()
+	drop.DataDir = tinyIDX(t)
 	drop.Net, drop.Act, drop.Loss, drop.Opt, drop.LR = "fc24,drop0.3,fc16,fc10", "tanh", "ce", "adam", 1e-3
 	drop.Rule, drop.FeedbackSolver, drop.FeedbackLR, drop.Noise, drop.InputNoise = "npdfa", "sgd", 1e-3, 1e-2, 0.1
 	cs := map[string]Config{"linear-np-ridge-momentum": lin, "mnist-dropout-npdfa-adam": drop}
@@ -34,6 +36,37 @@ func resumeConfigs(t *testing.T) map[string]Config {
 		cs[name] = c
 	}
 	return cs
+}
+
+// tinyIDX writes random 28×28 images with labels in MNIST's IDX layout,
+// 300 for training and 200 for testing, and returns their directory: an
+// MNIST-shaped data set that loads at once.
+func tinyIDX(t *testing.T) string {
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(5, 5))
+	write := func(name string, dims ...int) {
+		b := []byte{0, 0, 8, byte(len(dims))}
+		n := 1
+		for _, d := range dims {
+			b = binary.BigEndian.AppendUint32(b, uint32(d))
+			n *= d
+		}
+		for i := 0; i < n; i++ {
+			v := byte(rng.IntN(256))
+			if len(dims) == 1 {
+				v %= 10
+			}
+			b = append(b, v)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("train-images-idx3-ubyte", 300, 28, 28)
+	write("train-labels-idx1-ubyte", 300)
+	write("t10k-images-idx3-ubyte", 200, 28, 28)
+	write("t10k-labels-idx1-ubyte", 200)
+	return dir
 }
 
 var errTestStop = errors.New("test stop")
