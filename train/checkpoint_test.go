@@ -377,9 +377,21 @@ func TestBadCheckpointRefused(t *testing.T) {
 			t.Errorf("%s: the refused resume changed the run directory", tc.name)
 		}
 	}
-	// The good checkpoint still resumes.
+	// metrics.jsonl shorter than the checkpoint says is refused too.
 	os.WriteFile(ckPath, good, 0o644)
 	os.WriteFile(filepath.Join(c.Out, "config.json"), cfg, 0o644)
+	mPath, dPath := filepath.Join(c.Out, "metrics.jsonl"), filepath.Join(c.Out, "diag.jsonl")
+	metrics, _ := os.ReadFile(mPath)
+	diag, _ := os.ReadFile(dPath)
+	os.WriteFile(mPath, metrics[:len(metrics)-10], 0o644)
+	if _, err := Resume(context.Background(), c.Out, 0, nil); err == nil || !strings.Contains(err.Error(), "metrics.jsonl holds") {
+		t.Errorf("shortened metrics.jsonl: %v", err)
+	}
+	if d2, _ := os.ReadFile(dPath); !bytes.Equal(diag, d2) {
+		t.Error("the refused resume changed diag.jsonl")
+	}
+	// The good checkpoint still resumes.
+	os.WriteFile(mPath, metrics, 0o644)
 	if _, err := Resume(context.Background(), c.Out, 0, nil); err != nil {
 		t.Fatal(err)
 	}

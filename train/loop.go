@@ -199,6 +199,16 @@ func reopen(dir string, epochs int) (*trainer, error) {
 	if err := t.restore(ck); err != nil {
 		return nil, fmt.Errorf("--resume: %s does not fit the run of %s: %v", filepath.Join(dir, CheckpointFile), cfgPath, err)
 	}
+	metricsPath, diagPath := filepath.Join(dir, "metrics.jsonl"), filepath.Join(dir, "diag.jsonl")
+	if err := covers(metricsPath, ck.Metrics); err != nil {
+		return nil, fmt.Errorf("--resume: %v", err)
+	}
+	if c.DiagEvery > 0 {
+		if err := covers(diagPath, ck.Diag); err != nil {
+			return nil, fmt.Errorf("--resume: %v", err)
+		}
+	}
+	// Nothing is changed in dir before this point.
 	if extend {
 		if err := writeJSONAtomic(cfgPath, c); err != nil {
 			return nil, fmt.Errorf("--resume: %v", err)
@@ -207,11 +217,11 @@ func reopen(dir string, epochs int) (*trainer, error) {
 			os.Remove(filepath.Join(dir, f))
 		}
 	}
-	if t.mf, err = openJSONL(filepath.Join(dir, "metrics.jsonl"), ck.Metrics); err != nil {
+	if t.mf, err = openJSONL(metricsPath, ck.Metrics); err != nil {
 		return nil, fmt.Errorf("--resume: %v", err)
 	}
 	if c.DiagEvery > 0 {
-		if t.df, err = openJSONL(filepath.Join(dir, "diag.jsonl"), ck.Diag); err != nil {
+		if t.df, err = openJSONL(diagPath, ck.Diag); err != nil {
 			t.close()
 			return nil, fmt.Errorf("--resume: %v", err)
 		}

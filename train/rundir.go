@@ -75,21 +75,28 @@ func createJSONL(path string) (*jsonl, error) {
 	return &jsonl{f: f}, nil
 }
 
+// covers checks that the file at path holds at least size bytes, as a
+// checkpoint recorded.
+func covers(path string, size int64) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if st.Size() < size {
+		return fmt.Errorf("%s holds %d bytes, fewer than the %d the checkpoint covers: it was changed after the checkpoint", path, st.Size(), size)
+	}
+	return nil
+}
+
 // openJSONL opens path to append after its first size bytes, dropping any
-// lines after them (written after the checkpoint that recorded size).
+// lines after them (written after the checkpoint that recorded size; see
+// covers).
 func openJSONL(path string, size int64) (*jsonl, error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o644)
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
 	if err != nil {
 		return nil, err
 	}
-	st, err := f.Stat()
-	if err == nil && st.Size() < size {
-		err = fmt.Errorf("%s holds %d bytes, fewer than the %d the checkpoint covers: it was changed after the checkpoint", path, st.Size(), size)
-	}
-	if err == nil {
-		err = f.Truncate(size)
-	}
-	if err == nil {
+	if err = f.Truncate(size); err == nil {
 		_, err = f.Seek(size, io.SeekStart)
 	}
 	if err != nil {
