@@ -185,7 +185,7 @@ func reopen(dir string, epochs int) (*trainer, error) {
 	extend := epochs > 0 && epochs != c.Epochs
 	if epochs > 0 {
 		if epochs < ck.Pos.Epoch {
-			return nil, fmt.Errorf("--epochs: the run has reached epoch %d, so it cannot stop at %d", ck.Pos.Epoch, epochs)
+			return nil, fmt.Errorf("--epochs: %d is too few: the checkpoint in %s is %d epochs and %d steps into the run; give at least %d", epochs, dir, ck.Pos.Epoch-1, ck.Pos.Step, ck.Pos.Epoch)
 		}
 		c.Epochs = epochs
 	}
