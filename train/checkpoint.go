@@ -1,7 +1,6 @@
 package train
 
 import (
-	"bufio"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -90,19 +89,20 @@ func (ck *checkpoint) write(w io.Writer) error {
 		return err
 	}
 	sum := crc32.New(castagnoli)
-	bw := bufio.NewWriterSize(io.MultiWriter(w, sum), 1<<16)
+	out := io.MultiWriter(w, sum)
+	var werr error
 	buf := make([]byte, 0, 1<<16)
 	flush := func(force bool) {
-		if force || len(buf) > cap(buf)-8 {
-			bw.Write(buf)
+		if werr == nil && (force || len(buf) > cap(buf)-8) {
+			_, werr = out.Write(buf)
 			buf = buf[:0]
 		}
 	}
 	buf = append(buf, ckMagic...)
 	buf = binary.LittleEndian.AppendUint32(buf, ckVersion)
 	buf = binary.LittleEndian.AppendUint32(buf, uint32(len(js)))
+	buf = append(buf, js...)
 	flush(true)
-	bw.Write(js)
 	for _, a := range [][][]float32{ck.params, ck.feedback, ck.opt} {
 		for _, s := range a {
 			for _, v := range s {
@@ -122,8 +122,8 @@ func (ck *checkpoint) write(w io.Writer) error {
 		flush(false)
 	}
 	flush(true)
-	if err := bw.Flush(); err != nil {
-		return err
+	if werr != nil {
+		return werr
 	}
 	_, err = w.Write(binary.LittleEndian.AppendUint32(nil, sum.Sum32()))
 	return err
@@ -134,7 +134,7 @@ func (ck *checkpoint) write(w io.Writer) error {
 func readCheckpoint(path string) (*checkpoint, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("%s: no checkpoint (the run stopped before it finished evaluating the initial network)", path)
+		return nil, fmt.Errorf("%s: no checkpoint (the run stopped before its first one, after evaluating the initial network, or was made by a credit without checkpoints)", path)
 	}
 	if err != nil {
 		return nil, err
