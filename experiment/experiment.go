@@ -5,13 +5,15 @@
 // An experiment is a list of runs, each a group label (what the report
 // compares, such as "np c=1e-3") and a train.Config, plus a report. Runs
 // go to DIR/runs/<group>-seed<k>/; a run whose summary.json exists is
-// skipped, so an interrupted reproduction continues where it stopped.
-// Besides its own tables and figures, every reproduction writes the
-// common report of Overview into DIR/report/, as `credit report` does for
-// any run directories (Gather, ByConfig, Overview).
+// skipped and one with a checkpoint continues from it, so an interrupted
+// reproduction continues where it stopped. Besides its own tables and
+// figures, every reproduction writes the common report of Overview into
+// DIR/report/, as `credit report` does for any run directories (Gather,
+// ByConfig, Overview).
 package experiment
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -233,12 +235,22 @@ func status(r Run, err error) string {
 	return fmt.Sprintf("test loss %.4g", float64(s.TestLoss))
 }
 
-// runOne trains r unless its directory already holds a finished run; a
-// directory left by an interrupted run is cleared first. The run's own
+// runOne trains r unless its directory already holds a finished run. A
+// run interrupted earlier continues from its checkpoint if its config.json
+// holds r's settings; any other directory is cleared first. The run's own
 // progress goes to its train.log.
 func runOne(r Run) error {
 	if _, err := os.Stat(filepath.Join(r.Config.Out, "summary.json")); err == nil {
 		return nil
+	}
+	if resumable(r) {
+		f, err := os.OpenFile(filepath.Join(r.Config.Out, "train.log"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		_, err = train.Resume(context.Background(), r.Config.Out, 0, f)
+		return err
 	}
 	if err := os.RemoveAll(r.Config.Out); err != nil {
 		return err
@@ -253,4 +265,19 @@ func runOne(r Run) error {
 	defer f.Close()
 	_, err = train.Run(r.Config, f)
 	return err
+}
+
+// resumable reports whether r's directory holds a checkpoint of a run with
+// r's settings.
+func resumable(r Run) bool {
+	if _, err := os.Stat(filepath.Join(r.Config.Out, train.CheckpointFile)); err != nil {
+		return false
+	}
+	b, err := os.ReadFile(filepath.Join(r.Config.Out, "config.json"))
+	var c train.Config
+	if err != nil || json.Unmarshal(b, &c) != nil {
+		return false
+	}
+	c.Out = r.Config.Out
+	return c == r.Config
 }

@@ -1,6 +1,10 @@
 package experiment
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -88,6 +92,30 @@ func TestReproduceAndResume(t *testing.T) {
 	}
 	if st, _ := os.Stat(summary); !st.ModTime().Equal(old) {
 		t.Error("a finished run was trained again")
+	}
+	// A run stopped after its first checkpoint continues from it and ends
+	// as it did uninterrupted.
+	np1 := filepath.Join(dir, "runs/np-seed1")
+	want, _ := os.ReadFile(filepath.Join(np1, "summary.json"))
+	var c train.Config
+	b, _ := os.ReadFile(filepath.Join(np1, "config.json"))
+	if err := json.Unmarshal(b, &c); err != nil {
+		t.Fatal(err)
+	}
+	os.RemoveAll(np1)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := train.RunContext(ctx, c, nil); !errors.As(err, new(*train.Stopped)) {
+		t.Fatalf("want a stopped run, got %v", err)
+	}
+	if err := Reproduce("tiny", o); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(filepath.Join(np1, "summary.json")); len(want) == 0 || !bytes.Equal(got, want) {
+		t.Errorf("the resumed run's summary differs:\n%s\n%s", got, want)
+	}
+	if log, _ := os.ReadFile(filepath.Join(np1, "train.log")); !bytes.Contains(log, []byte("resuming")) {
+		t.Errorf("the run was not resumed: %s", log)
 	}
 	if err := Reproduce("tiny", Options{Scale: "huge", Dir: dir, Jobs: 1}); err == nil || !strings.Contains(err.Error(), "--scale") {
 		t.Errorf("bad scale: %v", err)

@@ -17,6 +17,20 @@ type Learner interface {
 	Update(site int, F, e, lam *tensor.Mat)
 }
 
+// StatefulLearner is a Learner that keeps state between updates besides
+// the feedback matrices themselves (such as Ridge's running sums). A
+// checkpoint saves it, so that a resumed run continues bit for bit; a
+// learner whose only state is F needs nothing more.
+type StatefulLearner interface {
+	Learner
+	// State returns the state as float64 arrays (exact for float32 state
+	// too), valid until the next Update.
+	State() [][]float64
+	// SetState restores what State returned, for feedback matrices of
+	// the shapes of F, or returns an error saying what does not fit.
+	SetState(F []*tensor.Mat, state [][]float64) error
+}
+
 // Solvers lists the accepted feedback solvers ("" means "sgd").
 var Solvers = []string{"sgd", "ridge"}
 
@@ -64,6 +78,47 @@ type ridgeState struct {
 	bv, bm tensor.Mat // this batch's eᵀe and eᵀλ̂ (float32 GEMMs, added in float64)
 }
 
+func newRidgeState(s, t int) *ridgeState {
+	return &ridgeState{s: s, t: t, v: make([]float64, s*s), m: make([]float64, s*t), l: make([]float64, s*s), x: make([]float64, s*t)}
+}
+
+// State implements StatefulLearner: V and M of each site in turn, both
+// empty for a site not updated yet.
+func (r *Ridge) State() [][]float64 {
+	a := make([][]float64, 0, 2*len(r.state))
+	for _, st := range r.state {
+		if st == nil {
+			a = append(a, nil, nil)
+		} else {
+			a = append(a, st.v, st.m)
+		}
+	}
+	return a
+}
+
+// SetState implements StatefulLearner.
+func (r *Ridge) SetState(F []*tensor.Mat, a [][]float64) error {
+	if len(a)%2 != 0 || len(a) > 2*len(F) {
+		return fmt.Errorf("ridge: %d state arrays for %d feedback matrices, want two per matrix at most", len(a), len(F))
+	}
+	state := make([]*ridgeState, len(a)/2)
+	for i := range state {
+		v, m := a[2*i], a[2*i+1]
+		if len(v) == 0 && len(m) == 0 {
+			continue
+		}
+		s, t := F[i].Rows, F[i].Cols
+		if len(v) != s*s || len(m) != s*t {
+			return fmt.Errorf("ridge: site %d: V has %d and M %d values, want %d×%d and %d×%d", i, len(v), len(m), s, s, s, t)
+		}
+		state[i] = newRidgeState(s, t)
+		copy(state[i].v, v)
+		copy(state[i].m, m)
+	}
+	r.state = state
+	return nil
+}
+
 // Update implements Learner.
 func (r *Ridge) Update(site int, F, e, lam *tensor.Mat) {
 	for len(r.state) <= site {
@@ -71,10 +126,9 @@ func (r *Ridge) Update(site int, F, e, lam *tensor.Mat) {
 	}
 	st := r.state[site]
 	if st == nil {
-		s, t := F.Rows, F.Cols
-		st = &ridgeState{s: s, t: t, v: make([]float64, s*s), m: make([]float64, s*t), l: make([]float64, s*s), x: make([]float64, s*t)}
-		for i := 0; i < s; i++ {
-			st.v[i*s+i] = r.Gamma
+		st = newRidgeState(F.Rows, F.Cols)
+		for i := 0; i < st.s; i++ {
+			st.v[i*st.s+i] = r.Gamma
 		}
 		r.state[site] = st
 	}

@@ -277,3 +277,55 @@ func TestPerturbLoss(t *testing.T) {
 		t.Errorf("mean λ̂: relative error %.3f to the softmax-mse gradient, %.3f to the ce gradient", reMSE, reCE)
 	}
 }
+
+// Ridge's state restored into a new learner continues exactly: two more
+// updates give the same feedback, bit for bit, as the original learner's.
+// State that does not fit the feedback shapes is refused.
+func TestRidgeState(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 17))
+	batch := func() (*tensor.Mat, *tensor.Mat) {
+		e, lam := tensor.New(8, 3), tensor.New(8, 5)
+		for _, m := range []*tensor.Mat{e, lam} {
+			for i := range m.Data {
+				m.Data[i] = float32(rng.NormFloat64())
+			}
+		}
+		return e, lam
+	}
+	F := []*tensor.Mat{tensor.New(3, 5), tensor.New(4, 2)}
+	a := &Ridge{Gamma: 0.1}
+	e, lam := batch()
+	a.Update(0, F[0], e, lam) // site 1 never updated: its state stays empty
+	var _ StatefulLearner = a
+	b := &Ridge{Gamma: 0.1}
+	if err := b.SetState(F, a.State()); err != nil {
+		t.Fatal(err)
+	}
+	Fb := tensor.New(3, 5)
+	copy(Fb.Data, F[0].Data)
+	for k := 0; k < 2; k++ {
+		e, lam = batch()
+		a.Update(0, F[0], e, lam)
+		b.Update(0, Fb, e, lam)
+	}
+	for i := range Fb.Data {
+		if math.Float32bits(Fb.Data[i]) != math.Float32bits(F[0].Data[i]) {
+			t.Fatalf("restored ridge differs at %d: %v vs %v", i, Fb.Data[i], F[0].Data[i])
+		}
+	}
+	bad := [][][]float64{
+		{make([]float64, 9)},                                // odd count
+		{make([]float64, 9), make([]float64, 14)},           // M of the wrong shape
+		{make([]float64, 4), make([]float64, 15)},           // V of the wrong shape
+		make([][]float64, 6),                                // more sites than matrices
+		{nil, nil, make([]float64, 16), make([]float64, 8)}, // site 1 is 4×2: V 16, M 8 fits
+	}
+	for i, s := range bad[:4] {
+		if err := b.SetState(F, s); err == nil {
+			t.Errorf("bad state %d accepted", i)
+		}
+	}
+	if err := b.SetState(F, bad[4]); err != nil {
+		t.Errorf("good state refused: %v", err)
+	}
+}

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"context"
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
@@ -63,10 +64,10 @@ func TestConvEveryRuleLearns(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := prepareOut(c.Out); err != nil {
+			if err := tr.create(); err != nil {
 				t.Fatal(err)
 			}
-			s, err := tr.run(nil)
+			s, err := tr.run(context.Background(), nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,11 +1,13 @@
 package train
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -27,10 +29,17 @@ const (
 	streamDiag
 	streamDropout
 	streamInput
+	nStreams
 )
 
-func newRand(seed, stream uint64) *rand.Rand {
-	return rand.New(rand.NewPCG(seed, 0x63726564<<32|stream)) // "cred"
+// streamNames name the streams in a checkpoint.
+var streamNames = [nStreams]string{"", "init", "feedback", "noise", "order", "diag", "dropout", "input"}
+
+// newRand returns stream number stream of seed and its source, whose state
+// a checkpoint saves.
+func newRand(seed, stream uint64) (*rand.Rand, *rand.PCG) {
+	src := rand.NewPCG(seed, 0x63726564<<32|stream) // "cred"
+	return rand.New(src), src
 }
 
 // Epoch is one line of metrics.jsonl. Epoch 0 is the network before
@@ -68,9 +77,161 @@ type Summary struct {
 	Layers    []metrics.Layer `json:"layers"`
 }
 
+// Stopped is the error of a run whose context ended: the run finished the
+// step in progress, wrote its checkpoint and can be continued with Resume.
+type Stopped struct {
+	Dir         string
+	Epoch, Step int   // Step batches of epoch Epoch are done (0: the epoch has not begun)
+	PerEpoch    int   // batches per epoch
+	Cause       error // context.Cause of the run's context
+}
+
+func (e *Stopped) Error() string {
+	at := fmt.Sprintf("after step %d of %d in epoch %d", e.Step, e.PerEpoch, e.Epoch)
+	if e.Step == 0 {
+		at = fmt.Sprintf("at the end of epoch %d", e.Epoch-1)
+	}
+	return fmt.Sprintf("stopped (%v) %s; the checkpoint in %s holds the run: continue it with credit train --resume %s", e.Cause, at, e.Dir, e.Dir)
+}
+
+func (e *Stopped) Unwrap() error { return e.Cause }
+
 // Run trains as c says, writes the run directory c.Out and returns the
 // summary. Progress and per-epoch lines go to log (nil for silence).
 func Run(c Config, log io.Writer) (*Summary, error) {
+	return RunContext(context.Background(), c, log)
+}
+
+// RunContext is Run that stops when ctx is done: it finishes the step in
+// progress, writes a checkpoint and returns a *Stopped error. A run also
+// writes its checkpoint (DIR/checkpoint) after every epoch.
+func RunContext(ctx context.Context, c Config, log io.Writer) (*Summary, error) {
+	t, err := start(c)
+	if err != nil {
+		return nil, err
+	}
+	return t.run(ctx, log)
+}
+
+// start prepares a new run.
+func start(c Config) (*trainer, error) {
+	t, err := build(c)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.create(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// create makes the run directory, config.json and the jsonl files.
+func (t *trainer) create() error {
+	c := t.c
+	if err := prepareOut(c.Out); err != nil {
+		return err
+	}
+	if err := writeJSONAtomic(filepath.Join(c.Out, "config.json"), c); err != nil {
+		return fmt.Errorf("--out: %v", err)
+	}
+	var err error
+	if t.mf, err = createJSONL(filepath.Join(c.Out, "metrics.jsonl")); err != nil {
+		return fmt.Errorf("--out: %v", err)
+	}
+	if c.DiagEvery > 0 {
+		if t.df, err = createJSONL(filepath.Join(c.Out, "diag.jsonl")); err != nil {
+			t.close()
+			return fmt.Errorf("--out: %v", err)
+		}
+	}
+	return nil
+}
+
+// Resume continues the run in dir from its checkpoint, with the settings of
+// dir/config.json, and ends exactly as the run would have ended
+// uninterrupted: the same weights, summary.json and metrics.jsonl (but for
+// the seconds field). Lines that metrics.jsonl and diag.jsonl gained after
+// the checkpoint are dropped and computed again. epochs > 0 sets the run's
+// number of epochs (extending a finished run, whose summary.json is then
+// removed until the new end); 0 keeps it. ctx stops the run as in
+// RunContext. A missing, corrupt, truncated or mismatched checkpoint is
+// refused, and nothing in dir is changed then.
+func Resume(ctx context.Context, dir string, epochs int, log io.Writer) (*Summary, error) {
+	t, err := reopen(dir, epochs)
+	if err != nil {
+		return nil, err
+	}
+	return t.run(ctx, log)
+}
+
+func reopen(dir string, epochs int) (*trainer, error) {
+	cfgPath := filepath.Join(dir, "config.json")
+	b, err := os.ReadFile(cfgPath)
+	if err != nil {
+		return nil, fmt.Errorf("--resume: %v", err)
+	}
+	var c Config
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, fmt.Errorf("--resume: %s: %v", cfgPath, err)
+	}
+	ck, err := readCheckpoint(filepath.Join(dir, CheckpointFile))
+	if err != nil {
+		return nil, fmt.Errorf("--resume: %v", err)
+	}
+	if d := configDiff(ck.Config, c); d != "" {
+		return nil, fmt.Errorf("--resume: %s was written by another run than %s describes (checkpoint ≠ config.json: %s)", filepath.Join(dir, CheckpointFile), cfgPath, d)
+	}
+	c.Out = dir
+	extend := epochs > 0 && epochs != c.Epochs
+	if epochs > 0 {
+		if epochs < ck.Pos.Epoch {
+			return nil, fmt.Errorf("--epochs: %d is too few: the checkpoint in %s is %d epochs and %d steps into the run; give at least %d", epochs, dir, ck.Pos.Epoch-1, ck.Pos.Step, ck.Pos.Epoch)
+		}
+		c.Epochs = epochs
+	}
+	if ck.Pos.Epoch > c.Epochs {
+		return nil, fmt.Errorf("--resume: %s has finished its %d epochs; give --epochs to extend it", dir, c.Epochs)
+	}
+	t, err := build(c)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.restore(ck); err != nil {
+		return nil, fmt.Errorf("--resume: %s does not fit the run of %s: %v", filepath.Join(dir, CheckpointFile), cfgPath, err)
+	}
+	metricsPath, diagPath := filepath.Join(dir, "metrics.jsonl"), filepath.Join(dir, "diag.jsonl")
+	if err := covers(metricsPath, ck.Metrics); err != nil {
+		return nil, fmt.Errorf("--resume: %v", err)
+	}
+	if c.DiagEvery > 0 {
+		if err := covers(diagPath, ck.Diag); err != nil {
+			return nil, fmt.Errorf("--resume: %v", err)
+		}
+	}
+	// Nothing is changed in dir before this point.
+	if extend {
+		if err := writeJSONAtomic(cfgPath, c); err != nil {
+			return nil, fmt.Errorf("--resume: %v", err)
+		}
+		for _, f := range []string{"summary.json", "codes.csv", "reconstructions.json"} {
+			os.Remove(filepath.Join(dir, f))
+		}
+	}
+	if t.mf, err = openJSONL(metricsPath, ck.Metrics); err != nil {
+		return nil, fmt.Errorf("--resume: %v", err)
+	}
+	if c.DiagEvery > 0 {
+		if t.df, err = openJSONL(diagPath, ck.Diag); err != nil {
+			t.close()
+			return nil, fmt.Errorf("--resume: %v", err)
+		}
+	}
+	return t, nil
+}
+
+// build validates c, loads the data and returns a trainer at the start of
+// the run.
+func build(c Config) (*trainer, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
@@ -88,17 +249,7 @@ func Run(c Config, log io.Writer) (*Summary, error) {
 	if c.Autoencoder {
 		trainSet, testSet = autoencode(trainSet), autoencode(testSet)
 	}
-	t, err := newTrainer(c, spec, trainSet, testSet)
-	if err != nil {
-		return nil, err
-	}
-	if err := prepareOut(c.Out); err != nil {
-		return nil, err
-	}
-	if err := writeJSONAtomic(filepath.Join(c.Out, "config.json"), c); err != nil {
-		return nil, fmt.Errorf("--out: %v", err)
-	}
-	return t.run(log)
+	return newTrainer(c, spec, trainSet, testSet)
 }
 
 // trainer holds one run's state.
@@ -114,28 +265,40 @@ type trainer struct {
 	diagG, bpG  *nn.Grads
 	noise, diag *rand.Rand
 	order       *rand.Rand
-	input       *rand.Rand // input noise (denoising)
+	input       *rand.Rand                // input noise (denoising)
+	src         [nStreams]*rand.PCG       // the streams' sources, by number
+	mf, df      *jsonl                    // metrics.jsonl, diag.jsonl (nil without DiagEvery)
+	ckWriter    func(io.Writer) io.Writer // test hook: wraps the checkpoint's writer
+	onStep      func()                    // test hook: called after each step
 
 	x, y        tensor.Mat // the current batch
 	dx, dy      tensor.Mat // the diagnostic batch
 	lam         tensor.Mat // exact ∂L/∂h at a site, for the SNR
 	params, gsl [][]float32
 	steps, seen int
+	pos         position
+	perm        []int   // the example order: this epoch's once its first step is taken
+	angle       float64 // the latest mean delta angle
 }
 
 func newTrainer(c Config, spec *nn.Spec, trainSet, testSet *data.Dataset) (*trainer, error) {
-	t := &trainer{c: c, train: trainSet, test: testSet}
+	t := &trainer{c: c, train: trainSet, test: testSet, angle: math.NaN()}
+	stream := func(s uint64) *rand.Rand {
+		r, src := newRand(c.Seed, s)
+		t.src[s] = src
+		return r
+	}
 	var err error
 	misfit := func(why string) error {
 		return fmt.Errorf("--net: %s does not fit %s, whose examples have %d inputs and %d targets: %s", c.Net, c.Data, trainSet.In, trainSet.Out, why)
 	}
-	if t.net, err = spec.Build(trainSet.In, trainSet.Shape, c.Act, c.OutAct, newRand(c.Seed, streamInit), newRand(c.Seed, streamDropout)); err != nil {
+	if t.net, err = spec.Build(trainSet.In, trainSet.Shape, c.Act, c.OutAct, stream(streamInit), stream(streamDropout)); err != nil {
 		return nil, misfit(err.Error())
 	}
 	if t.net.Out() != trainSet.Out {
 		return nil, misfit(fmt.Sprintf("the output layer has %d units", t.net.Out()))
 	}
-	fbRand := newRand(c.Seed, streamFeedback)
+	fbRand := stream(streamFeedback)
 	opt := feedback.Options{Noise: c.Noise, Solver: c.FeedbackSolver, FeedbackLR: c.FeedbackLR, Ridge: c.Ridge, ActivityNoise: c.ActivityNoise}
 	if c.NPLoss != "" {
 		opt.PerturbLoss, _ = nn.NewLoss(c.NPLoss)
@@ -151,72 +314,102 @@ func newTrainer(c Config, spec *nn.Spec, trainSet, testSet *data.Dataset) (*trai
 	}
 	t.grads, t.diagG, t.bpG = nn.NewGrads(t.net), nn.NewGrads(t.net), nn.NewGrads(t.net)
 	t.params, t.gsl = t.net.Params(), t.grads.Slices()
-	t.noise, t.diag, t.order = newRand(c.Seed, streamNoise), newRand(c.Seed, streamDiag), newRand(c.Seed, streamOrder)
-	t.input = newRand(c.Seed, streamInput)
+	t.noise, t.diag, t.order = stream(streamNoise), stream(streamDiag), stream(streamOrder)
+	t.input = stream(streamInput)
 	nd := min(c.DiagBatch, testSet.N)
 	t.dx.Resize(nd, testSet.In)
 	t.dy.Resize(nd, testSet.Out)
 	copy(t.dx.Data, testSet.X[:nd*testSet.In])
 	copy(t.dy.Data, testSet.Y[:nd*testSet.Out])
+	t.perm = make([]int, trainSet.N)
+	for i := range t.perm {
+		t.perm[i] = i
+	}
 	return t, nil
 }
 
-func (t *trainer) run(log io.Writer) (*Summary, error) {
-	c := t.c
-	mf, err := createJSONL(filepath.Join(c.Out, "metrics.jsonl"))
-	if err != nil {
-		return nil, fmt.Errorf("--out: %v", err)
-	}
-	defer mf.close()
-	var df *jsonl
-	if c.DiagEvery > 0 {
-		if df, err = createJSONL(filepath.Join(c.Out, "diag.jsonl")); err != nil {
-			return nil, fmt.Errorf("--out: %v", err)
-		}
-		defer df.close()
-	}
-	stepsPerEpoch := (t.train.N + c.Batch - 1) / c.Batch
-	prog := newProgress(log, stepsPerEpoch*c.Epochs)
-	prog.println("credit: %s (%d train, %d test), net %s, rule %s, %s lr %g, batch %d, %d epochs → %s",
-		c.Data, t.train.N, t.test.N, c.Net, c.Rule, c.Opt, c.LR, c.Batch, c.Epochs, c.Out)
+func (t *trainer) stepsPerEpoch() int { return (t.train.N + t.c.Batch - 1) / t.c.Batch }
 
-	ep := t.evaluate(0, math.NaN(), 0)
-	if err := mf.write(ep); err != nil {
-		return nil, err
+func (t *trainer) checkpointPath() string { return filepath.Join(t.c.Out, CheckpointFile) }
+
+func (t *trainer) close() {
+	if t.mf != nil {
+		t.mf.close()
 	}
-	perm := make([]int, t.train.N)
-	for i := range perm {
-		perm[i] = i
+	if t.df != nil {
+		t.df.close()
 	}
-	for epoch := 1; epoch <= c.Epochs; epoch++ {
+}
+
+// run trains from the trainer's position to the end of the run, or until
+// ctx is done.
+func (t *trainer) run(ctx context.Context, log io.Writer) (*Summary, error) {
+	defer t.close()
+	c := t.c
+	spe := t.stepsPerEpoch()
+	prog := newProgress(log, spe, c.Epochs, max(0, (t.pos.Epoch-1)*spe+t.pos.Step))
+	if t.pos.Epoch == 0 {
+		prog.println("credit: %s (%d train, %d test), net %s, rule %s, %s lr %g, batch %d, %d epochs → %s",
+			c.Data, t.train.N, t.test.N, c.Net, c.Rule, c.Opt, c.LR, c.Batch, c.Epochs, c.Out)
+		if err := t.endEpoch(t.evaluate(0, math.NaN(), 0)); err != nil {
+			return nil, err
+		}
+	} else {
+		prog.println("credit: resuming %s at epoch %d/%d, step %d/%d", c.Out, t.pos.Epoch, c.Epochs, t.pos.Step, spe)
+	}
+	saved := true // the checkpoint on disk is at t.pos
+	stop := func() error {
+		if !saved {
+			if err := t.saveCheckpoint(); err != nil {
+				return err
+			}
+		}
+		prog.clear()
+		return &Stopped{Dir: c.Out, Epoch: t.pos.Epoch, Step: t.pos.Step, PerEpoch: spe, Cause: context.Cause(ctx)}
+	}
+	for {
+		if ctx.Err() != nil {
+			return nil, stop()
+		}
+		epoch := t.pos.Epoch
+		if t.pos.Step == 0 {
+			t.order.Shuffle(len(t.perm), func(i, j int) { t.perm[i], t.perm[j] = t.perm[j], t.perm[i] })
+		}
 		start := time.Now()
-		t.order.Shuffle(len(perm), func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
-		var lossSum float64
-		for s := 0; s < stepsPerEpoch; s++ {
-			idx := perm[s*c.Batch : min((s+1)*c.Batch, len(perm))]
+		for t.pos.Step < spe {
+			s := t.pos.Step
+			idx := t.perm[s*c.Batch : min((s+1)*c.Batch, len(t.perm))]
 			l, err := t.step(idx, !c.FreezeWeights && epoch > c.Warmup)
 			if err != nil {
 				return nil, fmt.Errorf("train: %v at epoch %d, step %d; the metrics of earlier epochs are in %s", err, epoch, s+1, filepath.Join(c.Out, "metrics.jsonl"))
 			}
-			lossSum += l
-			if df != nil && t.steps%c.DiagEvery == 0 {
-				if err := df.write(Diag{Epoch: epoch, Step: t.steps, Samples: t.seen, Layers: t.diagnose()}); err != nil {
+			t.pos.Step++
+			t.pos.LossSum += l
+			saved = false
+			if t.df != nil && t.steps%c.DiagEvery == 0 {
+				layers := t.diagnose()
+				t.angle = metrics.MeanDeltaAngle(layers)
+				if err := t.df.write(Diag{Epoch: epoch, Step: t.steps, Samples: t.seen, Layers: layers}); err != nil {
 					return nil, err
 				}
 			}
-			prog.update(epoch*stepsPerEpoch-stepsPerEpoch+s+1, epoch, c.Epochs, lossSum/float64(s*c.Batch+len(idx)))
+			prog.update((epoch-1)*spe+t.pos.Step, epoch, t.pos.Step, t.pos.LossSum/float64(s*c.Batch+len(idx)), t.angle)
+			if t.onStep != nil {
+				t.onStep()
+			}
+			if ctx.Err() != nil && t.pos.Step < spe {
+				t.pos.Seconds += time.Since(start).Seconds()
+				return nil, stop()
+			}
 		}
-		dur := time.Since(start)
-		ep := t.evaluate(epoch, lossSum/float64(t.train.N), dur)
-		if err := mf.write(ep); err != nil {
-			return nil, err
-		}
+		dur := time.Duration((t.pos.Seconds + time.Since(start).Seconds()) * float64(time.Second))
+		ep := t.evaluate(epoch, t.pos.LossSum/float64(t.train.N), dur)
 		errStr := "-"
 		if !math.IsNaN(float64(ep.TestError)) {
 			errStr = fmt.Sprintf("%.2f%%", 100*float64(ep.TestError))
 		}
 		prog.println("epoch %3d/%d  train loss %.4f  test loss %.4f  test error %s  delta angle %.1f°  %.1fs",
-			epoch, c.Epochs, float64(ep.TrainLoss), float64(ep.TestLoss), errStr, metrics.MeanDeltaAngle(ep.Layers), dur.Seconds())
+			epoch, c.Epochs, float64(ep.TrainLoss), float64(ep.TestLoss), errStr, t.angle, dur.Seconds())
 		if epoch == c.Epochs {
 			s := &Summary{
 				Rule: c.Rule, Seed: c.Seed, Epochs: c.Epochs, Steps: t.steps, Samples: t.seen,
@@ -230,11 +423,29 @@ func (t *trainer) run(log io.Writer) (*Summary, error) {
 					return nil, fmt.Errorf("--out: %v", err)
 				}
 			}
+			// The final checkpoint comes last: until it is written, a
+			// resumed run redoes the last epoch and rewrites the above.
+			if err := t.endEpoch(ep); err != nil {
+				return nil, err
+			}
 			prog.println("done: %s", filepath.Join(c.Out, "summary.json"))
 			return s, nil
 		}
+		if err := t.endEpoch(ep); err != nil {
+			return nil, err
+		}
+		saved = true
 	}
-	panic("unreachable")
+}
+
+// endEpoch writes ep's metrics line, moves to the start of the next epoch
+// and writes the checkpoint.
+func (t *trainer) endEpoch(ep Epoch) error {
+	if err := t.mf.write(ep); err != nil {
+		return err
+	}
+	t.pos = position{Epoch: ep.Epoch + 1}
+	return t.saveCheckpoint()
 }
 
 // step trains on the examples idx and returns their summed clean loss. The
@@ -316,6 +527,8 @@ func (t *trainer) evaluate(epoch int, trainLoss float64, dur time.Duration) Epoc
 			wrong += metrics.Misclassified(yhat, t.test.Labels[lo:lo+y.Rows])
 		}
 	})
+	layers := t.diagnose()
+	t.angle = metrics.MeanDeltaAngle(layers)
 	testErr := math.NaN()
 	if t.test.Classes > 0 {
 		testErr = float64(wrong) / float64(t.test.N)
@@ -323,7 +536,7 @@ func (t *trainer) evaluate(epoch int, trainLoss float64, dur time.Duration) Epoc
 	return Epoch{
 		Epoch: epoch, Steps: t.steps, Samples: t.seen,
 		TrainLoss: metrics.Value(trainLoss), TestLoss: metrics.Value(sum / float64(t.test.N)),
-		TestError: metrics.Value(testErr), Seconds: dur.Seconds(), Layers: t.diagnose(),
+		TestError: metrics.Value(testErr), Seconds: dur.Seconds(), Layers: layers,
 	}
 }
 

@@ -90,6 +90,70 @@ func (o *Adam) Step(params, grads [][]float32) {
 	}
 }
 
+// stateful is implemented by the optimisers that carry state from step to
+// step, which a checkpoint saves so that a resumed run continues exactly.
+type stateful interface {
+	// state returns the step count and arrays parallel to the parameters
+	// (for several arrays per parameter, one full list after another);
+	// none before the first step.
+	state() (steps int, arrays [][]float32)
+	// setState restores what state returned, checking it against params.
+	setState(steps int, arrays, params [][]float32) error
+}
+
+func (o *Momentum) state() (int, [][]float32) { return 0, o.v }
+
+func (o *Momentum) setState(_ int, a, params [][]float32) error {
+	v, err := splitLike(a, params, 1)
+	if err == nil && v != nil {
+		o.v = v[0]
+	}
+	return err
+}
+
+func (o *Adam) state() (int, [][]float32) {
+	if o.m == nil {
+		return o.t, nil
+	}
+	return o.t, append(append([][]float32(nil), o.m...), o.v...)
+}
+
+func (o *Adam) setState(t int, a, params [][]float32) error {
+	mv, err := splitLike(a, params, 2)
+	if err != nil {
+		return err
+	}
+	if t < 0 || (mv == nil) != (t == 0) {
+		return fmt.Errorf("adam: step count %d with %d state arrays", t, len(a))
+	}
+	o.t = t
+	if mv != nil {
+		o.m, o.v = mv[0], mv[1]
+	}
+	return nil
+}
+
+// splitLike splits a into k lists shaped like params, or returns nil for
+// no arrays at all.
+func splitLike(a, params [][]float32, k int) ([][][]float32, error) {
+	if len(a) == 0 {
+		return nil, nil
+	}
+	if len(a) != k*len(params) {
+		return nil, fmt.Errorf("%d optimiser arrays, want %d (%d per parameter array)", len(a), k*len(params), k)
+	}
+	out := make([][][]float32, k)
+	for j := range out {
+		out[j] = a[j*len(params) : (j+1)*len(params)]
+		for i, p := range params {
+			if len(out[j][i]) != len(p) {
+				return nil, fmt.Errorf("optimiser array %d has %d values, its parameter %d", j*len(params)+i, len(out[j][i]), len(p))
+			}
+		}
+	}
+	return out, nil
+}
+
 func zerosLike(p [][]float32) [][]float32 {
 	z := make([][]float32, len(p))
 	for i := range p {

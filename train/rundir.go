@@ -3,6 +3,7 @@ package train
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 )
@@ -16,16 +17,28 @@ func writeJSONAtomic(path string, v any) error {
 	return writeFileAtomic(path, append(b, '\n'))
 }
 
-// writeFileAtomic writes b to path through a temporary file in the same
-// directory, synced and renamed over path, so a reader never sees a
-// half-written file and a crash leaves the previous version intact.
+// writeFileAtomic writes b to path with writeAtomic.
 func writeFileAtomic(path string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	return writeAtomic(path, func(w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	})
+}
+
+// writeAtomic lets write fill a temporary file in path's directory, syncs
+// it and renames it over path, so a reader never sees a half-written file
+// and a crash or a failing write leaves the previous version intact.
+func writeAtomic(path string, write func(io.Writer) error) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if _, err = tmp.Write(b); err == nil {
+	if err = tmp.Chmod(0o644); err == nil {
+		err = write(tmp)
+	}
+	if err == nil {
 		err = tmp.Sync()
 	}
 	if cerr := tmp.Close(); err == nil {
@@ -34,19 +47,63 @@ func writeFileAtomic(path string, b []byte) error {
 	if err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), path)
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	// Make the rename itself durable; some file systems cannot sync a
+	// directory, and the file is complete either way.
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
 }
 
 // jsonl appends one JSON object per line to a file and syncs after each, so
-// the lines written survive a crash or a diverging run.
-type jsonl struct{ f *os.File }
+// the lines written survive a crash or a diverging run. size is the file's
+// length, which a checkpoint records.
+type jsonl struct {
+	f    *os.File
+	size int64
+}
 
 func createJSONL(path string) (*jsonl, error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
 	if err != nil {
 		return nil, err
 	}
-	return &jsonl{f}, nil
+	return &jsonl{f: f}, nil
+}
+
+// covers checks that the file at path holds at least size bytes, as a
+// checkpoint recorded.
+func covers(path string, size int64) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if st.Size() < size {
+		return fmt.Errorf("%s holds %d bytes, fewer than the %d the checkpoint covers: it was changed after the checkpoint", path, st.Size(), size)
+	}
+	return nil
+}
+
+// openJSONL opens path to append after its first size bytes, dropping any
+// lines after them (written after the checkpoint that recorded size; see
+// covers).
+func openJSONL(path string, size int64) (*jsonl, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return nil, err
+	}
+	if err = f.Truncate(size); err == nil {
+		_, err = f.Seek(size, io.SeekStart)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &jsonl{f: f, size: size}, nil
 }
 
 func (j *jsonl) write(v any) error {
@@ -54,7 +111,9 @@ func (j *jsonl) write(v any) error {
 	if err != nil {
 		return err
 	}
-	if _, err := j.f.Write(append(b, '\n')); err != nil {
+	n, err := j.f.Write(append(b, '\n'))
+	j.size += int64(n)
+	if err != nil {
 		return fmt.Errorf("%s: %v", j.f.Name(), err)
 	}
 	return j.f.Sync()
@@ -66,7 +125,7 @@ func (j *jsonl) close() error { return j.f.Close() }
 // holds a run's config.json, so a finished run is never overwritten.
 func prepareOut(dir string) error {
 	if _, err := os.Stat(filepath.Join(dir, "config.json")); err == nil {
-		return fmt.Errorf("--out: %s already holds a run (config.json); choose another directory or remove it", dir)
+		return fmt.Errorf("--out: %s already holds a run (config.json); choose another directory, remove it, or continue it with --resume", dir)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("--out: cannot create %s: %v", dir, err)

@@ -5,6 +5,7 @@
 // Usage:
 //
 //	credit train [flags]             train one network (no flags: the main job)
+//	credit train --resume DIR        continue a stopped run from its checkpoint
 //	credit reproduce NAME [flags]    run one of the paper's experiments (e1, e2, e2a, e2b, e3, e4)
 //	credit report DIR... [flags]     tables and figures of finished runs, mean ± sd over seeds
 //	credit bench [flags]             GEMM and training speed against OpenBLAS and PyTorch
@@ -14,14 +15,17 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/creditlab/credit/bench"
@@ -30,19 +34,57 @@ import (
 	"github.com/creditlab/credit/train"
 )
 
+// Exit status: 0 done, 2 an error, 128+n a training stopped by signal n
+// after writing its checkpoint (130 for SIGINT, 143 for SIGTERM).
 func main() {
 	if err := run(os.Args[1:], os.Stdout); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "credit:", err)
 		}
+		var sig signalStop
+		if errors.As(err, &sig) {
+			if n, ok := sig.Signal.(syscall.Signal); ok {
+				os.Exit(128 + int(n))
+			}
+		}
 		os.Exit(2)
+	}
+}
+
+// signalStop is the cause of a training stopped by a signal.
+type signalStop struct{ os.Signal }
+
+func (s signalStop) Error() string { return s.String() }
+
+// signalContext returns a context that SIGINT or SIGTERM cancels with a
+// signalStop cause. After the first signal the default handling returns,
+// so a second one ends the process at once (the previous checkpoint stays).
+func signalContext() (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-ch:
+			signal.Stop(ch)
+			fmt.Fprintf(os.Stderr, "\ncredit: %v: finishing the step and writing a checkpoint (again to quit at once)\n", s)
+			cancel(signalStop{s})
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		close(done)
+		cancel(nil)
 	}
 }
 
 const usage = `usage: credit <command> [flags]
 
 commands:
-  train      train one network (with no flags: the paper's 784-50-20-10 MNIST network)
+  train      train one network (with no flags: the paper's 784-50-20-10 MNIST network);
+             credit train --resume DIR continues a stopped run
   reproduce  run one of the paper's experiments: credit reproduce e1|e2|e2a|e2b|e3|e4 [--scale quick|full]
   report     gather run directories into a table and figures: credit report DIR... [--out OUT] [--force]
   bench      GEMM and training speed, side by side with PyTorch (and OpenBLAS under -tags openblas)
@@ -113,6 +155,7 @@ func trainFlags(c *train.Config) *flag.FlagSet {
 func trainCmd(args []string, stdout io.Writer) error {
 	c := train.Default()
 	fs := trainFlags(&c)
+	resume := fs.String("resume", "", "continue the run in `DIR` from its checkpoint, with its config.json (only --epochs may be given too, to change its length)")
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -125,10 +168,33 @@ func trainCmd(args []string, stdout io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("train: unexpected argument %q", fs.Arg(0))
 	}
+	ctx, stop := signalContext()
+	defer stop()
+	if *resume != "" {
+		epochs := 0 // keep config.json's
+		var other []string
+		fs.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "resume":
+			case "epochs":
+				epochs = c.Epochs
+			default:
+				other = append(other, "--"+f.Name)
+			}
+		})
+		if len(other) > 0 {
+			return fmt.Errorf("--resume: a resumed run keeps the settings in %s; only --epochs may change, not %s", filepath.Join(*resume, "config.json"), strings.Join(other, ", "))
+		}
+		if epochs < 0 || (epochs == 0 && c.Epochs == 0) {
+			return fmt.Errorf("--epochs: must be positive, got %d", c.Epochs)
+		}
+		_, err := train.Resume(ctx, *resume, epochs, stdout)
+		return err
+	}
 	if c.Out == "" {
 		c.Out = fmt.Sprintf("runs/%s-%s-seed%d", time.Now().Format("20060102-150405"), c.Rule, c.Seed)
 	}
-	_, err := train.Run(c, stdout)
+	_, err := train.RunContext(ctx, c, stdout)
 	return err
 }
 

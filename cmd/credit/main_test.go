@@ -7,7 +7,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/creditlab/credit/train"
 )
 
 // Bad flags give a one-line error naming the flag, never a panic.
@@ -24,6 +28,9 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"train", "--net", "784--10", "--out", dir + "/c"}, "--net"},
 		{[]string{"train", "--batch", "0", "--out", dir + "/d"}, "--batch"},
 		{[]string{"train", "extra"}, "extra"},
+		{[]string{"train", "--resume", dir + "/none"}, "--resume"},
+		{[]string{"train", "--resume", dir + "/none", "--lr", "0.1", "--epochs", "3"}, "--lr"},
+		{[]string{"train", "--resume", dir + "/none", "--epochs", "0"}, "--epochs"},
 		{[]string{"frobnicate"}, "frobnicate"},
 	}
 	for _, c := range cases {
@@ -35,15 +42,39 @@ func TestBadFlags(t *testing.T) {
 	}
 }
 
-// The binary exits non-zero with one line on stderr.
-func TestExitCode(t *testing.T) {
+var binDir string
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+// binary builds the credit command once for the tests that run it.
+func binary(t *testing.T) string {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "credit")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
+	if binDir == "" {
+		d, err := os.MkdirTemp("", "credit-bin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command("go", "build", "-o", filepath.Join(d, "credit"), ".").CombinedOutput(); err != nil {
+			os.RemoveAll(d)
+			t.Fatalf("build: %v\n%s", err, out)
+		}
+		binDir = d
 	}
+	return filepath.Join(binDir, "credit")
+}
+
+// The binary exits non-zero with one line on stderr.
+func TestExitCode(t *testing.T) {
+	bin := binary(t)
 	cmd := exec.Command(bin, "train", "--lr", "-1", "--out", filepath.Join(t.TempDir(), "r"))
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -54,7 +85,68 @@ func TestExitCode(t *testing.T) {
 	if s := stderr.String(); strings.Count(s, "\n") != 1 || !strings.Contains(s, "--lr") {
 		t.Errorf("stderr %q: want one line naming --lr", s)
 	}
-	os.Remove(bin)
+}
+
+// SIGINT and SIGTERM stop a training after its current step with a
+// checkpoint and exit status 130 and 143, naming how to continue;
+// --resume continues, and the run ends as an uninterrupted one does.
+func TestSignalStopsAndResumes(t *testing.T) {
+	bin := binary(t)
+	dir := t.TempDir()
+	args := []string{"--data", "linear", "--net", "30-20-10", "--act", "tanh", "--opt", "momentum", "--lr", "1e-3",
+		"--train-size", "1000", "--batch", "4", "--epochs", "30", "--diag-batch", "100", "--diag-every", "100", "--seed", "3"}
+	ref := train.Default()
+	fs := trainFlags(&ref)
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	ref.Out = filepath.Join(dir, "ref")
+	if _, err := train.Run(ref, nil); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "run")
+	size := func(f string) int64 {
+		st, err := os.Stat(filepath.Join(out, f))
+		if err != nil {
+			return -1
+		}
+		return st.Size()
+	}
+	// signalWhen starts cmd, sends sig once ready() holds, and returns
+	// the exit status and stderr.
+	signalWhen := func(cmd *exec.Cmd, sig os.Signal, ready func() bool) (int, string) {
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(time.Minute)
+		for !ready() && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		cmd.Process.Signal(sig)
+		cmd.Wait()
+		return cmd.ProcessState.ExitCode(), stderr.String()
+	}
+	code, stderr := signalWhen(exec.Command(bin, append([]string{"train", "--out", out}, args...)...), os.Interrupt,
+		func() bool { return size("checkpoint") > 0 })
+	if code != 130 || !strings.Contains(stderr, "stopped (interrupt)") || !strings.Contains(stderr, "credit train --resume "+out) {
+		t.Fatalf("SIGINT: exit %d, stderr %q; want 130 and how to resume", code, stderr)
+	}
+	at := size("metrics.jsonl")
+	code, stderr = signalWhen(exec.Command(bin, "train", "--resume", out), syscall.SIGTERM,
+		func() bool { return size("metrics.jsonl") > at })
+	if code != 143 || !strings.Contains(stderr, "stopped (terminated)") {
+		t.Fatalf("SIGTERM: exit %d, stderr %q; want 143 and how to resume", code, stderr)
+	}
+	if b, err := exec.Command(bin, "train", "--resume", out).CombinedOutput(); err != nil {
+		t.Fatalf("resume: %v\n%s", err, b)
+	}
+	a, _ := os.ReadFile(filepath.Join(ref.Out, "summary.json"))
+	b, _ := os.ReadFile(filepath.Join(out, "summary.json"))
+	if len(a) == 0 || !bytes.Equal(a, b) {
+		t.Errorf("the interrupted run's summary differs from the uninterrupted one's:\n%s\n%s", b, a)
+	}
 }
 
 func TestRulesCommand(t *testing.T) {
