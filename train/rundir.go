@@ -16,9 +16,11 @@ func writeJSONAtomic(path string, v any) error {
 	return writeFileAtomic(path, append(b, '\n'))
 }
 
-// writeFileAtomic writes b to path through a temporary file in the same
+// WriteFileAtomic writes b to path through a temporary file in the same
 // directory, synced and renamed over path, so a reader never sees a
 // half-written file and a crash leaves the previous version intact.
+func WriteFileAtomic(path string, b []byte) error { return writeFileAtomic(path, b) }
+
 func writeFileAtomic(path string, b []byte) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {

@@ -1,0 +1,105 @@
+package experiment
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/creditlab/credit/configs"
+	"github.com/creditlab/credit/sweep"
+	"github.com/creditlab/credit/train"
+)
+
+// fromFile registers the experiment of the embedded file configs/<name>.yaml
+// with its report. Its runs at each scale are the file's runs at the scale
+// of that name; the file is checked here, for both scales, so a broken
+// file stops the program at start rather than an hour into a run.
+func fromFile(name string, report func(dir string, rs []Result) (string, error)) {
+	path := name + ".yaml"
+	src, err := configs.FS.ReadFile(path)
+	if err != nil {
+		panic(err)
+	}
+	f, err := sweep.Parse(filepath.Join("configs", path), src)
+	if err != nil {
+		panic(err)
+	}
+	runs := map[Scale][]Run{}
+	for _, s := range []Scale{Quick, Full} {
+		pts, err := f.Expand(string(s))
+		if err != nil {
+			panic(err)
+		}
+		runs[s] = fileRuns(pts, "")
+	}
+	register(&Experiment{
+		Name: f.Name, Title: f.Title, Report: report,
+		Runs: func(s Scale) []Run { return append([]Run(nil), runs[s]...) },
+	})
+}
+
+// fileRuns turns a file's runs into runs placed in dir/runs/<name>
+// (Config.Out left empty when dir is "").
+func fileRuns(pts []sweep.Point, dir string) []Run {
+	runs := make([]Run, len(pts))
+	for i, p := range pts {
+		runs[i] = Run{Group: p.Group, Config: p.Config}
+		if dir != "" {
+			runs[i].Config.Out = filepath.Join(dir, "runs", p.Name)
+		}
+	}
+	return runs
+}
+
+// SweepOptions control a sweep.
+type SweepOptions struct {
+	Scale string    // the file's scale ("" for its top-level settings)
+	Dir   string    // the sweep's directory: runs go to Dir/runs/<name>
+	Jobs  int       // runs trained at once
+	Index int       // run only the run of this index (a job array's task id); -1 for all
+	Log   io.Writer // progress lines; nil for silence
+}
+
+// SweepRuns returns the runs of f at scale, placed in dir/runs/<name>.
+func SweepRuns(f *sweep.File, scale, dir string) ([]Run, error) {
+	pts, err := f.Expand(scale)
+	if err != nil {
+		return nil, err
+	}
+	return fileRuns(pts, dir), nil
+}
+
+// Sweep runs the runs of f (all, or the one of o.Index) with RunAll,
+// after keeping a copy of the file as o.Dir/sweep.yaml. Nothing is
+// written when the file or the options are wrong.
+func Sweep(f *sweep.File, o SweepOptions) error {
+	runs, err := SweepRuns(f, o.Scale, o.Dir)
+	if err != nil {
+		return err
+	}
+	if o.Index >= len(runs) || o.Index < -1 {
+		return fmt.Errorf("--index: %d is out of range (the sweep has %d runs, 0 to %d)", o.Index, len(runs), len(runs)-1)
+	}
+	if o.Index >= 0 {
+		runs, o.Jobs = runs[o.Index:o.Index+1], 1
+	}
+	if o.Jobs < 1 {
+		return fmt.Errorf("--jobs: must be at least 1, got %d", o.Jobs)
+	}
+	if err := WriteSource(f, o.Dir); err != nil {
+		return err
+	}
+	if o.Log != nil && o.Index < 0 {
+		fmt.Fprintf(o.Log, "%s: %d runs, %d at a time, in %s\n", f.Path, len(runs), min(o.Jobs, len(runs)), o.Dir)
+	}
+	return RunAll(runs, o.Jobs, o.Log)
+}
+
+// WriteSource keeps a copy of f's text as dir/sweep.yaml.
+func WriteSource(f *sweep.File, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("--out: %v", err)
+	}
+	return train.WriteFileAtomic(filepath.Join(dir, "sweep.yaml"), f.Source())
+}
