@@ -103,3 +103,34 @@ func WriteSource(f *sweep.File, dir string) error {
 	}
 	return train.WriteFileAtomic(filepath.Join(dir, "sweep.yaml"), f.Source())
 }
+
+// EmitSlurm writes dir/sweep.sbatch, an sbatch script that runs the runs of
+// f at scale as a Slurm job array (see sweep.Slurm), with a copy of f as
+// dir/sweep.yaml for the tasks to read, and creates dir/slurm/ for their
+// logs. credit is the binary the tasks run; dir and credit are made
+// absolute. It returns the script's path.
+func EmitSlurm(f *sweep.File, scale, dir, credit string, cpusPerTask int) (string, error) {
+	if cpusPerTask < 1 {
+		return "", fmt.Errorf("--cpus-per-task: must be at least 1, got %d", cpusPerTask)
+	}
+	pts, err := f.Expand(scale)
+	if err != nil {
+		return "", err
+	}
+	if dir, err = filepath.Abs(dir); err == nil {
+		credit, err = filepath.Abs(credit)
+	}
+	if err != nil {
+		return "", err
+	}
+	if err := WriteSource(f, dir); err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "slurm"), 0o755); err != nil {
+		return "", fmt.Errorf("--out: %v", err)
+	}
+	s := sweep.Slurm{Name: f.Name, Runs: len(pts), CPUsPerTask: cpusPerTask, Credit: credit,
+		File: filepath.Join(dir, "sweep.yaml"), Scale: scale, Dir: dir}
+	path := filepath.Join(dir, "sweep.sbatch")
+	return path, train.WriteFileAtomic(path, []byte(s.Script()))
+}

@@ -443,7 +443,7 @@ func (p *Point) Locate(err error) error {
 		return err
 	}
 	key := canon(strings.Fields(head[2:])[0])
-	if _, ok := fields[key]; !ok {
+	if _, ok := fields[key]; !ok || key == "out" { // a point's out is its caller's
 		return err
 	}
 	o, ok := p.where[key]
@@ -460,11 +460,16 @@ func (p *Point) Locate(err error) error {
 // with every character but letters, digits, '.' and '-' made '_', then
 // "-seed<k>" ("np c=0.001", 2 → "np_c_0.001-seed2").
 func RunName(group string, seed uint64) string {
-	return fmt.Sprintf("%s-seed%d", strings.Map(func(r rune) rune {
+	return fmt.Sprintf("%s-seed%d", slug(group), seed)
+}
+
+// slug makes every character of s but letters, digits, '.' and '-' '_'.
+func slug(s string) string {
+	return strings.Map(func(r rune) rune {
 		switch {
 		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-':
 			return r
 		}
 		return '_'
-	}, group), seed)
+	}, s)
 }
