@@ -12,9 +12,8 @@ import (
 )
 
 // fromFile registers the experiment of the embedded file configs/<name>.yaml
-// with its report. Its runs at each scale are the file's runs at the scale
-// of that name; the file is checked here, for both scales, so a broken
-// file stops the program at start rather than an hour into a run.
+// with its report. A broken file stops the program at start rather than
+// an hour into a run.
 func fromFile(name string, report func(dir string, rs []Result) (string, error)) {
 	path := name + ".yaml"
 	src, err := configs.FS.ReadFile(path)
@@ -25,18 +24,28 @@ func fromFile(name string, report func(dir string, rs []Result) (string, error))
 	if err != nil {
 		panic(err)
 	}
+	e, err := FileExperiment(f, report)
+	if err != nil {
+		panic(err)
+	}
+	register(e)
+}
+
+// FileExperiment is the experiment of a file: its runs at each scale are
+// the file's at the scale of that name, all checked here.
+func FileExperiment(f *sweep.File, report func(dir string, rs []Result) (string, error)) (*Experiment, error) {
 	runs := map[Scale][]Run{}
 	for _, s := range []Scale{Quick, Full} {
 		pts, err := f.Expand(string(s))
 		if err != nil {
-			panic(err)
+			return nil, err
 		}
 		runs[s] = fileRuns(pts, "")
 	}
-	register(&Experiment{
+	return &Experiment{
 		Name: f.Name, Title: f.Title, Report: report,
 		Runs: func(s Scale) []Run { return append([]Run(nil), runs[s]...) },
-	})
+	}, nil
 }
 
 // fileRuns turns a file's runs into runs placed in dir/runs/<name>
@@ -94,6 +103,23 @@ func Sweep(f *sweep.File, o SweepOptions) error {
 		fmt.Fprintf(o.Log, "%s: %d runs, %d at a time, in %s\n", f.Path, len(runs), min(o.Jobs, len(runs)), o.Dir)
 	}
 	return RunAll(runs, o.Jobs, o.Log)
+}
+
+// State describes r's directory: "finished", "unfinished" (an interrupted
+// run, to be trained again), "to run", or "other settings" (a finished run
+// that Finished refuses).
+func State(r Run) string {
+	done, err := Finished(r)
+	switch {
+	case err != nil:
+		return "other settings"
+	case done:
+		return "finished"
+	}
+	if _, err := os.Stat(r.Config.Out); err == nil {
+		return "unfinished"
+	}
+	return "to run"
 }
 
 // WriteSource keeps a copy of f's text as dir/sweep.yaml.

@@ -158,6 +158,34 @@ func TestSweepIndexAndSkip(t *testing.T) {
 	}
 }
 
+// A file's runs swept at a scale, as a cluster would, are the runs that
+// credit reproduce finds finished: it trains nothing and writes the report.
+func TestSweepThenReproduce(t *testing.T) {
+	f := parseTiny(t, tinySweep+"scales:\n  quick: {}\n  full: {train_size: 200}\n")
+	e, err := FileExperiment(f, func(dir string, rs []Result) (string, error) {
+		if len(rs) != 4 || rs[3].Summary.Samples != 200 {
+			t.Errorf("report got %d runs", len(rs))
+		}
+		return "table", nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	register(e)
+	defer delete(registry, "tiny")
+	dir := t.TempDir()
+	if err := Sweep(f, SweepOptions{Scale: "full", Dir: dir, Jobs: 2, Index: -1}); err != nil {
+		t.Fatal(err)
+	}
+	var log strings.Builder
+	if err := Reproduce("tiny", Options{Scale: Full, Dir: dir, Jobs: 2, Log: &log}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "4 of 4 runs already finished") {
+		t.Errorf("reproduce after the sweep:\n%s", log.String())
+	}
+}
+
 // The Slurm script is a job array over the runs that calls the binary with
 // the copy of the file, absolute paths and the task's index.
 func TestEmitSlurm(t *testing.T) {

@@ -177,7 +177,7 @@ func (p *parser) pairs(n *yaml.Node, f func(key string, k, v *yaml.Node) error) 
 func (p *parser) unknown(k *yaml.Node, meta []string) error {
 	c := canon(k.Value)
 	if slices.Contains(metaKeys, c) {
-		return p.errf(k, k.Value, "not allowed here (only in %s)", metaWhere[c])
+		return p.errf(k, k.Value, "not allowed here (only %s)", metaWhere[c])
 	}
 	best, bestD := "", math.MaxInt
 	for _, cand := range slices.Concat(keys, meta, []string{"seeds"}) {

@@ -73,8 +73,8 @@ type variant struct {
 var (
 	metaKeys  = []string{"name", "title", "out", "group", "variants", "scales"}
 	metaWhere = map[string]string{
-		"name": "the top level", "title": "the top level", "out": "the top level",
-		"variants": "the top level", "group": "the top level and variants", "scales": "the top level and variants",
+		"name": "at the top level", "title": "at the top level", "out": "at the top level",
+		"variants": "at the top level", "group": "at the top level and in variants", "scales": "at the top level and in variants",
 	}
 )
 
@@ -115,7 +115,7 @@ func Parse(file string, src []byte) (*File, error) {
 			f.variants, err = p.variants(k, v)
 		default:
 			var s setting
-			s, err = p.key(key, k, v, []string{"name", "title", "out", "group", "scales", "variants"})
+			s, err = p.key(key, k, v, metaKeys)
 			f.base = append(f.base, s)
 		}
 		return err
@@ -141,18 +141,13 @@ func Parse(file string, src []byte) (*File, error) {
 // Source returns the file's text as read.
 func (f *File) Source() []byte { return f.src }
 
-// Scales lists the scales the file defines, in file order.
-func (f *File) Scales() []string { return slices.Clone(f.scaleNames) }
-
 // key decodes a setting, or reports an unknown key given the meta keys
 // allowed here.
 func (p *parser) key(key string, k, v *yaml.Node, meta []string) (setting, error) {
 	switch {
 	case key == "seeds":
 		return p.seeds(k, v)
-	case key == "out" || slices.Contains(metaKeys, key):
-		return setting{}, p.unknown(k, meta)
-	case fields[key].typ != nil:
+	case fields[key].typ != nil && !slices.Contains(metaKeys, key):
 		return p.setting(key, k, v)
 	}
 	return setting{}, p.unknown(k, meta)
@@ -235,6 +230,9 @@ type template struct {
 var placeholder = regexp.MustCompile(`\{([^{}]*)\}`)
 
 func (p *parser) template(k, v *yaml.Node) (*template, error) {
+	if v.Kind == yaml.MappingNode && v.Style == yaml.FlowStyle {
+		return nil, p.errf(v, k.Value, "want a label; quote one that starts with { (group: \"{rule}\")")
+	}
 	s, err := p.str(k, v)
 	if err != nil {
 		return nil, err
@@ -424,8 +422,10 @@ func (f *File) Expand(scale string) ([]Point, error) {
 
 func (p *Point) set(s setting, i int) {
 	v := s.values[i]
-	reflect.ValueOf(&p.Config).Elem().Field(fields[s.key].index).Set(v.v)
-	p.where[s.key] = origin{v.line, s.spelled, s.flag}
+	get(&p.Config, s.key).Set(v.v)
+	if v.line > 0 || s.flag {
+		p.where[s.key] = origin{v.line, s.spelled, s.flag}
+	}
 }
 
 // Locate places an error about a key, worded as train.Config.Validate and

@@ -243,15 +243,7 @@ func sweepCmd(args []string, stdout io.Writer) error {
 		tw := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)
 		fmt.Fprintln(tw, "index\trun\tstate")
 		for i, r := range runs {
-			state := "to run"
-			if done, err := experiment.Finished(r); err != nil {
-				state = "other settings there"
-			} else if done {
-				state = "finished"
-			} else if _, err := os.Stat(r.Config.Out); err == nil {
-				state = "unfinished"
-			}
-			fmt.Fprintf(tw, "%d\t%s\t%s\n", i, r.Config.Out, state)
+			fmt.Fprintf(tw, "%d\t%s\t%s\n", i, r.Config.Out, experiment.State(r))
 		}
 		return tw.Flush()
 	case *emit == "slurm":
