@@ -121,9 +121,9 @@ func Run(o Options) error {
 	if o.CNNBatch == 0 {
 		o.CNNBatch = 128
 	}
-	fmt.Fprintf(w, "\n## CNN training throughput (images/s; E4-small %s, tanh, cross-entropy summed, Adam, batch %d)\n\n", experiment.E4SmallNet, o.CNNBatch)
+	fmt.Fprintf(w, "\n## CNN training throughput (images/s; E4-small %s, tanh, cross-entropy summed, Adam, batch %d)\n\n", experiment.E4SmallNet(), o.CNNBatch)
 	cnn := train.Default()
-	cnn.Net, cnn.Act, cnn.Loss, cnn.Opt, cnn.AdamEps, cnn.LR, cnn.Batch = experiment.E4SmallNet, "tanh", "ce", "adam", 1e-5, 1e-3, o.CNNBatch
+	cnn.Net, cnn.Act, cnn.Loss, cnn.Opt, cnn.AdamEps, cnn.LR, cnn.Batch = experiment.E4SmallNet(), "tanh", "ce", "adam", 1e-5, 1e-3, o.CNNBatch
 	cnn.Noise, cnn.FeedbackSolver, cnn.FeedbackLR = 0.0673, "sgd", 1e-3
 	rates := map[string]float64{}
 	for _, rule := range []string{"bp", "dfa", "npdfa"} {

@@ -10,31 +10,7 @@ import (
 	"strconv"
 
 	"github.com/creditlab/credit/report"
-	"github.com/creditlab/credit/train"
 )
-
-// E3 (SPEC §5): a 784-200-2-200-784 autoencoder on MNIST (tanh hidden
-// layers, linear 2-unit bottleneck, ReLU output, ½‖x̂ − x‖² summed over
-// batches of 32, SGD), with node perturbation in all three hidden layers,
-// against bp and fa, and the controls that separate noise's regularising
-// effect from learned feedback: bp with np's activity noise, a denoising
-// autoencoder (input noise sd 0.3) and Adam. Every rule uses width 200 (the
-// authors' np run used 50).
-const E3Net = "fc200,fc2:linear,fc200,fc784"
-
-func e3Config(seed uint64) train.Config {
-	c := train.Default()
-	c.Data, c.Autoencoder, c.Net, c.Act, c.OutAct, c.Loss, c.Reduction = "mnist", true, E3Net, "tanh", "relu", "mse", "sum"
-	c.Opt, c.Batch, c.Seed, c.LR = "sgd", 32, seed, e3LR
-	return c
-}
-
-// e3LR is every SGD run's learning rate: the authors' np rate. At the
-// authors' bp rate (3.7e-4) the summed loss's first steps push every ReLU
-// output unit below zero for all inputs (most pixels are 0) and bp never
-// recovers (test loss stuck at ½‖x‖², the all-black image); the group
-// "bp, lr 3.7e-4" keeps that run in the table.
-const e3LR = 1e-4
 
 // e3Authors are the authors' minimum test losses per batch of 32.
 var e3Authors = map[string]string{
@@ -42,40 +18,10 @@ var e3Authors = map[string]string{
 	"bp, lr 3.7e-4": "610 ± 25", "bp + activity noise": "537 ± 4", "denoising bp": "540 ± 16", "bp + Adam": "538",
 }
 
-func init() {
-	register(&Experiment{
-		Name:  "e3",
-		Title: "E3: MNIST autoencoder 784-200-2-200-784, np against bp, fa and noise controls",
-		Runs: func(s Scale) []Run {
-			// Full: 50 epochs (94 000 steps of 32), 3 seeds.
-			epochs, seeds := 5, 2
-			if s == Full {
-				epochs, seeds = 50, 3
-			}
-			var runs []Run
-			for _, seed := range seedList(seeds) {
-				add := func(group string, edit func(*train.Config)) {
-					c := e3Config(seed)
-					c.Epochs = epochs
-					edit(&c)
-					runs = append(runs, Run{Group: group, Config: c})
-				}
-				// The authors' np settings: lr 1e-4, η_B 8e-6, c = 0.0189.
-				add("np", func(c *train.Config) {
-					c.Rule, c.Noise, c.FeedbackSolver, c.FeedbackLR = "np", 0.0189, "sgd", 8e-6
-				})
-				add("bp", func(c *train.Config) { c.Rule = "bp" })
-				add("bp, lr 3.7e-4", func(c *train.Config) { c.Rule, c.LR = "bp", 3.7e-4 })
-				add("fa", func(c *train.Config) { c.Rule = "fa" })
-				add("bp + activity noise", func(c *train.Config) { c.Rule, c.ActivityNoise = "bp", 0.0189 })
-				add("denoising bp", func(c *train.Config) { c.Rule, c.InputNoise = "bp", 0.3 })
-				add("bp + Adam", func(c *train.Config) { c.Rule, c.Opt, c.LR = "bp", "adam", 1e-3 })
-			}
-			return runs
-		},
-		Report: e3Report,
-	})
-}
+// E3 (SPEC §5, configs/e3.yaml): an MNIST autoencoder with a 2-unit
+// bottleneck; np against bp, fa and the controls that separate noise's
+// regularising effect from learned feedback.
+func init() { fromFile("e3", e3Report) }
 
 func e3Report(dir string, rs []Result) (string, error) {
 	order, by := groups(rs)

@@ -20,12 +20,13 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/creditlab/credit/sweep"
 	"github.com/creditlab/credit/tensor"
 	"github.com/creditlab/credit/train"
 )
@@ -118,11 +119,6 @@ func Reproduce(name string, o Options) error {
 	if o.Jobs < 1 {
 		return fmt.Errorf("--jobs: must be at least 1, got %d", o.Jobs)
 	}
-	// Runs trained side by side share the cores: give each run's kernels
-	// its share, so goroutines are not stacked on busy cores.
-	if o.Jobs > 1 {
-		defer tensor.SetThreads(tensor.SetThreads(max(1, runtime.GOMAXPROCS(0)/o.Jobs)))
-	}
 	for _, e := range es {
 		dir := o.Dir
 		if len(es) > 1 {
@@ -135,64 +131,16 @@ func Reproduce(name string, o Options) error {
 	return nil
 }
 
-func slug(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-':
-			return r
-		}
-		return '_'
-	}, s)
-}
-
 func reproduce(e *Experiment, dir string, o Options) error {
-	logf := func(format string, a ...any) {
-		if o.Log != nil {
-			fmt.Fprintf(o.Log, format+"\n", a...)
-		}
-	}
 	runs := e.Runs(o.Scale)
 	for i := range runs {
-		runs[i].Config.Out = filepath.Join(dir, "runs", fmt.Sprintf("%s-seed%d", slug(runs[i].Group), runs[i].Config.Seed))
+		runs[i].Config.Out = filepath.Join(dir, "runs", sweep.RunName(runs[i].Group, runs[i].Config.Seed))
 	}
-	logf("%s (%s): %d runs, %d at a time, in %s", e.Title, o.Scale, len(runs), o.Jobs, dir)
-	var (
-		mu    sync.Mutex
-		first error
-		wg    sync.WaitGroup
-		next  = make(chan int)
-		done  int
-		start = time.Now()
-	)
-	for w := 0; w < o.Jobs; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				err := runOne(runs[i])
-				mu.Lock()
-				done++
-				if err != nil && first == nil {
-					first = fmt.Errorf("run %s: %v", runs[i].Config.Out, err)
-				}
-				logf("  [%d/%d %s] %s seed %d: %s", done, len(runs), time.Since(start).Round(time.Second), runs[i].Group, runs[i].Config.Seed, status(runs[i], err))
-				mu.Unlock()
-			}
-		}()
+	if o.Log != nil {
+		fmt.Fprintf(o.Log, "%s (%s): %d runs, %d at a time, in %s\n", e.Title, o.Scale, len(runs), o.Jobs, dir)
 	}
-	for i := range runs {
-		mu.Lock()
-		stop := first != nil
-		mu.Unlock()
-		if stop {
-			break
-		}
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	if first != nil {
-		return first
+	if err := RunAll(runs, o.Jobs, o.Log); err != nil {
+		return err
 	}
 	rs := make([]Result, len(runs))
 	for i, r := range runs {
@@ -213,8 +161,118 @@ func reproduce(e *Experiment, dir string, o Options) error {
 	if _, err := Overview(filepath.Join(dir, "report"), rs); err != nil {
 		return err
 	}
-	logf("\n%s\nTables and figures are in %s, the common report (credit report) in %s", table, dir, filepath.Join(dir, "report"))
+	if o.Log != nil {
+		fmt.Fprintf(o.Log, "\n%s\nTables and figures are in %s, the common report (credit report) in %s\n", table, dir, filepath.Join(dir, "report"))
+	}
 	return nil
+}
+
+// RunAll trains runs, jobs at a time, each into its Config.Out, and
+// returns the first error. A run whose directory already holds a finished
+// run with the same settings is skipped (see Finished); one left by an
+// interrupted run is cleared and trained again. Runs trained side by side
+// share the cores: each run's kernels get GOMAXPROCS / (runs at once)
+// threads, so goroutines are not stacked on busy cores. Progress lines go
+// to log (nil for silence); each run's own output to its train.log.
+func RunAll(runs []Run, jobs int, log io.Writer) error {
+	if jobs < 1 {
+		return fmt.Errorf("--jobs: must be at least 1, got %d", jobs)
+	}
+	var todo []int
+	for i, r := range runs {
+		done, err := Finished(r)
+		if err != nil {
+			return err
+		}
+		if !done {
+			todo = append(todo, i)
+		}
+	}
+	if len(runs) > len(todo) && log != nil {
+		fmt.Fprintf(log, "  %d of %d runs already finished\n", len(runs)-len(todo), len(runs))
+	}
+	jobs = min(jobs, len(todo))
+	if jobs > 1 {
+		defer tensor.SetThreads(tensor.SetThreads(max(1, runtime.GOMAXPROCS(0)/jobs)))
+	}
+	var (
+		mu    sync.Mutex
+		first error
+		wg    sync.WaitGroup
+		next  = make(chan int)
+		done  int
+		start = time.Now()
+	)
+	for range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				err := runOne(runs[i])
+				mu.Lock()
+				done++
+				if err != nil && first == nil {
+					first = fmt.Errorf("run %s: %v", runs[i].Config.Out, err)
+				}
+				if log != nil {
+					fmt.Fprintf(log, "  [%d/%d %s] %s seed %d: %s\n", done, len(todo), time.Since(start).Round(time.Second), runs[i].Group, runs[i].Config.Seed, status(runs[i], err))
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, i := range todo {
+		mu.Lock()
+		stop := first != nil
+		mu.Unlock()
+		if stop {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return first
+}
+
+// Finished reports whether r.Config.Out holds a finished run
+// (summary.json). It is an error when that run's config.json differs from
+// r.Config in anything but the directory: the directory belongs to other
+// settings, and skipping it would mix them into r's results.
+func Finished(r Run) (bool, error) {
+	if _, err := os.Stat(filepath.Join(r.Config.Out, "summary.json")); err != nil {
+		return false, nil
+	}
+	path := filepath.Join(r.Config.Out, "config.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return false, err
+	}
+	had := train.Default() // keys that older code did not write keep their defaults
+	if err := json.Unmarshal(b, &had); err != nil {
+		return false, fmt.Errorf("%s: %v", path, err)
+	}
+	had.Out = r.Config.Out
+	if !reflect.DeepEqual(had, r.Config) {
+		return false, fmt.Errorf("%s holds a finished run with other settings (%s); remove it or choose another directory", r.Config.Out, firstDiff(had, r.Config))
+	}
+	return true, nil
+}
+
+// firstDiff names the first key whose value differs between two
+// configurations.
+func firstDiff(had, want train.Config) string {
+	var h, w map[string]json.RawMessage
+	b, _ := json.Marshal(had)
+	json.Unmarshal(b, &h)
+	b, _ = json.Marshal(want)
+	json.Unmarshal(b, &w)
+	for _, k := range slices.Sorted(maps.Keys(w)) {
+		if string(h[k]) != string(w[k]) {
+			return fmt.Sprintf("%s %s there, %s here", k, h[k], w[k])
+		}
+	}
+	return "none"
 }
 
 func status(r Run, err error) string {
@@ -235,14 +293,11 @@ func status(r Run, err error) string {
 	return fmt.Sprintf("test loss %.4g", float64(s.TestLoss))
 }
 
-// runOne trains r unless its directory already holds a finished run. A
-// run interrupted earlier continues from its checkpoint if its config.json
-// holds r's settings; any other directory is cleared first. The run's own
-// progress goes to its train.log.
+// runOne trains r, which has not finished. A run interrupted earlier
+// continues from its checkpoint if its config.json holds r's settings; any
+// other directory is cleared first. The run's own progress goes to its
+// train.log.
 func runOne(r Run) error {
-	if _, err := os.Stat(filepath.Join(r.Config.Out, "summary.json")); err == nil {
-		return nil
-	}
 	if resumable(r) {
 		f, err := os.OpenFile(filepath.Join(r.Config.Out, "train.log"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 		if err != nil {

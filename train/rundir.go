@@ -17,6 +17,12 @@ func writeJSONAtomic(path string, v any) error {
 	return writeFileAtomic(path, append(b, '\n'))
 }
 
+// WriteFileAtomic writes b to path with writeAtomic: through a temporary
+// file in the same directory, synced and renamed over path, so a reader
+// never sees a half-written file and a crash leaves the previous version
+// intact.
+func WriteFileAtomic(path string, b []byte) error { return writeFileAtomic(path, b) }
+
 // writeFileAtomic writes b to path with writeAtomic.
 func writeFileAtomic(path string, b []byte) error {
 	return writeAtomic(path, func(w io.Writer) error {

@@ -6,6 +6,8 @@
 //
 //	credit train [flags]             train one network (no flags: the main job)
 //	credit train --resume DIR        continue a stopped run from its checkpoint
+//	credit run FILE [flags]          train the run an experiment file describes; flags override it
+//	credit sweep FILE [flags]        train every run of an experiment file, or one (--index), or emit a Slurm job array
 //	credit reproduce NAME [flags]    run one of the paper's experiments (e1, e2, e2a, e2b, e3, e4)
 //	credit report DIR... [flags]     tables and figures of finished runs, mean ± sd over seeds
 //	credit bench [flags]             GEMM and training speed against OpenBLAS and PyTorch
@@ -26,11 +28,13 @@ import (
 	"runtime"
 	"strings"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
 	"github.com/creditlab/credit/bench"
 	"github.com/creditlab/credit/experiment"
 	"github.com/creditlab/credit/feedback"
+	"github.com/creditlab/credit/sweep"
 	"github.com/creditlab/credit/train"
 )
 
@@ -85,6 +89,8 @@ const usage = `usage: credit <command> [flags]
 commands:
   train      train one network (with no flags: the paper's 784-50-20-10 MNIST network);
              credit train --resume DIR continues a stopped run
+  run        train the run an experiment file describes: credit run FILE [train's flags]
+  sweep      train the runs of an experiment file: credit sweep FILE [--jobs N] [--index i] [--list] [--emit slurm]
   reproduce  run one of the paper's experiments: credit reproduce e1|e2|e2a|e2b|e3|e4 [--scale quick|full]
   report     gather run directories into a table and figures: credit report DIR... [--out OUT] [--force]
   bench      GEMM and training speed, side by side with PyTorch (and OpenBLAS under -tags openblas)
@@ -99,6 +105,10 @@ func run(args []string, stdout io.Writer) error {
 	switch args[0] {
 	case "train":
 		return trainCmd(args[1:], stdout)
+	case "run":
+		return runCmd(args[1:], stdout)
+	case "sweep":
+		return sweepCmd(args[1:], stdout)
 	case "reproduce":
 		return reproduceCmd(args[1:], stdout)
 	case "report":
@@ -114,7 +124,7 @@ func run(args []string, stdout io.Writer) error {
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (want train, reproduce, report, bench or rules)", args[0])
+	return fmt.Errorf("unknown command %q (want train, run, sweep, reproduce, report, bench or rules)", args[0])
 }
 
 // trainFlags binds the train flags to c.
@@ -192,10 +202,141 @@ func trainCmd(args []string, stdout io.Writer) error {
 		return err
 	}
 	if c.Out == "" {
-		c.Out = fmt.Sprintf("runs/%s-%s-seed%d", time.Now().Format("20060102-150405"), c.Rule, c.Seed)
+		c.Out = defaultOut(c)
 	}
 	_, err := train.RunContext(ctx, c, stdout)
 	return err
+}
+
+// defaultOut is a new run's directory when none is given.
+func defaultOut(c train.Config) string {
+	return fmt.Sprintf("runs/%s-%s-seed%d", time.Now().Format("20060102-150405"), c.Rule, c.Seed)
+}
+
+// parseWithFile parses args, which hold one experiment file among the
+// flags, and returns the file.
+func parseWithFile(fs *flag.FlagSet, args []string, stdout io.Writer, usage string) (string, error) {
+	var file string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.SetOutput(stdout)
+				fmt.Fprintln(stdout, usage)
+				fs.PrintDefaults()
+			}
+			return "", err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		if file != "" {
+			return "", fmt.Errorf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+		}
+		file, args = fs.Arg(0), fs.Args()[1:]
+	}
+	if file == "" {
+		return "", fmt.Errorf("%s: name an experiment file (%s)", fs.Name(), usage)
+	}
+	return file, nil
+}
+
+// runCmd trains the one run an experiment file describes; the flags given
+// override its values.
+func runCmd(args []string, stdout io.Writer) error {
+	flags := train.Default()
+	fs := trainFlags(&flags)
+	fs.Init("credit run", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	file, err := parseWithFile(fs, args, stdout, "usage: credit run FILE [flags]")
+	if err != nil {
+		return err
+	}
+	f, err := sweep.Load(file)
+	if err != nil {
+		return err
+	}
+	fs.Visit(func(fl *flag.Flag) {
+		if err == nil {
+			err = f.Override(fl.Name, fl.Value.(flag.Getter).Get())
+		}
+	})
+	if err != nil {
+		return err
+	}
+	pts, err := f.Expand("")
+	if err != nil {
+		return err
+	}
+	if len(pts) != 1 {
+		return fmt.Errorf("%s: describes %d runs (lists of values or several seeds); credit run trains one: use credit sweep", file, len(pts))
+	}
+	c := pts[0].Config
+	if c.Out = f.Out; c.Out == "" {
+		c.Out = defaultOut(c)
+	}
+	_, err = train.Run(c, stdout)
+	return pts[0].Locate(err)
+}
+
+// sweepCmd trains the runs of an experiment file, lists them, or writes a
+// Slurm job array that trains them.
+func sweepCmd(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("credit sweep", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	o := experiment.SweepOptions{Log: stdout}
+	fs.StringVar(&o.Scale, "scale", "", "the file's scale (from its scales:) to lay over its settings")
+	fs.StringVar(&o.Dir, "out", "", "the sweep's directory; run i goes to `DIR`/runs/<name> (default: the file's out, or runs/<file's name>)")
+	fs.IntVar(&o.Jobs, "jobs", runtime.GOMAXPROCS(0), "runs trained at once; each run's kernels get cores/jobs threads")
+	fs.IntVar(&o.Index, "index", -1, "train only the run of this 0-based `index` (a Slurm array task's $SLURM_ARRAY_TASK_ID)")
+	list := fs.Bool("list", false, "print the runs (index, directory, state) and train nothing")
+	emit := fs.String("emit", "", "write a job script instead of training: slurm (DIR/sweep.sbatch, a job array with one task per run)")
+	cpus := fs.Int("cpus-per-task", 1, "with --emit slurm: CPUs of each task, used as its kernels' threads")
+	file, err := parseWithFile(fs, args, stdout, "usage: credit sweep FILE [flags]")
+	if err != nil {
+		return err
+	}
+	f, err := sweep.Load(file)
+	if err != nil {
+		return err
+	}
+	if o.Dir == "" {
+		if o.Dir = f.Out; o.Dir == "" {
+			o.Dir = filepath.Join("runs", f.Name)
+		}
+	}
+	switch {
+	case *list:
+		runs, err := experiment.SweepRuns(f, o.Scale, o.Dir)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)
+		fmt.Fprintln(tw, "index\trun\tstate")
+		for i, r := range runs {
+			fmt.Fprintf(tw, "%d\t%s\t%s\n", i, r.Config.Out, experiment.State(r))
+		}
+		return tw.Flush()
+	case *emit == "slurm":
+		exe, err := os.Executable()
+		if err == nil {
+			exe, err = filepath.EvalSymlinks(exe)
+		}
+		if err != nil {
+			return fmt.Errorf("--emit slurm: cannot find the credit binary: %v", err)
+		}
+		if strings.Contains(exe, string(filepath.Separator)+"go-build") {
+			return fmt.Errorf("--emit slurm: this credit is go run's temporary binary, gone when it exits; build one (go build -o credit ./cmd/credit) and run that")
+		}
+		path, err := experiment.EmitSlurm(f, o.Scale, o.Dir, exe, *cpus)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %s; submit it with: sbatch %s\n", path, path)
+		return nil
+	case *emit != "":
+		return fmt.Errorf("--emit: unknown target %q (want slurm)", *emit)
+	}
+	return experiment.Sweep(f, o)
 }
 
 func reproduceCmd(args []string, stdout io.Writer) error {

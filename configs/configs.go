@@ -1,0 +1,12 @@
+// Package configs ships the paper's experiments (SPEC §5) as experiment
+// files, the ones credit reproduce runs: e1.yaml, e2a.yaml, e2b.yaml,
+// e3.yaml and e4.yaml. Their format is package sweep's; each has a quick
+// and a full scale.
+package configs
+
+import "embed"
+
+// FS holds the files, at its root.
+//
+//go:embed *.yaml
+var FS embed.FS

@@ -1,0 +1,162 @@
+package experiment
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/creditlab/credit/configs"
+	"github.com/creditlab/credit/sweep"
+	"github.com/creditlab/credit/train"
+)
+
+// fromFile registers the experiment of the embedded file configs/<name>.yaml
+// with its report. A broken file stops the program at start rather than
+// an hour into a run.
+func fromFile(name string, report func(dir string, rs []Result) (string, error)) {
+	path := name + ".yaml"
+	src, err := configs.FS.ReadFile(path)
+	if err != nil {
+		panic(err)
+	}
+	f, err := sweep.Parse(filepath.Join("configs", path), src)
+	if err != nil {
+		panic(err)
+	}
+	e, err := FileExperiment(f, report)
+	if err != nil {
+		panic(err)
+	}
+	register(e)
+}
+
+// FileExperiment is the experiment of a file: its runs at each scale are
+// the file's at the scale of that name, all checked here.
+func FileExperiment(f *sweep.File, report func(dir string, rs []Result) (string, error)) (*Experiment, error) {
+	runs := map[Scale][]Run{}
+	for _, s := range []Scale{Quick, Full} {
+		pts, err := f.Expand(string(s))
+		if err != nil {
+			return nil, err
+		}
+		runs[s] = fileRuns(pts, "")
+	}
+	return &Experiment{
+		Name: f.Name, Title: f.Title, Report: report,
+		Runs: func(s Scale) []Run { return append([]Run(nil), runs[s]...) },
+	}, nil
+}
+
+// fileRuns turns a file's runs into runs placed in dir/runs/<name>
+// (Config.Out left empty when dir is "").
+func fileRuns(pts []sweep.Point, dir string) []Run {
+	runs := make([]Run, len(pts))
+	for i, p := range pts {
+		runs[i] = Run{Group: p.Group, Config: p.Config}
+		if dir != "" {
+			runs[i].Config.Out = filepath.Join(dir, "runs", p.Name)
+		}
+	}
+	return runs
+}
+
+// SweepOptions control a sweep.
+type SweepOptions struct {
+	Scale string    // the file's scale ("" for its top-level settings)
+	Dir   string    // the sweep's directory: runs go to Dir/runs/<name>
+	Jobs  int       // runs trained at once
+	Index int       // run only the run of this index (a job array's task id); -1 for all
+	Log   io.Writer // progress lines; nil for silence
+}
+
+// SweepRuns returns the runs of f at scale, placed in dir/runs/<name>.
+func SweepRuns(f *sweep.File, scale, dir string) ([]Run, error) {
+	pts, err := f.Expand(scale)
+	if err != nil {
+		return nil, err
+	}
+	return fileRuns(pts, dir), nil
+}
+
+// Sweep runs the runs of f (all, or the one of o.Index) with RunAll,
+// after keeping a copy of the file as o.Dir/sweep.yaml. Nothing is
+// written when the file or the options are wrong.
+func Sweep(f *sweep.File, o SweepOptions) error {
+	runs, err := SweepRuns(f, o.Scale, o.Dir)
+	if err != nil {
+		return err
+	}
+	if o.Index >= len(runs) || o.Index < -1 {
+		return fmt.Errorf("--index: %d is out of range (the sweep has %d runs, 0 to %d)", o.Index, len(runs), len(runs)-1)
+	}
+	if o.Index >= 0 {
+		runs, o.Jobs = runs[o.Index:o.Index+1], 1
+	}
+	if o.Jobs < 1 {
+		return fmt.Errorf("--jobs: must be at least 1, got %d", o.Jobs)
+	}
+	if err := WriteSource(f, o.Dir); err != nil {
+		return err
+	}
+	if o.Log != nil && o.Index < 0 {
+		fmt.Fprintf(o.Log, "%s: %d runs, %d at a time, in %s\n", f.Path, len(runs), min(o.Jobs, len(runs)), o.Dir)
+	}
+	return RunAll(runs, o.Jobs, o.Log)
+}
+
+// State describes r's directory: "finished", "unfinished" (an interrupted
+// run, to be trained again), "to run", or "other settings" (a finished run
+// that Finished refuses).
+func State(r Run) string {
+	done, err := Finished(r)
+	switch {
+	case err != nil:
+		return "other settings"
+	case done:
+		return "finished"
+	}
+	if _, err := os.Stat(r.Config.Out); err == nil {
+		return "unfinished"
+	}
+	return "to run"
+}
+
+// WriteSource keeps a copy of f's text as dir/sweep.yaml.
+func WriteSource(f *sweep.File, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("--out: %v", err)
+	}
+	return train.WriteFileAtomic(filepath.Join(dir, "sweep.yaml"), f.Source())
+}
+
+// EmitSlurm writes dir/sweep.sbatch, an sbatch script that runs the runs of
+// f at scale as a Slurm job array (see sweep.Slurm), with a copy of f as
+// dir/sweep.yaml for the tasks to read, and creates dir/slurm/ for their
+// logs. credit is the binary the tasks run; dir and credit are made
+// absolute. It returns the script's path.
+func EmitSlurm(f *sweep.File, scale, dir, credit string, cpusPerTask int) (string, error) {
+	if cpusPerTask < 1 {
+		return "", fmt.Errorf("--cpus-per-task: must be at least 1, got %d", cpusPerTask)
+	}
+	pts, err := f.Expand(scale)
+	if err != nil {
+		return "", err
+	}
+	if dir, err = filepath.Abs(dir); err == nil {
+		credit, err = filepath.Abs(credit)
+	}
+	if err != nil {
+		return "", err
+	}
+	if err := WriteSource(f, dir); err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "slurm"), 0o755); err != nil {
+		return "", fmt.Errorf("--out: %v", err)
+	}
+	s := sweep.Slurm{Name: f.Name, Runs: len(pts), CPUsPerTask: cpusPerTask, Credit: credit,
+		File: filepath.Join(dir, "sweep.yaml"), Scale: scale, Dir: dir}
+	path := filepath.Join(dir, "sweep.sbatch")
+	return path, train.WriteFileAtomic(path, []byte(s.Script()))
+}

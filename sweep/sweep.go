@@ -1,0 +1,475 @@
+// Package sweep reads experiment files and expands them into the runs they
+// describe.
+//
+// An experiment file is YAML. Its keys are train.Config's JSON names, the
+// flags of credit train with dashes as underscores (feedback_solver;
+// feedback-solver is accepted as the same key); keys left out keep
+// train.Default's values. A file holding one value per key is one run.
+// Any key may instead hold a list of values: the runs are then the
+// cartesian product of the lists, the first listed key varying slowest,
+// and each point runs once per seed. Beside the settings a file may hold:
+//
+//	name: e2b              # the experiment's name (default: the file's base name)
+//	title: …               # a one-line description for reports
+//	out: runs/e2b          # where results go (default: runs/<name>)
+//	seeds: 3               # seeds 1…3, or a list: seeds: [1, 7]; same as seed: [1, 2, 3]
+//	group: np c={noise}    # the label of a run's group, {key} replaced by its value
+//	variants:              # a union of grids, each laid over the top-level settings
+//	  - {group: "np c={noise}", rule: np, noise: [1e-3, 1e-2], warmup: 1}
+//	  - {group: "{rule}", rule: [fa, bp]}
+//	scales:                # named sets of settings laid over the others, chosen by --scale
+//	  full: {epochs: 1067, seeds: 5}
+//
+// A variant may hold group, scales (of the names defined at the top level)
+// and settings; a scale holds settings only. Precedence, lowest first:
+// train.Default, the top-level settings, the chosen top-level scale, the
+// variant, the variant's scale, command-line overrides. The runs come out
+// variant by variant, each a grid in file order with the seeds innermost.
+//
+// Decoding is strict: an unknown key (with the closest valid key as a
+// suggestion), a duplicate key, a value of the wrong type and a value that
+// train.Config.Validate refuses are errors naming the file, the line and
+// the key (see Error).
+package sweep
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/creditlab/credit/train"
+)
+
+// File is a parsed experiment file.
+type File struct {
+	Path  string // as given; errors name it
+	Name  string // the name key, or the file's base name without extension
+	Title string // the title key
+	Out   string // the out key: the sweep's directory (credit sweep) or the run's (credit run)
+
+	src        []byte
+	base       layer
+	group      *template
+	scales     map[string]layer
+	scaleNames []string // in file order
+	variants   []variant
+	overrides  layer
+}
+
+type variant struct {
+	set       layer
+	group     *template
+	scales    map[string]layer
+	scaleKeys []*yaml.Node
+}
+
+// The keys that are not settings, and where each is allowed.
+var (
+	metaKeys  = []string{"name", "title", "out", "group", "variants", "scales"}
+	metaWhere = map[string]string{
+		"name": "at the top level", "title": "at the top level", "out": "at the top level",
+		"variants": "at the top level", "group": "at the top level and in variants", "scales": "at the top level and in variants",
+	}
+)
+
+// Load reads and parses the experiment file at path.
+func Load(path string) (*File, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, src)
+}
+
+// Parse parses src, the text of the experiment file named file.
+func Parse(file string, src []byte) (*File, error) {
+	p := &parser{file: file}
+	root, err := p.document(src)
+	if err != nil {
+		return nil, err
+	}
+	f := &File{Path: file, src: src}
+	err = p.pairs(root, func(key string, k, v *yaml.Node) (err error) {
+		switch key {
+		case "name":
+			f.Name, err = p.str(k, v)
+		case "title":
+			f.Title, err = p.str(k, v)
+		case "out":
+			f.Out, err = p.str(k, v)
+		case "group":
+			f.group, err = p.template(k, v)
+		case "scales":
+			var ks []*yaml.Node
+			f.scales, ks, err = p.scales(k, v)
+			for _, k := range ks {
+				f.scaleNames = append(f.scaleNames, k.Value)
+			}
+		case "variants":
+			f.variants, err = p.variants(k, v)
+		default:
+			var s setting
+			s, err = p.key(key, k, v, metaKeys)
+			f.base = append(f.base, s)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	// A variant's scales must be ones the top level defines, so that a
+	// misspelt scale is not silently never used.
+	for _, v := range f.variants {
+		for _, k := range v.scaleKeys {
+			if _, ok := f.scales[k.Value]; !ok {
+				return nil, p.errf(k, k.Value, "a scale the top level does not define (it defines: %s)", list(f.scaleNames))
+			}
+		}
+	}
+	if f.Name == "" {
+		f.Name = strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
+	}
+	return f, nil
+}
+
+// Source returns the file's text as read.
+func (f *File) Source() []byte { return f.src }
+
+// key decodes a setting, or reports an unknown key given the meta keys
+// allowed here.
+func (p *parser) key(key string, k, v *yaml.Node, meta []string) (setting, error) {
+	switch {
+	case key == "seeds":
+		return p.seeds(k, v)
+	case fields[key].typ != nil && !slices.Contains(metaKeys, key):
+		return p.setting(key, k, v)
+	}
+	return setting{}, p.unknown(k, meta)
+}
+
+// settings decodes a mapping that holds settings only (a scale).
+func (p *parser) settings(n *yaml.Node) (layer, error) {
+	var l layer
+	err := p.pairs(n, func(key string, k, v *yaml.Node) error {
+		s, err := p.key(key, k, v, nil)
+		l = append(l, s)
+		return err
+	})
+	return l, err
+}
+
+// scales decodes "scales: {name: {settings}, …}" and returns the key nodes of
+// the names in file order.
+func (p *parser) scales(k, v *yaml.Node) (map[string]layer, []*yaml.Node, error) {
+	if v.Kind != yaml.MappingNode {
+		return nil, nil, p.errf(v, k.Value, "want a mapping of scale names to settings")
+	}
+	m := map[string]layer{}
+	var names []*yaml.Node
+	err := p.pairs(v, func(_ string, sk, sv *yaml.Node) error {
+		names = append(names, sk)
+		switch {
+		case sv.Kind == yaml.MappingNode:
+			l, err := p.settings(sv)
+			m[sk.Value] = l
+			return err
+		case sv.Kind == yaml.ScalarNode && sv.ShortTag() == "!!null": // "quick:" changes nothing
+			m[sk.Value] = nil
+			return nil
+		}
+		return p.errf(sv, sk.Value, "want a mapping of settings ({} for none)")
+	})
+	return m, names, err
+}
+
+// variants decodes "variants: [{settings, group, scales}, …]".
+func (p *parser) variants(k, v *yaml.Node) ([]variant, error) {
+	if v.Kind != yaml.SequenceNode || len(v.Content) == 0 {
+		return nil, p.errf(v, k.Value, "want a list of variants, each a mapping of settings")
+	}
+	var vs []variant
+	for _, e := range v.Content {
+		e = deref(e)
+		if e.Kind != yaml.MappingNode {
+			return nil, p.errf(e, k.Value, "want each variant to be a mapping of settings")
+		}
+		var va variant
+		err := p.pairs(e, func(key string, k, v *yaml.Node) (err error) {
+			switch key {
+			case "group":
+				va.group, err = p.template(k, v)
+			case "scales":
+				va.scales, va.scaleKeys, err = p.scales(k, v)
+			default:
+				var s setting
+				s, err = p.key(key, k, v, []string{"group", "scales"})
+				va.set = append(va.set, s)
+			}
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		vs = append(vs, va)
+	}
+	return vs, nil
+}
+
+// template is a group label with {key} placeholders.
+type template struct {
+	text string
+	line int
+}
+
+var placeholder = regexp.MustCompile(`\{([^{}]*)\}`)
+
+func (p *parser) template(k, v *yaml.Node) (*template, error) {
+	if v.Kind == yaml.MappingNode && v.Style == yaml.FlowStyle {
+		return nil, p.errf(v, k.Value, "want a label; quote one that starts with { (group: \"{rule}\")")
+	}
+	s, err := p.str(k, v)
+	if err != nil {
+		return nil, err
+	}
+	if rest := placeholder.ReplaceAllString(s, ""); strings.ContainsAny(rest, "{}") {
+		return nil, p.errf(v, k.Value, "unbalanced braces in %q", s)
+	}
+	for _, m := range placeholder.FindAllStringSubmatch(s, -1) {
+		c := canon(strings.TrimSpace(m[1]))
+		if c == "seed" || c == "seeds" {
+			return nil, p.errf(v, k.Value, "the seed cannot be part of a group (a group's runs differ only by seed; run names add it)")
+		}
+		if fields[c].typ == nil {
+			return nil, p.unknown(&yaml.Node{Value: m[1], Line: v.Line}, nil)
+		}
+	}
+	return &template{s, v.Line}, nil
+}
+
+func (t *template) expand(c *train.Config) string {
+	return placeholder.ReplaceAllStringFunc(t.text, func(m string) string {
+		return format(get(c, canon(strings.TrimSpace(m[1:len(m)-1]))))
+	})
+}
+
+// get returns the field of c that key names.
+func get(c *train.Config, key string) reflect.Value {
+	return reflect.ValueOf(c).Elem().Field(fields[key].index)
+}
+
+// format writes a value as group labels show it (numbers as %g).
+func format(v reflect.Value) string {
+	if v.Kind() == reflect.Float32 || v.Kind() == reflect.Float64 {
+		return fmt.Sprintf("%g", v.Interface())
+	}
+	return fmt.Sprint(v.Interface())
+}
+
+func list(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
+
+// Override sets key (a key or flag name) to v in every run, above
+// everything the file says: command-line flags. v must have the key's Go
+// type (what flag.Getter.Get returns for the flag). The key "out" sets
+// f.Out. An error about an overridden value names the flag, not the file.
+func (f *File) Override(key string, v any) error {
+	c := canon(key)
+	if c == "out" {
+		s, ok := v.(string)
+		if !ok {
+			return fmt.Errorf("--out: want a string, got %T", v)
+		}
+		f.Out = s
+		return nil
+	}
+	fd, ok := fields[c]
+	x := reflect.ValueOf(v)
+	if !ok || !x.IsValid() || x.Type() != fd.typ {
+		return fmt.Errorf("--%s: cannot set %s to %v (%T)", key, c, v, v)
+	}
+	f.overrides = f.overrides.over(layer{{key: c, spelled: "--" + key, flag: true, values: []value{{x, 0}}}})
+	return nil
+}
+
+// Point is one run of a file.
+type Point struct {
+	Index  int          // 0-based position in the file's grid (a job array's task id)
+	Group  string       // the group label: the group template, or the keys that vary across the file's runs as key=value
+	Name   string       // the run's directory name, RunName(Group, Config.Seed)
+	Config train.Config // Out is left empty: the caller places the run
+
+	file  string
+	where map[string]origin // keys set by the file or an override
+}
+
+// origin is where a point's value of a key came from.
+type origin struct {
+	line    int
+	spelled string
+	flag    bool
+}
+
+// Expand returns the runs of the file at scale ("" for the top-level
+// settings alone), each validated. It fails with an *Error naming the line
+// and key of a value that train.Config.Validate refuses, and when two runs
+// would share a directory.
+func (f *File) Expand(scale string) ([]Point, error) {
+	top := f.base
+	if scale != "" {
+		s, ok := f.scales[scale]
+		if !ok {
+			return nil, fmt.Errorf("--scale: %s has no scale %q (it defines: %s)", f.Path, scale, list(f.scaleNames))
+		}
+		top = top.over(s)
+	}
+	vs := f.variants
+	if len(vs) == 0 {
+		vs = []variant{{}}
+	}
+	var pts []Point
+	var order []string // every key set anywhere, in order of first appearance
+	for _, v := range vs {
+		set := top.over(v.set)
+		if scale != "" {
+			set = set.over(v.scales[scale])
+		}
+		set = set.over(f.overrides)
+		seeds := setting{key: "seed", values: []value{{reflect.ValueOf(train.Default().Seed), 0}}}
+		if i := slices.IndexFunc(set, func(s setting) bool { return s.key == "seed" }); i >= 0 {
+			seeds, set = set[i], slices.Delete(slices.Clone(set), i, i+1)
+		}
+		for _, s := range set {
+			if !slices.Contains(order, s.key) {
+				order = append(order, s.key)
+			}
+		}
+		group := f.group
+		if v.group != nil {
+			group = v.group
+		}
+		idx := make([]int, len(set))
+		for {
+			for j := range seeds.values {
+				p := Point{Index: len(pts), Config: train.Default(), file: f.Path, where: map[string]origin{}}
+				for i, s := range set {
+					p.set(s, idx[i])
+				}
+				p.set(seeds, j)
+				if group != nil {
+					p.Group = group.expand(&p.Config)
+				}
+				pts = append(pts, p)
+			}
+			k := len(set) - 1
+			for ; k >= 0; k-- {
+				if idx[k]++; idx[k] < len(set[k].values) {
+					break
+				}
+				idx[k] = 0
+			}
+			if k < 0 {
+				break
+			}
+		}
+	}
+	// Runs without a group template are labelled by the keys that vary.
+	var varying []string
+	for _, k := range order {
+		for _, p := range pts[1:] {
+			if format(get(&p.Config, k)) != format(get(&pts[0].Config, k)) {
+				varying = append(varying, k)
+				break
+			}
+		}
+	}
+	names := map[string]int{}
+	for i := range pts {
+		p := &pts[i]
+		if p.Group == "" {
+			var kv []string
+			for _, k := range varying {
+				kv = append(kv, k+"="+format(get(&p.Config, k)))
+			}
+			p.Group = strings.Join(kv, " ")
+			if p.Group == "" {
+				p.Group = p.Config.Rule
+			}
+		}
+		p.Name = RunName(p.Group, p.Config.Seed)
+		if j, ok := names[p.Name]; ok {
+			return nil, &Error{File: f.Path, Key: "group", Msg: fmt.Sprintf(
+				"runs %d and %d would share the directory %s: give them different group labels (a {key} of a key that tells them apart) or seeds", j, i, p.Name)}
+		}
+		names[p.Name] = i
+		c := p.Config
+		c.Out = "-" // placed by the caller; Validate wants one
+		if err := p.Locate(c.Validate()); err != nil {
+			return nil, err
+		}
+	}
+	return pts, nil
+}
+
+func (p *Point) set(s setting, i int) {
+	v := s.values[i]
+	get(&p.Config, s.key).Set(v.v)
+	if v.line > 0 || s.flag {
+		p.where[s.key] = origin{v.line, s.spelled, s.flag}
+	}
+}
+
+// Locate places an error about a key, worded as train.Config.Validate and
+// train.Run word them ("--lr: must be …"), in the file: at the line of the
+// value the run took from it, or at the file alone when the value is a
+// default. An error about a value set on the command line, and any other
+// error, is returned as it is.
+func (p *Point) Locate(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	head, rest, ok := strings.Cut(msg, ": ")
+	if !strings.HasPrefix(head, "--") || !ok {
+		return err
+	}
+	key := canon(strings.Fields(head[2:])[0])
+	if _, ok := fields[key]; !ok || key == "out" { // a point's out is its caller's
+		return err
+	}
+	o, ok := p.where[key]
+	switch {
+	case !ok:
+		return &Error{File: p.file, Key: key, Msg: rest}
+	case o.flag:
+		return err
+	}
+	return &Error{File: p.file, Line: o.line, Key: o.spelled, Msg: rest}
+}
+
+// RunName is the directory name of a run of group with seed: the group
+// with every character but letters, digits, '.' and '-' made '_', then
+// "-seed<k>" ("np c=0.001", 2 → "np_c_0.001-seed2").
+func RunName(group string, seed uint64) string {
+	return fmt.Sprintf("%s-seed%d", slug(group), seed)
+}
+
+// slug makes every character of s but letters, digits, '.' and '-' '_'.
+func slug(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-':
+			return r
+		}
+		return '_'
+	}, s)
+}
