@@ -32,14 +32,21 @@ type Config struct {
 	Batch     int     `json:"batch"`
 	Epochs    int     `json:"epochs"`
 	Seed      uint64  `json:"seed"`
+	// WeightDecay is a per-step decay of the forward weights (not the
+	// biases), W ← (1 − λ)W before each optimiser step, whatever the
+	// optimiser (decoupled); kp's feedback decays with it.
+	WeightDecay float64 `json:"weight_decay"`
 
 	// Node perturbation (rules np, npdfa, nodepert).
 	Noise          float64 `json:"noise"`           // c, the noise scale
 	FeedbackSolver string  `json:"feedback_solver"` // sgd or ridge
-	FeedbackLR     float64 `json:"feedback_lr"`     // η_B for the sgd solver
+	FeedbackLR     float64 `json:"feedback_lr"`     // η_B for the sgd solver and the weight mirror
 	Ridge          float64 `json:"ridge"`           // γ for the ridge solver
 	NPLoss         string  `json:"np_loss"`         // loss in the perturbation's loss difference; "" = the training loss
 	Warmup         int     `json:"warmup"`          // first epochs update only the feedback
+	// Weight mirror (rule wm): per-step decay λ of the feedback, which
+	// settles at (FeedbackLR/λ)·W.
+	FeedbackDecay float64 `json:"feedback_decay"`
 	// Autoencoders and their controls (paper's E3).
 	Autoencoder   bool    `json:"autoencoder"`    // targets are the inputs
 	InputNoise    float64 `json:"input_noise"`    // sd of Gaussian noise on training inputs (denoising)
@@ -131,6 +138,12 @@ func (c *Config) Validate() error {
 	}
 	if !(c.FeedbackLR >= 0) || math.IsInf(c.FeedbackLR, 0) {
 		return fmt.Errorf("--feedback-lr: must be a finite number ≥ 0, got %v", c.FeedbackLR)
+	}
+	if !(c.WeightDecay >= 0 && c.WeightDecay < 1) {
+		return fmt.Errorf("--weight-decay: must be in [0, 1) (a per-step factor), got %v", c.WeightDecay)
+	}
+	if !(c.FeedbackDecay >= 0 && c.FeedbackDecay < 1) {
+		return fmt.Errorf("--feedback-decay: must be in [0, 1) (a per-step factor), got %v", c.FeedbackDecay)
 	}
 	if !(c.Ridge >= 0) || math.IsInf(c.Ridge, 0) {
 		return fmt.Errorf("--ridge: must be a finite number ≥ 0, got %v", c.Ridge)
