@@ -60,7 +60,7 @@ func TestWeightMirrorAligns(t *testing.T) {
 		}
 		x, y := tensor.New(64, net.Blocks[0].Core.In()), tensor.New(64, net.Out())
 		g := nn.NewGrads(net)
-		for step := 0; step < 1000; step++ {
+		for step := 0; step < 700; step++ {
 			r.Step(net, nn.SquaredError{}, 1, x, y, g, rng, true)
 		}
 		for i, f := range r.F {

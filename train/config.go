@@ -61,13 +61,14 @@ type Config struct {
 // Default returns the main job's configuration: the paper's 784-50-20-10
 // sigmoid network on MNIST, squared error summed over batches of 32,
 // trained by np (ridge-learned feedback, c = 1e-3) with SGD and momentum
-// 0.9 at lr 1e-3 for 80 epochs.
+// 0.9 at lr 1e-3 for 80 epochs. The weight mirror's η_B = λ = 1e-3 makes
+// wm's feedback settle at Wᵀ.
 func Default() Config {
 	return Config{
 		Data: "mnist", TrainSize: 0, Net: "784-50-20-10", Act: "sigmoid", OutAct: "linear",
 		Loss: "mse", Reduction: "sum", Rule: "np", Opt: "momentum", LR: 0.001, Momentum: 0.9,
 		AdamEps: 1e-8, Batch: 32, Epochs: 80, Seed: 1, DiagBatch: 1000,
-		Noise: 1e-3, FeedbackSolver: "ridge", FeedbackLR: 1e-3, Ridge: 0.1,
+		Noise: 1e-3, FeedbackSolver: "ridge", FeedbackLR: 1e-3, Ridge: 0.1, FeedbackDecay: 1e-3,
 	}
 }
 
