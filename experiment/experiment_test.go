@@ -149,6 +149,9 @@ func TestZooReport(t *testing.T) {
 					continue
 				}
 				c := &r.Config
+				if c.Rule == "wm" && c.FeedbackLR != c.FeedbackDecay {
+					t.Errorf("%s: wm's η_B %g ≠ λ %g", r.Group, c.FeedbackLR, c.FeedbackDecay)
+				}
 				c.TrainSize, c.Epochs, c.DiagBatch = 200, 1, 50
 				switch {
 				case c.Data == "cifar10":

@@ -31,15 +31,14 @@ type zooNet struct {
 // cross-entropy, for every rule alike. Every rule gets the same per-step
 // weight decay 3·10⁻⁴, the decay Kolen–Pollack needs (and which helps fa's
 // W forget its random start): equal terms. np and npdfa learn by ridge
-// regression at c = 10⁻³ (the paper's E2); wm mirrors with η_B = λ = 10⁻³,
-// so its B settles at Wᵀ.
+// regression at c = 10⁻³ (the paper's E2); wm mirrors with η_B = λ = 10⁻³
+// (wm's η_B is always set to its λ, so its B settles at Wᵀ).
 func zooMLP(net string) func(Scale, uint64) train.Config {
 	return func(s Scale, seed uint64) train.Config {
 		c := train.Default()
 		c.Data, c.Net, c.Act, c.OutAct, c.Loss, c.Reduction = "mnist", net, "sigmoid", "linear", "ce", "mean"
 		c.Opt, c.LR, c.Batch, c.Seed, c.WeightDecay = "sgd", 0.2, 128, seed, 3e-4
-		c.Noise, c.FeedbackSolver, c.Ridge = 1e-3, "ridge", 0.1
-		c.FeedbackLR, c.FeedbackDecay = 1e-3, 1e-3
+		c.Noise, c.FeedbackSolver, c.Ridge, c.FeedbackDecay = 1e-3, "ridge", 0.1, 1e-3
 		c.Epochs = 10
 		if s == Full {
 			c.Epochs = 400 // Akrout et al.'s schedule
@@ -49,17 +48,20 @@ func zooMLP(net string) func(Scale, uint64) train.Config {
 }
 
 // zooCNN is E4's small CIFAR-10 network and setup (Adam lr 10⁻³) for every
-// rule, with a per-step weight decay of 3·10⁻³ for all (a CNN run has fewer
-// steps); npdfa as in E4 (c = 0.0673, D by SGD at η_B = 10⁻³), wm with
-// η_B = λ = 3·10⁻³. Quick: the first 20,000 training images for 3 epochs;
-// full: all of them for 50 epochs.
+// rule; npdfa as in E4 (c = 0.0673, D by SGD at η_B = 10⁻³). One λ is the
+// weight decay of every rule and wm's η_B and λ; 1/λ is a fraction of the
+// run's steps so that kp and wm can align: quick, the first 20,000
+// training images for 3 epochs (470 steps) at λ = 3·10⁻³; full, all of them
+// for 50 epochs (19,550 steps) at λ = 3·10⁻⁴.
 func zooCNN(s Scale, seed uint64) train.Config {
 	c := e4Config(E4SmallNet, seed)
-	c.LR, c.WeightDecay, c.Noise, c.FeedbackLR, c.FeedbackDecay = 1e-3, 3e-3, 0.0673, 1e-3, 3e-3
+	lambda := 3e-3
 	c.TrainSize, c.Epochs = 20000, 3
 	if s == Full {
-		c.TrainSize, c.Epochs = 0, 50
+		c.TrainSize, c.Epochs, lambda = 0, 50, 3e-4
 	}
+	c.LR, c.Noise, c.FeedbackLR = 1e-3, 0.0673, 1e-3
+	c.WeightDecay, c.FeedbackDecay = lambda, lambda
 	return c
 }
 
@@ -97,6 +99,9 @@ func init() {
 						}
 						c := n.config(s, seed)
 						c.Rule = rule
+						if rule == "wm" {
+							c.FeedbackLR = c.FeedbackDecay // η_B = λ: B settles at Wᵀ
+						}
 						runs = append(runs, Run{Group: n.label + " " + rule, Config: c})
 					}
 				}

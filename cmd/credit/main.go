@@ -5,7 +5,7 @@
 // Usage:
 //
 //	credit train [flags]             train one network (no flags: the main job)
-//	credit reproduce NAME [flags]    run one of the paper's experiments (e1, e2, e2a, e2b, e3, e4)
+//	credit reproduce NAME [flags]    run one of the paper's experiments (e1, e2, e2a, e2b, e3, e4) or the comparison of every rule (zoo)
 //	credit bench [flags]             GEMM and training speed against OpenBLAS and PyTorch
 //	credit rules                     list the learning rules
 //
@@ -42,7 +42,7 @@ const usage = `usage: credit <command> [flags]
 
 commands:
   train      train one network (with no flags: the paper's 784-50-20-10 MNIST network)
-  reproduce  run one of the paper's experiments: credit reproduce e1|e2|e2a|e2b|e3|e4 [--scale quick|full]
+  reproduce  run one of the paper's experiments or the comparison of every rule: credit reproduce e1|e2|e2a|e2b|e3|e4|zoo [--scale quick|full]
   bench      GEMM and training speed, side by side with PyTorch (and OpenBLAS under -tags openblas)
   rules      list the learning rules
 `
