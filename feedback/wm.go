@@ -8,7 +8,7 @@ import (
 )
 
 func init() {
-	register("wm", "weight mirror (Akrout et al. 2019): layer-wise B learns from each layer's response to noise at its input, B ← (1−λ)B + η_B·⟨y ξᵀ⟩, settling at (η_B/λ)Wᵀ (--feedback-lr η_B, --feedback-decay λ)",
+	register("wm", "weight mirror (Akrout et al. 2019): layer-wise B learns from each layer's response to noise at its input, B ← (1−λ)B + η_B·⟨ξ yᵀ⟩, settling at (η_B/λ)Wᵀ (--feedback-lr η_B, --feedback-decay λ)",
 		Spec{Topology: LayerWise, Learn: Mirror})
 }
 
