@@ -5,12 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/creditlab/credit/feedback"
+	"github.com/creditlab/credit/nn"
 	"github.com/creditlab/credit/report"
 	"github.com/creditlab/credit/train"
 )
@@ -155,6 +158,98 @@ func TestE3Report(t *testing.T) {
 	for _, want := range []string{"np", "denoising bp", "515 ± 7"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("e3.md lacks %q:\n%s", want, md)
+		}
+	}
+}
+
+// The zoo's report on tiny runs of every network and rule (seed 1, 200
+// examples, one epoch, every network shrunk, the CNN on MNIST): one row per
+// network and rule, Akrout et al.'s numbers beside 784-500-10, a note in
+// the rows of the rules not run, the figure.
+func TestZooReport(t *testing.T) {
+	es, _ := Lookup("zoo")
+	register(&Experiment{
+		Name: "tiny-zoo", Title: "tiny zoo",
+		Runs: func(Scale) []Run {
+			var runs []Run
+			for _, r := range es[0].Runs(Quick) {
+				if r.Config.Seed > 1 {
+					continue
+				}
+				c := &r.Config
+				if c.Rule == "wm" && c.FeedbackLR != c.FeedbackDecay {
+					t.Errorf("%s: wm's η_B %g ≠ λ %g", r.Group, c.FeedbackLR, c.FeedbackDecay)
+				}
+				c.TrainSize, c.Epochs, c.DiagBatch = 200, 1, 50
+				switch {
+				case c.Data == "cifar10":
+					c.Data, c.Net = "mnist", "conv3x3x2s2,pool3s2,conv3x3x2,pool3s2,fc8,fc10"
+				case c.Net == "784-500-10":
+					c.Net = "784-8-10"
+				default:
+					c.Net = "784-8-6-10"
+				}
+				runs = append(runs, r)
+			}
+			return runs
+		},
+		Report: zooReport,
+	})
+	defer delete(registry, "tiny-zoo")
+	dir := t.TempDir()
+	if err := Reproduce("tiny-zoo", Options{Scale: Quick, Dir: dir, Jobs: 2}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"zoo.md", "zoo.csv", "zoo.png", "zoo.svg"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "zoo.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := string(b)
+	rows := 0
+	for _, line := range strings.Split(md, "\n") {
+		if strings.Contains(line, "MNIST") || strings.Contains(line, "CIFAR") {
+			rows++
+		}
+	}
+	if want := 3 * len(zooRules); rows != want {
+		t.Errorf("zoo.md has %d rows, want %d:\n%s", rows, want, md)
+	}
+	for _, want := range []string{"| MNIST 784-500-10   | kp ", "1.53", "≈ 35", "| CIFAR-10 small CNN | np    | 0     | –      | not run: refused"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("zoo.md lacks %q:\n%s", want, md)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "runs", "CIFAR-10_small_CNN_np-seed1")); err == nil {
+		t.Error("np ran on the CNN")
+	}
+}
+
+// Every rule that refuses a network of the zoo is left out of it.
+func TestZooRefusals(t *testing.T) {
+	for _, n := range zooNets {
+		c := n.config(Quick, 1)
+		spec, err := nn.ParseSpec(c.Net)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shape := [3]int{1, 28, 28}
+		if c.Data == "cifar10" {
+			shape = [3]int{3, 32, 32}
+		}
+		net, err := spec.Build(shape[0]*shape[1]*shape[2], shape, c.Act, c.OutAct, rand.New(rand.NewPCG(1, 1)), rand.New(rand.NewPCG(2, 2)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rule := range zooRules {
+			_, err := feedback.New(rule, net, feedback.Options{Noise: c.Noise, Solver: c.FeedbackSolver}, rand.New(rand.NewPCG(3, 3)))
+			if err != nil && n.skip[rule] == "" {
+				t.Errorf("%s, %s: refused (%v) but not left out", n.label, rule, err)
+			}
 		}
 	}
 }

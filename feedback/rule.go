@@ -4,8 +4,10 @@
 // A rule is three separable choices (see Rule): the topology of error
 // delivery (exact backprop through Wᵀ, layer-wise through B, direct from the
 // output through D, or a node-perturbation estimate), the feedback matrices
-// it holds and how they start, and how they learn (fixed, or a Learner). A
-// new rule is one small file that registers a Spec.
+// it holds and how they start (random, zero, or tied to the signs of W), and
+// how they learn (fixed; by regression on node perturbation's estimate; by
+// mirroring the layer's response to noise; or by tracking the changes of W).
+// A new rule is one small file that registers a Spec.
 //
 // Shapes. Hidden site i is the output of block i (width n_i). Feedback
 // matrices are stored so that the delivered error is a row-major product
@@ -53,9 +55,29 @@ type Spec struct {
 	// Perturb runs node perturbation each step (a noisy pass) to estimate
 	// λ̂ = ∂L/∂h at every hidden site.
 	Perturb bool
-	// Learn makes the feedback matrices learn (by regression on λ̂).
-	Learn bool
+	// Tie, unless NoTie, sets F = m ∘ sign(W) at the start of every step
+	// (sign symmetry), the magnitudes m from the given source; see sign.go.
+	Tie Magnitude
+	// Learn says how the feedback matrices learn.
+	Learn Learning
 }
+
+// Learning says how a rule's feedback matrices change.
+type Learning int
+
+const (
+	// Static: they never learn (or, with a Tie, only follow sign(W)).
+	Static Learning = iota
+	// Regress: regression of node perturbation's λ̂ on the error that
+	// carries the feedback, by the Learner (np, npdfa; needs Perturb).
+	Regress
+	// Mirror: the weight mirror, from the layer's response to noise
+	// injected at its input (wm; see wm.go).
+	Mirror
+	// Track: F receives the change the optimiser made to W, with W's decay
+	// (Kolen–Pollack; see kp.go and Rule.Move).
+	Track
+)
 
 type entry struct {
 	doc  string
@@ -82,16 +104,25 @@ func SpecOf(name string) (Spec, bool) {
 func Doc(name string) string { return registry[name].doc }
 
 // Options are the settings of the rules that perturb and learn; fixed
-// rules ignore them.
+// rules ignore them. Decays are per-step factors, not scaled by a learning
+// rate (Akrout et al. 2019's λ).
 type Options struct {
 	// Noise is the node-perturbation scale c. With c = 0 there is no noisy
 	// pass and λ̂ = 0, so nothing learns from it.
 	Noise float64
 	// Solver is the feedback learner: "sgd" (random start, step FeedbackLR)
 	// or "ridge" (zero start, regulariser Ridge); see NewLearner.
-	Solver     string
+	Solver string
+	// FeedbackLR is η_B: the sgd solver's step, and the weight mirror's.
 	FeedbackLR float64
 	Ridge      float64
+	// FeedbackDecay is the weight mirror's λ_WM: F ← F + η_B·mirror − λ_WM·F
+	// each step, so F settles at (η_B/λ_WM)·W.
+	FeedbackDecay float64
+	// WeightDecay is the per-step decay λ of the forward weights, which
+	// the trainer applies (W ← (1 − λ)W before each optimiser step) and
+	// Kolen–Pollack's feedback shares.
+	WeightDecay float64
 	// PerturbLoss, if non-nil, is the loss whose per-example difference
 	// node perturbation uses, in place of the training loss (the paper's
 	// CNN code used ½‖softmax(ŷ) − y‖² while training on cross-entropy).
@@ -112,13 +143,18 @@ type Rule struct {
 	// F holds the feedback matrices, one per hidden site (nil for Exact and
 	// Estimate). See the package comment for shapes.
 	F []*tensor.Mat
-	// Learner updates F when the rule learns its feedback.
+	// Learner updates F when the rule learns its feedback by regression.
 	Learner Learner
+	// F and the Learner's state are all the state a rule carries from one
+	// step to the next; the fields below are scratch.
 
 	lossClean, lossNoisy []float64
 	lossAlt, lossBase    []float64 // clean losses under PerturbLoss; the baseline in use
 	xi, noise, lambda    []*tensor.Mat
 	dOut                 tensor.Mat
+	probe, gW            tensor.Mat    // the weight mirror's noise and its correlation with the response
+	gB                   []float32     // the response's bias gradient (discarded)
+	gap                  []*tensor.Mat // Kolen–Pollack: W − F before the optimiser's step
 }
 
 // New returns the rule named name for net, with random feedback matrices
@@ -139,19 +175,28 @@ func New(name string, net *nn.Net, opt Options, rng *rand.Rand) (*Rule, error) {
 	if opt.ActivityNoise != 0 && (r.Perturb || !(opt.ActivityNoise > 0) || math.IsInf(opt.ActivityNoise, 0)) {
 		return nil, fmt.Errorf("activity noise must be a finite number > 0, for a rule that does not perturb (not %s)", name)
 	}
-	if r.Learn {
+	switch r.Learn {
+	case Regress:
 		var err error
 		if r.Learner, err = NewLearner(opt.Solver, opt.FeedbackLR, opt.Ridge); err != nil {
 			return nil, err
 		}
 		r.ZeroInit = r.ZeroInit || opt.Solver == "ridge"
+	case Mirror:
+		if !(opt.FeedbackLR >= 0) || math.IsInf(opt.FeedbackLR, 0) || !(opt.FeedbackDecay >= 0 && opt.FeedbackDecay < 1) {
+			return nil, fmt.Errorf("rule %s needs a finite feedback learning rate ≥ 0 and a feedback decay in [0, 1), got %v and %v", name, opt.FeedbackLR, opt.FeedbackDecay)
+		}
+	case Track:
+		if !(opt.WeightDecay >= 0 && opt.WeightDecay < 1) {
+			return nil, fmt.Errorf("rule %s needs a weight decay in [0, 1), got %v", name, opt.WeightDecay)
+		}
 	}
 	for i := 0; i < net.Sites(); i++ {
 		var f *tensor.Mat
 		switch r.Topology {
 		case LayerWise:
 			above := net.Blocks[i+1].Core
-			if _, dense := above.(*nn.Dense); r.Learn && !dense {
+			if _, dense := above.(*nn.Dense); r.Learn == Regress && !dense {
 				return nil, fmt.Errorf("rule %s learns layer-wise feedback for dense layers only, and the layer above hidden site %d is not dense (use npdfa)", name, i+1)
 			}
 			f = tensor.New(above.Weight().Rows, above.Weight().Cols)
@@ -167,6 +212,9 @@ func New(name string, net *nn.Net, opt Options, rng *rand.Rand) (*Rule, error) {
 			}
 		}
 		r.F = append(r.F, f)
+	}
+	if r.Tie != NoTie {
+		r.tie(net, rng)
 	}
 	return r, nil
 }
@@ -190,10 +238,21 @@ func (r *Rule) Deliver(n *nn.Net, site int, eAbove, eOut, dst *tensor.Mat) {
 // Step runs one batch: forward, loss, the rule's backward pass into g, and,
 // when learn is true, the feedback update. x is batch × In, y batch × Out;
 // scale is the loss reduction's factor (1 for a summed loss, 1/batch for a
-// mean). rng supplies the perturbation noise. It returns the clean
+// mean). rng supplies every random draw of the step (perturbation noise,
+// brsf's magnitudes, the weight mirror's noise). It returns the clean
 // per-example losses (valid until the next Step).
+//
+// Feedback tied to sign(W) is re-tied first, and the weight mirror's step
+// (learn only) runs before the forward pass, so the pass uses the feedback
+// of the current W. Kolen–Pollack learns in Move, not here.
 func (r *Rule) Step(net *nn.Net, loss nn.Loss, scale float32, x, y *tensor.Mat, g *nn.Grads, rng *rand.Rand, learn bool) []float64 {
 	batch := x.Rows
+	if r.Tie != NoTie {
+		r.tie(net, rng)
+	}
+	if learn && r.Learn == Mirror {
+		r.mirror(net, batch, rng)
+	}
 	r.lossClean = resize64(r.lossClean, batch)
 	pl := loss // the loss of the perturbation's loss difference
 	if r.Opt.PerturbLoss != nil {
@@ -233,7 +292,7 @@ func (r *Rule) Step(net *nn.Net, loss nn.Loss, scale float32, x, y *tensor.Mat, 
 		r.estimate(scale)
 	}
 	net.Backward(&r.dOut, r, g)
-	if learn && r.Learn && r.Opt.Noise > 0 {
+	if learn && r.Learn == Regress && r.Opt.Noise > 0 {
 		for i, f := range r.F {
 			r.Learner.Update(i, f, r.Regressor(g, i), r.lambda[i])
 		}
@@ -320,4 +379,36 @@ func resize64(s []float64, n int) []float64 {
 		return make([]float64, n)
 	}
 	return s[:n]
+}
+
+// Move runs update, which moves the forward weights: the caller's decay
+// W ← (1 − λ)W with λ = Opt.WeightDecay, then the optimiser's step ΔW.
+// Feedback that learns by Track (Kolen–Pollack) follows: it receives the
+// same ΔW and the same decay, F ← (1 − λ)F + ΔW, computed as
+// F_new = W_new − (1 − λ)(W_old − F_old), so that W − F shrinks by (1 − λ)
+// each step whatever the optimiser. Other rules just run update. The
+// trainer calls Move once per optimiser step and not at all when the
+// forward weights do not move (then neither does F).
+func (r *Rule) Move(net *nn.Net, update func()) {
+	if r.Learn != Track {
+		update()
+		return
+	}
+	for len(r.gap) < len(r.F) {
+		r.gap = append(r.gap, &tensor.Mat{})
+	}
+	for i, f := range r.F {
+		w, d := net.Blocks[i+1].Core.Weight().Data, r.gap[i].Resize(f.Rows, f.Cols).Data
+		for k, v := range f.Data {
+			d[k] = w[k] - v
+		}
+	}
+	update()
+	keep := float32(1 - r.Opt.WeightDecay)
+	for i, f := range r.F {
+		w, d := net.Blocks[i+1].Core.Weight().Data, r.gap[i].Data
+		for k := range f.Data {
+			f.Data[k] = w[k] - keep*d[k]
+		}
+	}
 }

@@ -32,14 +32,21 @@ type Config struct {
 	Batch     int     `json:"batch"`
 	Epochs    int     `json:"epochs"`
 	Seed      uint64  `json:"seed"`
+	// WeightDecay is a per-step decay of the forward weights (not the
+	// biases), W ← (1 − λ)W before each optimiser step, whatever the
+	// optimiser (decoupled); kp's feedback decays with it.
+	WeightDecay float64 `json:"weight_decay"`
 
 	// Node perturbation (rules np, npdfa, nodepert).
 	Noise          float64 `json:"noise"`           // c, the noise scale
 	FeedbackSolver string  `json:"feedback_solver"` // sgd or ridge
-	FeedbackLR     float64 `json:"feedback_lr"`     // η_B for the sgd solver
+	FeedbackLR     float64 `json:"feedback_lr"`     // η_B for the sgd solver and the weight mirror
 	Ridge          float64 `json:"ridge"`           // γ for the ridge solver
 	NPLoss         string  `json:"np_loss"`         // loss in the perturbation's loss difference; "" = the training loss
 	Warmup         int     `json:"warmup"`          // first epochs update only the feedback
+	// Weight mirror (rule wm): per-step decay λ of the feedback, which
+	// settles at (FeedbackLR/λ)·W.
+	FeedbackDecay float64 `json:"feedback_decay"`
 	// Autoencoders and their controls (paper's E3).
 	Autoencoder   bool    `json:"autoencoder"`    // targets are the inputs
 	InputNoise    float64 `json:"input_noise"`    // sd of Gaussian noise on training inputs (denoising)
@@ -54,13 +61,14 @@ type Config struct {
 // Default returns the main job's configuration: the paper's 784-50-20-10
 // sigmoid network on MNIST, squared error summed over batches of 32,
 // trained by np (ridge-learned feedback, c = 1e-3) with SGD and momentum
-// 0.9 at lr 1e-3 for 80 epochs.
+// 0.9 at lr 1e-3 for 80 epochs. The weight mirror's η_B = λ = 1e-3 makes
+// wm's feedback settle at Wᵀ.
 func Default() Config {
 	return Config{
 		Data: "mnist", TrainSize: 0, Net: "784-50-20-10", Act: "sigmoid", OutAct: "linear",
 		Loss: "mse", Reduction: "sum", Rule: "np", Opt: "momentum", LR: 0.001, Momentum: 0.9,
 		AdamEps: 1e-8, Batch: 32, Epochs: 80, Seed: 1, DiagBatch: 1000,
-		Noise: 1e-3, FeedbackSolver: "ridge", FeedbackLR: 1e-3, Ridge: 0.1,
+		Noise: 1e-3, FeedbackSolver: "ridge", FeedbackLR: 1e-3, Ridge: 0.1, FeedbackDecay: 1e-3,
 	}
 }
 
@@ -131,6 +139,12 @@ func (c *Config) Validate() error {
 	}
 	if !(c.FeedbackLR >= 0) || math.IsInf(c.FeedbackLR, 0) {
 		return fmt.Errorf("--feedback-lr: must be a finite number ≥ 0, got %v", c.FeedbackLR)
+	}
+	if !(c.WeightDecay >= 0 && c.WeightDecay < 1) {
+		return fmt.Errorf("--weight-decay: must be in [0, 1) (a per-step factor), got %v", c.WeightDecay)
+	}
+	if !(c.FeedbackDecay >= 0 && c.FeedbackDecay < 1) {
+		return fmt.Errorf("--feedback-decay: must be in [0, 1) (a per-step factor), got %v", c.FeedbackDecay)
 	}
 	if !(c.Ridge >= 0) || math.IsInf(c.Ridge, 0) {
 		return fmt.Errorf("--ridge: must be a finite number ≥ 0, got %v", c.Ridge)

@@ -275,6 +275,7 @@ type trainer struct {
 	dx, dy      tensor.Mat // the diagnostic batch
 	lam         tensor.Mat // exact ∂L/∂h at a site, for the SNR
 	params, gsl [][]float32
+	move        func() // the forward weights' decay and the optimiser's step
 	steps, seen int
 	pos         position
 	perm        []int   // the example order: this epoch's once its first step is taken
@@ -299,7 +300,8 @@ func newTrainer(c Config, spec *nn.Spec, trainSet, testSet *data.Dataset) (*trai
 		return nil, misfit(fmt.Sprintf("the output layer has %d units", t.net.Out()))
 	}
 	fbRand := stream(streamFeedback)
-	opt := feedback.Options{Noise: c.Noise, Solver: c.FeedbackSolver, FeedbackLR: c.FeedbackLR, Ridge: c.Ridge, ActivityNoise: c.ActivityNoise}
+	opt := feedback.Options{Noise: c.Noise, Solver: c.FeedbackSolver, FeedbackLR: c.FeedbackLR, Ridge: c.Ridge,
+		FeedbackDecay: c.FeedbackDecay, WeightDecay: c.WeightDecay, ActivityNoise: c.ActivityNoise}
 	if c.NPLoss != "" {
 		opt.PerturbLoss, _ = nn.NewLoss(c.NPLoss)
 	}
@@ -314,6 +316,15 @@ func newTrainer(c Config, spec *nn.Spec, trainSet, testSet *data.Dataset) (*trai
 	}
 	t.grads, t.diagG, t.bpG = nn.NewGrads(t.net), nn.NewGrads(t.net), nn.NewGrads(t.net)
 	t.params, t.gsl = t.net.Params(), t.grads.Slices()
+	keep := float32(1 - c.WeightDecay)
+	t.move = func() {
+		if keep != 1 {
+			for _, b := range t.net.Blocks {
+				tensor.Scale(keep, b.Core.Weight().Data)
+			}
+		}
+		t.opt.Step(t.params, t.gsl)
+	}
 	t.noise, t.diag, t.order = stream(streamNoise), stream(streamDiag), stream(streamOrder)
 	t.input = stream(streamInput)
 	nd := min(c.DiagBatch, testSet.N)
@@ -469,7 +480,7 @@ func (t *trainer) step(idx []int, update bool) (float64, error) {
 		return 0, fmt.Errorf("loss became %v", sum)
 	}
 	if update {
-		t.opt.Step(t.params, t.gsl)
+		t.rule.Move(t.net, t.move)
 	}
 	t.steps++
 	t.seen += len(idx)
@@ -503,7 +514,7 @@ func (t *trainer) diagnose() []metrics.Layer {
 		core.InputGrad(t.bpG.Delta[i+1], core.Weight(), &t.lam)
 		snr := metrics.Value(metrics.SNR(t.rule.Lambda(i), &t.lam))
 		layers[i].LambdaSNR = &snr
-		if t.rule.Learn {
+		if t.rule.Learn == feedback.Regress {
 			fl := metrics.Value(metrics.RegressionLoss(t.rule.F[i], t.rule.Regressor(t.diagG, i), t.rule.Lambda(i)))
 			layers[i].FeedbackLoss = &fl
 		}

@@ -8,7 +8,7 @@
 //	credit train --resume DIR        continue a stopped run from its checkpoint
 //	credit run FILE [flags]          train the run an experiment file describes; flags override it
 //	credit sweep FILE [flags]        train every run of an experiment file, or one (--index), or emit a Slurm job array
-//	credit reproduce NAME [flags]    run one of the paper's experiments (e1, e2, e2a, e2b, e3, e4)
+//	credit reproduce NAME [flags]    run one of the paper's experiments (e1, e2, e2a, e2b, e3, e4) or the comparison of every rule (zoo)
 //	credit report DIR... [flags]     tables and figures of finished runs, mean ± sd over seeds
 //	credit bench [flags]             GEMM and training speed against OpenBLAS and PyTorch
 //	credit rules                     list the learning rules
@@ -91,7 +91,7 @@ commands:
              credit train --resume DIR continues a stopped run
   run        train the run an experiment file describes: credit run FILE [train's flags]
   sweep      train the runs of an experiment file: credit sweep FILE [--jobs N] [--index i] [--list] [--emit slurm]
-  reproduce  run one of the paper's experiments: credit reproduce e1|e2|e2a|e2b|e3|e4 [--scale quick|full]
+  reproduce  run one of the paper's experiments: credit reproduce e1|e2|e2a|e2b|e3|e4|zoo [--scale quick|full]
   report     gather run directories into a table and figures: credit report DIR... [--out OUT] [--force]
   bench      GEMM and training speed, side by side with PyTorch (and OpenBLAS under -tags openblas)
   rules      list the learning rules
@@ -146,9 +146,11 @@ func trainFlags(c *train.Config) *flag.FlagSet {
 	fs.IntVar(&c.Batch, "batch", c.Batch, "minibatch size")
 	fs.IntVar(&c.Epochs, "epochs", c.Epochs, "passes over the training set")
 	fs.Uint64Var(&c.Seed, "seed", c.Seed, "seed of every random stream")
+	fs.Float64Var(&c.WeightDecay, "weight-decay", c.WeightDecay, "per-step decay λ of the forward weights, W ← (1−λ)W before each optimiser step (kp's feedback shares it)")
 	fs.Float64Var(&c.Noise, "noise", c.Noise, "node-perturbation noise scale c (np, npdfa, nodepert)")
 	fs.StringVar(&c.FeedbackSolver, "feedback-solver", c.FeedbackSolver, "how np and npdfa learn feedback: sgd or ridge (least squares over all history)")
-	fs.Float64Var(&c.FeedbackLR, "feedback-lr", c.FeedbackLR, "feedback learning rate η_B for --feedback-solver sgd")
+	fs.Float64Var(&c.FeedbackLR, "feedback-lr", c.FeedbackLR, "feedback learning rate η_B for --feedback-solver sgd and for wm's mirror")
+	fs.Float64Var(&c.FeedbackDecay, "feedback-decay", c.FeedbackDecay, "wm: per-step decay λ of the feedback, which settles at (η_B/λ)·Wᵀ")
 	fs.Float64Var(&c.Ridge, "ridge", c.Ridge, "ridge regulariser γ for --feedback-solver ridge")
 	fs.StringVar(&c.NPLoss, "np-loss", c.NPLoss, "loss in node perturbation's loss difference, if not the training loss (e.g. softmax-mse, as the paper's CNN code)")
 	fs.IntVar(&c.Warmup, "warmup", c.Warmup, "first `epochs` update only the feedback, not the forward weights")
