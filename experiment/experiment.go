@@ -243,14 +243,9 @@ func Finished(r Run) (bool, error) {
 	if _, err := os.Stat(filepath.Join(r.Config.Out, "summary.json")); err != nil {
 		return false, nil
 	}
-	path := filepath.Join(r.Config.Out, "config.json")
-	b, err := os.ReadFile(path)
+	had, err := train.ReadConfig(filepath.Join(r.Config.Out, "config.json"))
 	if err != nil {
 		return false, err
-	}
-	had := train.Default() // keys that older code did not write keep their defaults
-	if err := json.Unmarshal(b, &had); err != nil {
-		return false, fmt.Errorf("%s: %v", path, err)
 	}
 	had.Out = r.Config.Out
 	if !reflect.DeepEqual(had, r.Config) {
@@ -328,9 +323,8 @@ func resumable(r Run) bool {
 	if _, err := os.Stat(filepath.Join(r.Config.Out, train.CheckpointFile)); err != nil {
 		return false
 	}
-	b, err := os.ReadFile(filepath.Join(r.Config.Out, "config.json"))
-	var c train.Config
-	if err != nil || json.Unmarshal(b, &c) != nil {
+	c, err := train.ReadConfig(filepath.Join(r.Config.Out, "config.json"))
+	if err != nil {
 		return false
 	}
 	c.Out = r.Config.Out

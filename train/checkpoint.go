@@ -163,6 +163,7 @@ func parseCheckpoint(b []byte) (*checkpoint, error) {
 	}
 	ck := &checkpoint{}
 	h := &ck.ckHeader
+	h.Config = Default() // keys an older credit did not write keep their defaults, as in ReadConfig
 	herr := json.Unmarshal(b[pre:pre+hlen], h)
 	size := pre + hlen + 4
 	for _, a := range [][]int{h.Params, h.Feedback, h.Opt, {h.Perm}} {

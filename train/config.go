@@ -4,7 +4,9 @@
 package train
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
 	"math"
 	"slices"
 
@@ -70,6 +72,21 @@ func Default() Config {
 		AdamEps: 1e-8, Batch: 32, Epochs: 80, Seed: 1, DiagBatch: 1000,
 		Noise: 1e-3, FeedbackSolver: "ridge", FeedbackLR: 1e-3, Ridge: 0.1, FeedbackDecay: 1e-3,
 	}
+}
+
+// ReadConfig reads a run's config.json. Keys it lacks (a run written by
+// an older credit, before the key existed) keep their Default values, so
+// the run means what it meant when it was written.
+func ReadConfig(path string) (Config, error) {
+	c := Default()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return c, err
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		return c, fmt.Errorf("%s: %v", path, err)
+	}
+	return c, nil
 }
 
 // DataSets lists the accepted --data names.

@@ -166,13 +166,9 @@ func Resume(ctx context.Context, dir string, epochs int, log io.Writer) (*Summar
 
 func reopen(dir string, epochs int) (*trainer, error) {
 	cfgPath := filepath.Join(dir, "config.json")
-	b, err := os.ReadFile(cfgPath)
+	c, err := ReadConfig(cfgPath)
 	if err != nil {
 		return nil, fmt.Errorf("--resume: %v", err)
-	}
-	var c Config
-	if err := json.Unmarshal(b, &c); err != nil {
-		return nil, fmt.Errorf("--resume: %s: %v", cfgPath, err)
 	}
 	ck, err := readCheckpoint(filepath.Join(dir, CheckpointFile))
 	if err != nil {
