@@ -6,8 +6,8 @@ package train
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"math"
+	"os"
 	"slices"
 
 	"github.com/creditlab/credit/feedback"
