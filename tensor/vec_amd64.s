@@ -1,0 +1,784 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// Element-wise kernels for vec.go (AVX2 and FMA; the Go wrappers check
+// the CPU). Each processes n values: whole groups of eight, then the last
+// 0–7 through masked loads and stores, so every value comes from the same
+// instructions and nothing outside the slices is read or written. The
+// algorithms are those of the portable Go versions in vec.go; see there
+// for accuracy.
+
+// TAILMASK sets ymm to all ones in lanes below the count in r (0–7).
+#define TAILMASK(r, xmm, ymm) \
+	MOVQ         r, xmm; \
+	VPBROADCASTD xmm, ymm; \
+	VPCMPGTD     iota<>(SB), ymm, ymm
+
+// EXPY0 sets Y0 ← e^Y0 as exp32 does: n = round(x·log2e), r = x − n·ln2
+// (two parts), e^r by its degree-7 Taylor polynomial, 2^n from the
+// exponent bits; +Inf above 88.37, 0 below −87.3, NaN stays NaN.
+// Clobbers Y1–Y3.
+#define EXPY0 \
+	VMULPS       log2e<>(SB), Y0, Y1; \
+	VROUNDPS     $0, Y1, Y1; \
+	VMOVAPS      Y0, Y2; \
+	VFNMADD231PS ln2hi<>(SB), Y1, Y2; \
+	VFNMADD231PS ln2lo<>(SB), Y1, Y2; \
+	VMOVUPS      e7<>(SB), Y3; \
+	VFMADD213PS  e6<>(SB), Y2, Y3; \
+	VFMADD213PS  e5<>(SB), Y2, Y3; \
+	VFMADD213PS  e4<>(SB), Y2, Y3; \
+	VFMADD213PS  e3<>(SB), Y2, Y3; \
+	VFMADD213PS  e2<>(SB), Y2, Y3; \
+	VFMADD213PS  one<>(SB), Y2, Y3; \
+	VFMADD213PS  one<>(SB), Y2, Y3; \
+	VCVTPS2DQ    Y1, Y1; \
+	VPADDD       bias127<>(SB), Y1, Y1; \
+	VPSLLD       $23, Y1, Y1; \
+	VMULPS       Y1, Y3, Y3; \
+	VCMPPS       $0x1e, exphi<>(SB), Y0, Y1; \
+	VBLENDVPS    Y1, inf<>(SB), Y3, Y3; \
+	VCMPPS       $0x11, explo<>(SB), Y0, Y1; \
+	VANDNPS      Y3, Y1, Y0
+
+// UNARY defines func name(dst, x *float32, n int) applying BODY, which
+// maps x in Y4 to the result in Y0 (clobbering Y0–Y7 only).
+#define UNARY(name, BODY) \
+TEXT name(SB), NOSPLIT, $0-24; \
+	MOVQ  dst+0(FP), DI; \
+	MOVQ  x+8(FP), SI; \
+	MOVQ  n+16(FP), CX; \
+	MOVQ  CX, BX; \
+	ANDQ  $7, BX; \
+	SHRQ  $3, CX; \
+	JZ    tail; \
+loop: \
+	VMOVUPS (SI), Y4; \
+	BODY; \
+	VMOVUPS Y0, (DI); \
+	ADDQ    $32, SI; \
+	ADDQ    $32, DI; \
+	DECQ    CX; \
+	JNZ     loop; \
+tail: \
+	TESTQ BX, BX; \
+	JZ    done; \
+	TAILMASK(BX, X15, Y15); \
+	VMASKMOVPS (SI), Y15, Y4; \
+	BODY; \
+	VMASKMOVPS Y0, Y15, (DI); \
+done: \
+	VZEROUPPER; \
+	RET
+
+#define EXP_BODY \
+	VMOVAPS Y4, Y0; \
+	EXPY0
+
+// SIGMOID_BODY: e = e^{−|x|}, σ = (x ≥ 0 ? 1 : e)/(1 + e).
+#define SIGMOID_BODY \
+	VORPS     signbit<>(SB), Y4, Y0; \
+	EXPY0; \
+	VADDPS    one<>(SB), Y0, Y1; \
+	VXORPS    Y2, Y2, Y2; \
+	VCMPPS    $0x1d, Y2, Y4, Y2; \
+	VBLENDVPS Y2, one<>(SB), Y0, Y0; \
+	VDIVPS    Y1, Y0, Y0
+
+// TANH_BODY: a = |x|; (e^{2a} − 1)/(e^{2a} + 1) with a capped at 9, or the
+// odd polynomial below a = 0.25; the sign of x; NaN stays NaN.
+#define TANH_BODY \
+	VANDPS      absmask<>(SB), Y4, Y5; \
+	VMINPS      nine<>(SB), Y5, Y0; \
+	VADDPS      Y0, Y0, Y0; \
+	EXPY0; \
+	VSUBPS      one<>(SB), Y0, Y1; \
+	VADDPS      one<>(SB), Y0, Y0; \
+	VDIVPS      Y0, Y1, Y1; \
+	VMULPS      Y5, Y5, Y2; \
+	VMOVUPS     t9<>(SB), Y3; \
+	VFMADD213PS t7<>(SB), Y2, Y3; \
+	VFMADD213PS t5<>(SB), Y2, Y3; \
+	VFMADD213PS t3<>(SB), Y2, Y3; \
+	VFMADD213PS one<>(SB), Y2, Y3; \
+	VMULPS      Y5, Y3, Y3; \
+	VCMPPS      $0x11, quarter<>(SB), Y5, Y2; \
+	VBLENDVPS   Y2, Y3, Y1, Y1; \
+	VANDPS      signbit<>(SB), Y4, Y2; \
+	VORPS       Y2, Y1, Y1; \
+	VCMPPS      $3, Y4, Y4, Y2; \
+	VBLENDVPS   Y2, Y4, Y1, Y0
+
+// func expAVX2(dst, x *float32, n int)
+UNARY(·expAVX2, EXP_BODY)
+
+// func sigmoidAVX2(dst, x *float32, n int)
+UNARY(·sigmoidAVX2, SIGMOID_BODY)
+
+// func tanhAVX2(dst, x *float32, n int)
+UNARY(·tanhAVX2, TANH_BODY)
+
+// BINARY defines func name(dst, a, b *float32, n int) applying BODY, which
+// maps a in Y4 and b in Y5 to the result in Y0.
+#define BINARY(name, BODY) \
+TEXT name(SB), NOSPLIT, $0-32; \
+	MOVQ  dst+0(FP), DI; \
+	MOVQ  a+8(FP), SI; \
+	MOVQ  b+16(FP), DX; \
+	MOVQ  n+24(FP), CX; \
+	MOVQ  CX, BX; \
+	ANDQ  $7, BX; \
+	SHRQ  $3, CX; \
+	JZ    tail; \
+loop: \
+	VMOVUPS (SI), Y4; \
+	VMOVUPS (DX), Y5; \
+	BODY; \
+	VMOVUPS Y0, (DI); \
+	ADDQ    $32, SI; \
+	ADDQ    $32, DX; \
+	ADDQ    $32, DI; \
+	DECQ    CX; \
+	JNZ     loop; \
+tail: \
+	TESTQ BX, BX; \
+	JZ    done; \
+	TAILMASK(BX, X15, Y15); \
+	VMASKMOVPS (SI), Y15, Y4; \
+	VMASKMOVPS (DX), Y15, Y5; \
+	BODY; \
+	VMASKMOVPS Y0, Y15, (DI); \
+done: \
+	VZEROUPPER; \
+	RET
+
+// dy·(y·(1 − y)), dy in Y4, y in Y5.
+#define SIGMOIDGRAD_BODY \
+	VMOVUPS one<>(SB), Y0; \
+	VSUBPS  Y5, Y0, Y0; \
+	VMULPS  Y5, Y0, Y0; \
+	VMULPS  Y4, Y0, Y0
+
+// dy·(1 − y·y).
+#define TANHGRAD_BODY \
+	VMULPS  Y5, Y5, Y1; \
+	VMOVUPS one<>(SB), Y0; \
+	VSUBPS  Y1, Y0, Y0; \
+	VMULPS  Y4, Y0, Y0
+
+// a + b.
+#define ADD_BODY \
+	VADDPS Y5, Y4, Y0
+
+// a + s·b, s broadcast in Y14.
+#define AXPY_BODY \
+	VMULPS Y14, Y5, Y0; \
+	VADDPS Y0, Y4, Y0
+
+// func sigmoidGradAVX2(dst, a, b *float32, n int)
+BINARY(·sigmoidGradAVX2, SIGMOIDGRAD_BODY)
+
+// func tanhGradAVX2(dst, a, b *float32, n int)
+BINARY(·tanhGradAVX2, TANHGRAD_BODY)
+
+// func addAVX2(dst, a, b *float32, n int)
+BINARY(·addAVX2, ADD_BODY)
+
+// func axpyAVX2(dst, a, b *float32, n int, s float32)
+//
+// dst ← a + s·b.
+TEXT ·axpyAVX2(SB), NOSPLIT, $0-36
+	VBROADCASTSS s+32(FP), Y14
+	MOVQ  dst+0(FP), DI
+	MOVQ  a+8(FP), SI
+	MOVQ  b+16(FP), DX
+	MOVQ  n+24(FP), CX
+	MOVQ  CX, BX
+	ANDQ  $7, BX
+	SHRQ  $3, CX
+	JZ    tail
+loop:
+	VMOVUPS (SI), Y4
+	VMOVUPS (DX), Y5
+	AXPY_BODY
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     loop
+tail:
+	TESTQ BX, BX
+	JZ    done
+	TAILMASK(BX, X15, Y15)
+	VMASKMOVPS (SI), Y15, Y4
+	VMASKMOVPS (DX), Y15, Y5
+	AXPY_BODY
+	VMASKMOVPS Y0, Y15, (DI)
+done:
+	VZEROUPPER
+	RET
+
+// s·x, s broadcast in Y14.
+#define SCALE_BODY \
+	VMULPS Y14, Y4, Y0
+
+// func scaleAVX2(dst, x *float32, n int, s float32)
+TEXT ·scaleAVX2(SB), NOSPLIT, $0-28
+	VBROADCASTSS s+24(FP), Y14
+	MOVQ  dst+0(FP), DI
+	MOVQ  x+8(FP), SI
+	MOVQ  n+16(FP), CX
+	MOVQ  CX, BX
+	ANDQ  $7, BX
+	SHRQ  $3, CX
+	JZ    tail
+loop:
+	VMOVUPS (SI), Y4
+	SCALE_BODY
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     loop
+tail:
+	TESTQ BX, BX
+	JZ    done
+	TAILMASK(BX, X15, Y15)
+	VMASKMOVPS (SI), Y15, Y4
+	SCALE_BODY
+	VMASKMOVPS Y0, Y15, (DI)
+done:
+	VZEROUPPER
+	RET
+
+// func momentumAVX2(p, grad, v *float32, n int, lr, mu float32)
+//
+// v ← mu·v + g; p ← p − lr·v.
+TEXT ·momentumAVX2(SB), NOSPLIT, $0-40
+	MOVQ         p+0(FP), DI
+	MOVQ         grad+8(FP), SI
+	MOVQ         v+16(FP), DX
+	MOVQ         n+24(FP), CX
+	VBROADCASTSS lr+32(FP), Y13
+	VBROADCASTSS mu+36(FP), Y14
+	MOVQ         CX, BX
+	ANDQ         $7, BX
+	SHRQ         $3, CX
+	JZ           mtail
+
+mloop:
+	VMULPS  (DX), Y14, Y0
+	VADDPS  (SI), Y0, Y0
+	VMOVUPS Y0, (DX)
+	VMULPS  Y0, Y13, Y0
+	VMOVUPS (DI), Y1
+	VSUBPS  Y0, Y1, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     mloop
+
+mtail:
+	TESTQ BX, BX
+	JZ    mdone
+	TAILMASK(BX, X15, Y15)
+	VMASKMOVPS (DX), Y15, Y0
+	VMASKMOVPS (SI), Y15, Y2
+	VMULPS     Y0, Y14, Y0
+	VADDPS     Y2, Y0, Y0
+	VMASKMOVPS Y0, Y15, (DX)
+	VMULPS     Y0, Y13, Y0
+	VMASKMOVPS (DI), Y15, Y1
+	VSUBPS     Y0, Y1, Y1
+	VMASKMOVPS Y1, Y15, (DI)
+
+mdone:
+	VZEROUPPER
+	RET
+
+// ADAM_BODY: g in Y4, m in Y5, v in Y6, p in Y7 → new m in Y5, v in Y6,
+// p in Y7. Constants: Y9 = b1, Y10 = 1 − b1, Y11 = b2, Y12 = 1 − b2,
+// Y13 = lr, Y14 = eps.
+#define ADAM_BODY \
+	VMULPS  Y5, Y9, Y5; \
+	VMULPS  Y4, Y10, Y0; \
+	VADDPS  Y0, Y5, Y5; \
+	VMULPS  Y6, Y11, Y6; \
+	VMULPS  Y4, Y12, Y0; \
+	VMULPS  Y4, Y0, Y0; \
+	VADDPS  Y0, Y6, Y6; \
+	VSQRTPS Y6, Y0; \
+	VADDPS  Y14, Y0, Y0; \
+	VMULPS  Y5, Y13, Y1; \
+	VDIVPS  Y0, Y1, Y1; \
+	VSUBPS  Y1, Y7, Y7
+
+// func adamAVX2(p, grad, m, v *float32, n int, b1, c1, b2, c2, lr, eps float32)
+//
+// m ← b1·m + c1·g; v ← b2·v + (c2·g)·g; p ← p − (lr·m)/(√v + eps).
+TEXT ·adamAVX2(SB), NOSPLIT, $0-64
+	MOVQ         p+0(FP), DI
+	MOVQ         grad+8(FP), SI
+	MOVQ         m+16(FP), DX
+	MOVQ         v+24(FP), R8
+	MOVQ         n+32(FP), CX
+	VBROADCASTSS b1+40(FP), Y9
+	VBROADCASTSS c1+44(FP), Y10
+	VBROADCASTSS b2+48(FP), Y11
+	VBROADCASTSS c2+52(FP), Y12
+	VBROADCASTSS lr+56(FP), Y13
+	VBROADCASTSS eps+60(FP), Y14
+	MOVQ         CX, BX
+	ANDQ         $7, BX
+	SHRQ         $3, CX
+	JZ           atail
+
+aloop:
+	VMOVUPS (SI), Y4
+	VMOVUPS (DX), Y5
+	VMOVUPS (R8), Y6
+	VMOVUPS (DI), Y7
+	ADAM_BODY
+	VMOVUPS Y5, (DX)
+	VMOVUPS Y6, (R8)
+	VMOVUPS Y7, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, R8
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     aloop
+
+atail:
+	TESTQ BX, BX
+	JZ    adone
+	TAILMASK(BX, X15, Y15)
+	VMASKMOVPS (SI), Y15, Y4
+	VMASKMOVPS (DX), Y15, Y5
+	VMASKMOVPS (R8), Y15, Y6
+	VMASKMOVPS (DI), Y15, Y7
+	ADAM_BODY
+	VMASKMOVPS Y5, Y15, (DX)
+	VMASKMOVPS Y6, Y15, (R8)
+	VMASKMOVPS Y7, Y15, (DI)
+
+adone:
+	VZEROUPPER
+	RET
+
+// func normalsAVX2(dst *float32, bits *uint64, blocks int)
+//
+// Box–Muller, 16 normals from each block of eight uint64 (sixteen uint32
+// words w[0…15] in memory order). Lane j (0…7) takes its radius from
+// w[j] and its angle from w[8+j], and writes r·a to dst[j] and r·b to
+// dst[8+j]; see normalsGeneric for the mapping.
+TEXT ·normalsAVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ bits+8(FP), SI
+	MOVQ blocks+16(FP), CX
+	TESTQ CX, CX
+	JZ    ndone
+
+nloop:
+	VMOVDQU (SI), Y0
+	VMOVDQU 32(SI), Y1
+
+	// u = (float(w >> 1) + 0.5)·2^-31 in (0, 1].
+	VPSRLD    $1, Y0, Y2
+	VCVTDQ2PS Y2, Y2
+	VADDPS    half<>(SB), Y2, Y2
+	VMULPS    inv2p31<>(SB), Y2, Y2
+
+	// u = 2^e·m with m in (√2/2, √2]; ln m = 2s(1 + s²/3 + s⁴/5 + s⁶/7 +
+	// s⁸/9) with s = (m − 1)/(m + 1).
+	VPSRLD      $23, Y2, Y3
+	VPSUBD      bias127<>(SB), Y3, Y3
+	VPAND       mantmask<>(SB), Y2, Y4
+	VPOR        one<>(SB), Y4, Y4
+	VCMPPS      $0x1e, sqrt2<>(SB), Y4, Y5
+	VMULPS      half<>(SB), Y4, Y6
+	VBLENDVPS   Y5, Y6, Y4, Y4
+	VPSUBD      Y5, Y3, Y3
+	VCVTDQ2PS   Y3, Y3
+	VSUBPS      one<>(SB), Y4, Y4
+	VADDPS      two<>(SB), Y4, Y6
+	VDIVPS      Y6, Y4, Y4
+	VMULPS      Y4, Y4, Y6
+	VMOVUPS     l9<>(SB), Y7
+	VFMADD213PS l7<>(SB), Y6, Y7
+	VFMADD213PS l5<>(SB), Y6, Y7
+	VFMADD213PS l3<>(SB), Y6, Y7
+	VFMADD213PS one<>(SB), Y6, Y7
+	VMULPS      Y7, Y4, Y4
+	VADDPS      Y4, Y4, Y4
+	VFMADD231PS ln2lo<>(SB), Y3, Y4
+	VFMADD231PS ln2hi<>(SB), Y3, Y4
+
+	// r = √(−2 ln u).
+	VMULPS  minus2<>(SB), Y4, Y4
+	VSQRTPS Y4, Y4
+
+	// φ = (float(w & (2^30 − 1)) + 0.5)·(π/2)·2^-30 − π/4; sin φ, cos φ by
+	// Taylor polynomials.
+	VPAND       mask30<>(SB), Y1, Y5
+	VCVTDQ2PS   Y5, Y5
+	VADDPS      half<>(SB), Y5, Y5
+	VMULPS      angscale<>(SB), Y5, Y5
+	VSUBPS      quarterpi<>(SB), Y5, Y5
+	VMULPS      Y5, Y5, Y6
+	VMOVUPS     s9<>(SB), Y7
+	VFMADD213PS s7<>(SB), Y6, Y7
+	VFMADD213PS s5<>(SB), Y6, Y7
+	VFMADD213PS s3<>(SB), Y6, Y7
+	VFMADD213PS one<>(SB), Y6, Y7
+	VMULPS      Y5, Y7, Y7
+	VMOVUPS     c10<>(SB), Y8
+	VFMADD213PS c8<>(SB), Y6, Y8
+	VFMADD213PS c6<>(SB), Y6, Y8
+	VFMADD213PS c4<>(SB), Y6, Y8
+	VFMADD213PS c2<>(SB), Y6, Y8
+	VFMADD213PS one<>(SB), Y6, Y8
+
+	// Quadrant q = w >> 30 turns (cos φ, sin φ) by q quarter turns:
+	// swap when bit 30 is set; negate a when bits 30 and 31 differ, b
+	// when bit 31 is set.
+	VPSLLD    $1, Y1, Y9
+	VBLENDVPS Y9, Y7, Y8, Y10
+	VBLENDVPS Y9, Y8, Y7, Y11
+	VPXOR     Y1, Y9, Y12
+	VPAND     signbit<>(SB), Y12, Y12
+	VPAND     signbit<>(SB), Y1, Y13
+	VXORPS    Y12, Y10, Y10
+	VXORPS    Y13, Y11, Y11
+	VMULPS    Y4, Y10, Y10
+	VMULPS    Y4, Y11, Y11
+	VMOVUPS   Y10, (DI)
+	VMOVUPS   Y11, 32(DI)
+
+	ADDQ $64, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  nloop
+
+ndone:
+	VZEROUPPER
+	RET
+
+// one: 1, in every lane.
+DATA one<>+0(SB)/8, $0x3f8000003f800000
+DATA one<>+8(SB)/8, $0x3f8000003f800000
+DATA one<>+16(SB)/8, $0x3f8000003f800000
+DATA one<>+24(SB)/8, $0x3f8000003f800000
+GLOBL one<>(SB), RODATA|NOPTR, $32
+
+// two: 2, in every lane.
+DATA two<>+0(SB)/8, $0x4000000040000000
+DATA two<>+8(SB)/8, $0x4000000040000000
+DATA two<>+16(SB)/8, $0x4000000040000000
+DATA two<>+24(SB)/8, $0x4000000040000000
+GLOBL two<>(SB), RODATA|NOPTR, $32
+
+// half: 0.5, in every lane.
+DATA half<>+0(SB)/8, $0x3f0000003f000000
+DATA half<>+8(SB)/8, $0x3f0000003f000000
+DATA half<>+16(SB)/8, $0x3f0000003f000000
+DATA half<>+24(SB)/8, $0x3f0000003f000000
+GLOBL half<>(SB), RODATA|NOPTR, $32
+
+// minus2: -2, in every lane.
+DATA minus2<>+0(SB)/8, $0xc0000000c0000000
+DATA minus2<>+8(SB)/8, $0xc0000000c0000000
+DATA minus2<>+16(SB)/8, $0xc0000000c0000000
+DATA minus2<>+24(SB)/8, $0xc0000000c0000000
+GLOBL minus2<>(SB), RODATA|NOPTR, $32
+
+// signbit: sign bit, in every lane.
+DATA signbit<>+0(SB)/8, $0x8000000080000000
+DATA signbit<>+8(SB)/8, $0x8000000080000000
+DATA signbit<>+16(SB)/8, $0x8000000080000000
+DATA signbit<>+24(SB)/8, $0x8000000080000000
+GLOBL signbit<>(SB), RODATA|NOPTR, $32
+
+// absmask: all bits but the sign, in every lane.
+DATA absmask<>+0(SB)/8, $0x7fffffff7fffffff
+DATA absmask<>+8(SB)/8, $0x7fffffff7fffffff
+DATA absmask<>+16(SB)/8, $0x7fffffff7fffffff
+DATA absmask<>+24(SB)/8, $0x7fffffff7fffffff
+GLOBL absmask<>(SB), RODATA|NOPTR, $32
+
+// inf: +Inf, in every lane.
+DATA inf<>+0(SB)/8, $0x7f8000007f800000
+DATA inf<>+8(SB)/8, $0x7f8000007f800000
+DATA inf<>+16(SB)/8, $0x7f8000007f800000
+DATA inf<>+24(SB)/8, $0x7f8000007f800000
+GLOBL inf<>(SB), RODATA|NOPTR, $32
+
+// bias127: int32 127 (exponent bias), in every lane.
+DATA bias127<>+0(SB)/8, $0x0000007f0000007f
+DATA bias127<>+8(SB)/8, $0x0000007f0000007f
+DATA bias127<>+16(SB)/8, $0x0000007f0000007f
+DATA bias127<>+24(SB)/8, $0x0000007f0000007f
+GLOBL bias127<>(SB), RODATA|NOPTR, $32
+
+// log2e: log2(e), in every lane.
+DATA log2e<>+0(SB)/8, $0x3fb8aa3b3fb8aa3b
+DATA log2e<>+8(SB)/8, $0x3fb8aa3b3fb8aa3b
+DATA log2e<>+16(SB)/8, $0x3fb8aa3b3fb8aa3b
+DATA log2e<>+24(SB)/8, $0x3fb8aa3b3fb8aa3b
+GLOBL log2e<>(SB), RODATA|NOPTR, $32
+
+// ln2hi: ln2, high part (exact in few bits), in every lane.
+DATA ln2hi<>+0(SB)/8, $0x3f3172003f317200
+DATA ln2hi<>+8(SB)/8, $0x3f3172003f317200
+DATA ln2hi<>+16(SB)/8, $0x3f3172003f317200
+DATA ln2hi<>+24(SB)/8, $0x3f3172003f317200
+GLOBL ln2hi<>(SB), RODATA|NOPTR, $32
+
+// ln2lo: ln2 - ln2hi, in every lane.
+DATA ln2lo<>+0(SB)/8, $0x35bfbe8e35bfbe8e
+DATA ln2lo<>+8(SB)/8, $0x35bfbe8e35bfbe8e
+DATA ln2lo<>+16(SB)/8, $0x35bfbe8e35bfbe8e
+DATA ln2lo<>+24(SB)/8, $0x35bfbe8e35bfbe8e
+GLOBL ln2lo<>(SB), RODATA|NOPTR, $32
+
+// exphi: 88.37: above, e^x is +Inf, in every lane.
+DATA exphi<>+0(SB)/8, $0x42b0bd7142b0bd71
+DATA exphi<>+8(SB)/8, $0x42b0bd7142b0bd71
+DATA exphi<>+16(SB)/8, $0x42b0bd7142b0bd71
+DATA exphi<>+24(SB)/8, $0x42b0bd7142b0bd71
+GLOBL exphi<>(SB), RODATA|NOPTR, $32
+
+// explo: -87.3: below, e^x is 0, in every lane.
+DATA explo<>+0(SB)/8, $0xc2ae999ac2ae999a
+DATA explo<>+8(SB)/8, $0xc2ae999ac2ae999a
+DATA explo<>+16(SB)/8, $0xc2ae999ac2ae999a
+DATA explo<>+24(SB)/8, $0xc2ae999ac2ae999a
+GLOBL explo<>(SB), RODATA|NOPTR, $32
+
+// e2: 1/2!, in every lane.
+DATA e2<>+0(SB)/8, $0x3f0000003f000000
+DATA e2<>+8(SB)/8, $0x3f0000003f000000
+DATA e2<>+16(SB)/8, $0x3f0000003f000000
+DATA e2<>+24(SB)/8, $0x3f0000003f000000
+GLOBL e2<>(SB), RODATA|NOPTR, $32
+
+// e3: 1/3!, in every lane.
+DATA e3<>+0(SB)/8, $0x3e2aaaab3e2aaaab
+DATA e3<>+8(SB)/8, $0x3e2aaaab3e2aaaab
+DATA e3<>+16(SB)/8, $0x3e2aaaab3e2aaaab
+DATA e3<>+24(SB)/8, $0x3e2aaaab3e2aaaab
+GLOBL e3<>(SB), RODATA|NOPTR, $32
+
+// e4: 1/4!, in every lane.
+DATA e4<>+0(SB)/8, $0x3d2aaaab3d2aaaab
+DATA e4<>+8(SB)/8, $0x3d2aaaab3d2aaaab
+DATA e4<>+16(SB)/8, $0x3d2aaaab3d2aaaab
+DATA e4<>+24(SB)/8, $0x3d2aaaab3d2aaaab
+GLOBL e4<>(SB), RODATA|NOPTR, $32
+
+// e5: 1/5!, in every lane.
+DATA e5<>+0(SB)/8, $0x3c0888893c088889
+DATA e5<>+8(SB)/8, $0x3c0888893c088889
+DATA e5<>+16(SB)/8, $0x3c0888893c088889
+DATA e5<>+24(SB)/8, $0x3c0888893c088889
+GLOBL e5<>(SB), RODATA|NOPTR, $32
+
+// e6: 1/6!, in every lane.
+DATA e6<>+0(SB)/8, $0x3ab60b613ab60b61
+DATA e6<>+8(SB)/8, $0x3ab60b613ab60b61
+DATA e6<>+16(SB)/8, $0x3ab60b613ab60b61
+DATA e6<>+24(SB)/8, $0x3ab60b613ab60b61
+GLOBL e6<>(SB), RODATA|NOPTR, $32
+
+// e7: 1/7!, in every lane.
+DATA e7<>+0(SB)/8, $0x39500d0139500d01
+DATA e7<>+8(SB)/8, $0x39500d0139500d01
+DATA e7<>+16(SB)/8, $0x39500d0139500d01
+DATA e7<>+24(SB)/8, $0x39500d0139500d01
+GLOBL e7<>(SB), RODATA|NOPTR, $32
+
+// nine: 9: tanh is 1 in float32 beyond, in every lane.
+DATA nine<>+0(SB)/8, $0x4110000041100000
+DATA nine<>+8(SB)/8, $0x4110000041100000
+DATA nine<>+16(SB)/8, $0x4110000041100000
+DATA nine<>+24(SB)/8, $0x4110000041100000
+GLOBL nine<>(SB), RODATA|NOPTR, $32
+
+// quarter: 0.25: tanh's polynomial below, in every lane.
+DATA quarter<>+0(SB)/8, $0x3e8000003e800000
+DATA quarter<>+8(SB)/8, $0x3e8000003e800000
+DATA quarter<>+16(SB)/8, $0x3e8000003e800000
+DATA quarter<>+24(SB)/8, $0x3e8000003e800000
+GLOBL quarter<>(SB), RODATA|NOPTR, $32
+
+// t3: -1/3, in every lane.
+DATA t3<>+0(SB)/8, $0xbeaaaaabbeaaaaab
+DATA t3<>+8(SB)/8, $0xbeaaaaabbeaaaaab
+DATA t3<>+16(SB)/8, $0xbeaaaaabbeaaaaab
+DATA t3<>+24(SB)/8, $0xbeaaaaabbeaaaaab
+GLOBL t3<>(SB), RODATA|NOPTR, $32
+
+// t5: 2/15, in every lane.
+DATA t5<>+0(SB)/8, $0x3e0888893e088889
+DATA t5<>+8(SB)/8, $0x3e0888893e088889
+DATA t5<>+16(SB)/8, $0x3e0888893e088889
+DATA t5<>+24(SB)/8, $0x3e0888893e088889
+GLOBL t5<>(SB), RODATA|NOPTR, $32
+
+// t7: -17/315, in every lane.
+DATA t7<>+0(SB)/8, $0xbd5d0dd1bd5d0dd1
+DATA t7<>+8(SB)/8, $0xbd5d0dd1bd5d0dd1
+DATA t7<>+16(SB)/8, $0xbd5d0dd1bd5d0dd1
+DATA t7<>+24(SB)/8, $0xbd5d0dd1bd5d0dd1
+GLOBL t7<>(SB), RODATA|NOPTR, $32
+
+// t9: 62/2835, in every lane.
+DATA t9<>+0(SB)/8, $0x3cb327a43cb327a4
+DATA t9<>+8(SB)/8, $0x3cb327a43cb327a4
+DATA t9<>+16(SB)/8, $0x3cb327a43cb327a4
+DATA t9<>+24(SB)/8, $0x3cb327a43cb327a4
+GLOBL t9<>(SB), RODATA|NOPTR, $32
+
+// inv2p31: 2^-31, in every lane.
+DATA inv2p31<>+0(SB)/8, $0x3000000030000000
+DATA inv2p31<>+8(SB)/8, $0x3000000030000000
+DATA inv2p31<>+16(SB)/8, $0x3000000030000000
+DATA inv2p31<>+24(SB)/8, $0x3000000030000000
+GLOBL inv2p31<>(SB), RODATA|NOPTR, $32
+
+// mantmask: mantissa bits, in every lane.
+DATA mantmask<>+0(SB)/8, $0x007fffff007fffff
+DATA mantmask<>+8(SB)/8, $0x007fffff007fffff
+DATA mantmask<>+16(SB)/8, $0x007fffff007fffff
+DATA mantmask<>+24(SB)/8, $0x007fffff007fffff
+GLOBL mantmask<>(SB), RODATA|NOPTR, $32
+
+// sqrt2: sqrt(2), in every lane.
+DATA sqrt2<>+0(SB)/8, $0x3fb504f33fb504f3
+DATA sqrt2<>+8(SB)/8, $0x3fb504f33fb504f3
+DATA sqrt2<>+16(SB)/8, $0x3fb504f33fb504f3
+DATA sqrt2<>+24(SB)/8, $0x3fb504f33fb504f3
+GLOBL sqrt2<>(SB), RODATA|NOPTR, $32
+
+// l3: 1/3, in every lane.
+DATA l3<>+0(SB)/8, $0x3eaaaaab3eaaaaab
+DATA l3<>+8(SB)/8, $0x3eaaaaab3eaaaaab
+DATA l3<>+16(SB)/8, $0x3eaaaaab3eaaaaab
+DATA l3<>+24(SB)/8, $0x3eaaaaab3eaaaaab
+GLOBL l3<>(SB), RODATA|NOPTR, $32
+
+// l5: 1/5, in every lane.
+DATA l5<>+0(SB)/8, $0x3e4ccccd3e4ccccd
+DATA l5<>+8(SB)/8, $0x3e4ccccd3e4ccccd
+DATA l5<>+16(SB)/8, $0x3e4ccccd3e4ccccd
+DATA l5<>+24(SB)/8, $0x3e4ccccd3e4ccccd
+GLOBL l5<>(SB), RODATA|NOPTR, $32
+
+// l7: 1/7, in every lane.
+DATA l7<>+0(SB)/8, $0x3e1249253e124925
+DATA l7<>+8(SB)/8, $0x3e1249253e124925
+DATA l7<>+16(SB)/8, $0x3e1249253e124925
+DATA l7<>+24(SB)/8, $0x3e1249253e124925
+GLOBL l7<>(SB), RODATA|NOPTR, $32
+
+// l9: 1/9, in every lane.
+DATA l9<>+0(SB)/8, $0x3de38e393de38e39
+DATA l9<>+8(SB)/8, $0x3de38e393de38e39
+DATA l9<>+16(SB)/8, $0x3de38e393de38e39
+DATA l9<>+24(SB)/8, $0x3de38e393de38e39
+GLOBL l9<>(SB), RODATA|NOPTR, $32
+
+// mask30: low 30 bits, in every lane.
+DATA mask30<>+0(SB)/8, $0x3fffffff3fffffff
+DATA mask30<>+8(SB)/8, $0x3fffffff3fffffff
+DATA mask30<>+16(SB)/8, $0x3fffffff3fffffff
+DATA mask30<>+24(SB)/8, $0x3fffffff3fffffff
+GLOBL mask30<>(SB), RODATA|NOPTR, $32
+
+// angscale: float32(pi/2)*2^-30, in every lane.
+DATA angscale<>+0(SB)/8, $0x30c90fdb30c90fdb
+DATA angscale<>+8(SB)/8, $0x30c90fdb30c90fdb
+DATA angscale<>+16(SB)/8, $0x30c90fdb30c90fdb
+DATA angscale<>+24(SB)/8, $0x30c90fdb30c90fdb
+GLOBL angscale<>(SB), RODATA|NOPTR, $32
+
+// quarterpi: float32(pi/4), in every lane.
+DATA quarterpi<>+0(SB)/8, $0x3f490fdb3f490fdb
+DATA quarterpi<>+8(SB)/8, $0x3f490fdb3f490fdb
+DATA quarterpi<>+16(SB)/8, $0x3f490fdb3f490fdb
+DATA quarterpi<>+24(SB)/8, $0x3f490fdb3f490fdb
+GLOBL quarterpi<>(SB), RODATA|NOPTR, $32
+
+// s3: -1/3!, in every lane.
+DATA s3<>+0(SB)/8, $0xbe2aaaabbe2aaaab
+DATA s3<>+8(SB)/8, $0xbe2aaaabbe2aaaab
+DATA s3<>+16(SB)/8, $0xbe2aaaabbe2aaaab
+DATA s3<>+24(SB)/8, $0xbe2aaaabbe2aaaab
+GLOBL s3<>(SB), RODATA|NOPTR, $32
+
+// s5: 1/5!, in every lane.
+DATA s5<>+0(SB)/8, $0x3c0888893c088889
+DATA s5<>+8(SB)/8, $0x3c0888893c088889
+DATA s5<>+16(SB)/8, $0x3c0888893c088889
+DATA s5<>+24(SB)/8, $0x3c0888893c088889
+GLOBL s5<>(SB), RODATA|NOPTR, $32
+
+// s7: -1/7!, in every lane.
+DATA s7<>+0(SB)/8, $0xb9500d01b9500d01
+DATA s7<>+8(SB)/8, $0xb9500d01b9500d01
+DATA s7<>+16(SB)/8, $0xb9500d01b9500d01
+DATA s7<>+24(SB)/8, $0xb9500d01b9500d01
+GLOBL s7<>(SB), RODATA|NOPTR, $32
+
+// s9: 1/9!, in every lane.
+DATA s9<>+0(SB)/8, $0x3638ef1d3638ef1d
+DATA s9<>+8(SB)/8, $0x3638ef1d3638ef1d
+DATA s9<>+16(SB)/8, $0x3638ef1d3638ef1d
+DATA s9<>+24(SB)/8, $0x3638ef1d3638ef1d
+GLOBL s9<>(SB), RODATA|NOPTR, $32
+
+// c2: -1/2!, in every lane.
+DATA c2<>+0(SB)/8, $0xbf000000bf000000
+DATA c2<>+8(SB)/8, $0xbf000000bf000000
+DATA c2<>+16(SB)/8, $0xbf000000bf000000
+DATA c2<>+24(SB)/8, $0xbf000000bf000000
+GLOBL c2<>(SB), RODATA|NOPTR, $32
+
+// c4: 1/4!, in every lane.
+DATA c4<>+0(SB)/8, $0x3d2aaaab3d2aaaab
+DATA c4<>+8(SB)/8, $0x3d2aaaab3d2aaaab
+DATA c4<>+16(SB)/8, $0x3d2aaaab3d2aaaab
+DATA c4<>+24(SB)/8, $0x3d2aaaab3d2aaaab
+GLOBL c4<>(SB), RODATA|NOPTR, $32
+
+// c6: -1/6!, in every lane.
+DATA c6<>+0(SB)/8, $0xbab60b61bab60b61
+DATA c6<>+8(SB)/8, $0xbab60b61bab60b61
+DATA c6<>+16(SB)/8, $0xbab60b61bab60b61
+DATA c6<>+24(SB)/8, $0xbab60b61bab60b61
+GLOBL c6<>(SB), RODATA|NOPTR, $32
+
+// c8: 1/8!, in every lane.
+DATA c8<>+0(SB)/8, $0x37d00d0137d00d01
+DATA c8<>+8(SB)/8, $0x37d00d0137d00d01
+DATA c8<>+16(SB)/8, $0x37d00d0137d00d01
+DATA c8<>+24(SB)/8, $0x37d00d0137d00d01
+GLOBL c8<>(SB), RODATA|NOPTR, $32
+
+// c10: -1/10!, in every lane.
+DATA c10<>+0(SB)/8, $0xb493f27eb493f27e
+DATA c10<>+8(SB)/8, $0xb493f27eb493f27e
+DATA c10<>+16(SB)/8, $0xb493f27eb493f27e
+DATA c10<>+24(SB)/8, $0xb493f27eb493f27e
+GLOBL c10<>(SB), RODATA|NOPTR, $32
+
+// iota: int32 lane indices 0…7 (tail masks).
+DATA iota<>+0(SB)/8, $0x0000000100000000
+DATA iota<>+8(SB)/8, $0x0000000300000002
+DATA iota<>+16(SB)/8, $0x0000000500000004
+DATA iota<>+24(SB)/8, $0x0000000700000006
+GLOBL iota<>(SB), RODATA|NOPTR, $32
