@@ -3,8 +3,12 @@ package bench
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/creditlab/credit/tensor"
 )
 
 // A very short run prints every section; a missing peer is reported, not
@@ -26,8 +30,12 @@ func TestRunReport(t *testing.T) {
 }
 
 // BenchmarkMLPStep times one training step of the `credit bench` MLPs per
-// net, batch and rule, for profiling (go test -bench MLPStep -cpuprofile).
+// net, batch and rule, for profiling (go test -bench MLPStep -cpuprofile);
+// BENCH_THREADS=1 in the environment keeps every product on one thread.
 func BenchmarkMLPStep(b *testing.B) {
+	if n, err := strconv.Atoi(os.Getenv("BENCH_THREADS")); err == nil {
+		defer tensor.SetThreads(tensor.SetThreads(n))
+	}
 	for _, net := range []string{"784-256-256-10", "784-1000-10"} {
 		for _, batch := range []int{32, 256} {
 			for _, rule := range []string{"bp", "np"} {

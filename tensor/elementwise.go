@@ -15,9 +15,7 @@ func Scale(a float32, x []float32) {
 func ScaleTo(dst []float32, a float32, x []float32) {
 	x = x[:len(dst)]
 	if vecAsm() {
-		if len(dst) > 0 {
-			scaleAVX2(&dst[0], &x[0], len(dst), a)
-		}
+		vecAVX2(opScale, dst, x, x, a)
 		return
 	}
 	for i, v := range x {
@@ -29,13 +27,11 @@ func ScaleTo(dst []float32, a float32, x []float32) {
 func Axpy(a float32, x, y []float32) {
 	y = y[:len(x)]
 	if vecAsm() {
-		if len(x) > 0 {
-			axpyAVX2(&y[0], &y[0], &x[0], len(x), a)
-		}
+		vecAVX2(opAxpy, y, y, x, a)
 		return
 	}
 	for i, v := range x {
-		y[i] += a * v
+		y[i] += float32(a * v)
 	}
 }
 
@@ -43,9 +39,7 @@ func Axpy(a float32, x, y []float32) {
 func Add(dst, x, y []float32) {
 	x, y = x[:len(dst)], y[:len(dst)]
 	if vecAsm() {
-		if len(dst) > 0 {
-			addAVX2(&dst[0], &x[0], &y[0], len(dst))
-		}
+		vecAVX2(opAdd, dst, x, y, 0)
 		return
 	}
 	for i, v := range x {
@@ -58,14 +52,24 @@ func Add(dst, x, y []float32) {
 func MomentumStep(p, g, v []float32, lr, mu float32) {
 	g, v = g[:len(p)], v[:len(p)]
 	if vecAsm() {
-		if len(p) > 0 {
-			momentumAVX2(&p[0], &g[0], &v[0], len(p), lr, mu)
+		n := len(p) &^ 7
+		if n > 0 {
+			momentumAVX2(&p[0], &g[0], &v[0], n, lr, mu)
+		}
+		if n < len(p) { // the last 1–7 through a padded group, as vecAVX2 does
+			var pp, pg, pv [8]float32
+			copy(pp[:], p[n:])
+			copy(pg[:], g[n:])
+			copy(pv[:], v[n:])
+			momentumAVX2(&pp[0], &pg[0], &pv[0], 8, lr, mu)
+			copy(p[n:], pp[:])
+			copy(v[n:], pv[:])
 		}
 		return
 	}
 	for j := range p {
-		v[j] = mu*v[j] + g[j]
-		p[j] -= lr * v[j]
+		v[j] = float32(mu*v[j]) + g[j]
+		p[j] -= float32(lr * v[j])
 	}
 }
 
@@ -77,14 +81,26 @@ func AdamStep(p, g, m, v []float32, lr, b1, b2, eps float32) {
 	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
 	c1, c2 := 1-b1, 1-b2
 	if vecAsm() {
-		if len(p) > 0 {
-			adamAVX2(&p[0], &g[0], &m[0], &v[0], len(p), b1, c1, b2, c2, lr, eps)
+		n := len(p) &^ 7
+		if n > 0 {
+			adamAVX2(&p[0], &g[0], &m[0], &v[0], n, b1, c1, b2, c2, lr, eps)
+		}
+		if n < len(p) { // the last 1–7 through a padded group, as vecAVX2 does
+			var pp, pg, pm, pv [8]float32
+			copy(pp[:], p[n:])
+			copy(pg[:], g[n:])
+			copy(pm[:], m[n:])
+			copy(pv[:], v[n:])
+			adamAVX2(&pp[0], &pg[0], &pm[0], &pv[0], 8, b1, c1, b2, c2, lr, eps)
+			copy(p[n:], pp[:])
+			copy(m[n:], pm[:])
+			copy(v[n:], pv[:])
 		}
 		return
 	}
 	for j := range p {
-		m[j] = b1*m[j] + c1*g[j]
-		v[j] = b2*v[j] + c2*g[j]*g[j]
+		m[j] = float32(b1*m[j]) + float32(c1*g[j])
+		v[j] = float32(b2*v[j]) + float32(c2*g[j]*g[j])
 		p[j] -= lr * m[j] / (float32(math.Sqrt(float64(v[j]))) + eps)
 	}
 }
@@ -105,8 +121,42 @@ func AddRowVec(m *Mat, v []float32) {
 func SumRows(m *Mat, beta float32, dst []float32) {
 	dst = dst[:m.Cols]
 	Scale(beta, dst)
-	for i := 0; i < m.Rows; i++ {
-		Axpy(1, m.Row(i), dst)
+	if m.Rows == 0 || m.Cols == 0 {
+		return
+	}
+	j0 := 0
+	if vecAsm() && m.Cols >= 8 {
+		_ = m.Data[m.Rows*m.Cols-1] // every row lies inside Data
+		j0 = m.Cols &^ 7
+		sumRowsAVX2(&dst[0], &m.Data[0], m.Rows, j0, m.Cols)
+	}
+	for i := 0; i < m.Rows; i++ { // the columns from j0 on
+		for j, v := range m.Row(i)[j0:] {
+			dst[j0+j] += v
+		}
+	}
+}
+
+// Axpy64 sets y ← a·x + y in float64; y has at least len(x) elements.
+// Like Axpy it rounds the product, then the sum (no fused multiply-add).
+func Axpy64(a float64, x, y []float64) {
+	y = y[:len(x)]
+	if vecAsm() {
+		n := len(x) &^ 3
+		if n > 0 {
+			axpy64AVX2(&y[0], &y[0], &x[0], n, a)
+		}
+		if n < len(x) { // the last 1–3 through a padded group
+			var py, px [4]float64
+			copy(py[:], y[n:])
+			copy(px[:], x[n:])
+			axpy64AVX2(&py[0], &py[0], &px[0], 4, a)
+			copy(y[n:], py[:])
+		}
+		return
+	}
+	for i, v := range x {
+		y[i] += float64(a * v) // the conversion forbids a fused multiply-add
 	}
 }
 

@@ -10,9 +10,12 @@ import "math"
 // must not otherwise overlap one. Slices after the first have at least
 // len(dst) elements.
 //
-// Exactness: Axpy, Scale, ScaleTo, Add, SigmoidBackward, TanhBackward,
-// MomentumStep and AdamStep do the same float32 operations in the same
-// order on both paths (no fused multiply-add), so they agree bit for bit.
+// Exactness: Axpy, Axpy64, Scale, ScaleTo, Add, SumRows,
+// SigmoidBackward, TanhBackward, MomentumStep and AdamStep do the same
+// float32 operations in the same order on both paths, with no fused
+// multiply-add (the Go code converts each product explicitly, which the
+// language spec says prevents fusion even under GOAMD64=v3), so they
+// agree bit for bit.
 // Exp, Sigmoid and Tanh follow one algorithm on both paths, but the
 // assembly evaluates its polynomials with fused multiply-adds and rounds
 // to nearest where the Go code rounds half up: the two agree within a few
@@ -22,14 +25,64 @@ import "math"
 // vecAsm reports whether the element-wise kernels use their assembly.
 func vecAsm() bool { return hasAsmKernel && !forceGeneric.Load() }
 
+// The operations of vecAVX2.
+const (
+	opExp = iota
+	opSigmoid
+	opTanh
+	opSigmoidGrad
+	opTanhGrad
+	opAdd
+	opAxpy
+	opScale
+)
+
+// vecAVX2 runs the assembly kernel op on dst and the inputs a and b (a
+// and b have at least len(dst) values; unary kernels ignore b, and s is
+// the scalar of opAxpy and opScale). The kernels take whole groups of
+// eight; the last 1–7 values go through one zero-padded group on the
+// stack, so that every value comes from the same instructions.
+func vecAVX2(op int, dst, a, b []float32, s float32) {
+	n := len(dst) &^ 7
+	if n > 0 {
+		callAVX2(op, &dst[0], &a[0], &b[0], n, s)
+	}
+	if n < len(dst) {
+		var pd, pa, pb [8]float32
+		copy(pa[:], a[n:len(dst)])
+		copy(pb[:], b[n:len(dst)])
+		callAVX2(op, &pd[0], &pa[0], &pb[0], 8, s)
+		copy(dst[n:], pd[:])
+	}
+}
+
+func callAVX2(op int, dst, a, b *float32, n int, s float32) {
+	switch op {
+	case opExp:
+		expAVX2(dst, a, n)
+	case opSigmoid:
+		sigmoidAVX2(dst, a, n)
+	case opTanh:
+		tanhAVX2(dst, a, n)
+	case opSigmoidGrad:
+		sigmoidGradAVX2(dst, a, b, n)
+	case opTanhGrad:
+		tanhGradAVX2(dst, a, b, n)
+	case opAdd:
+		addAVX2(dst, a, b, n)
+	case opAxpy:
+		axpyAVX2(dst, a, b, n, s)
+	case opScale:
+		scaleAVX2(dst, a, n, s)
+	}
+}
+
 // Exp sets dst[i] = e^{x[i]}: +Inf above 88.37 (within a factor 1.5 of
 // float32 overflow), 0 below −87.3 (no subnormal results), NaN for NaN.
 func Exp(dst, x []float32) {
 	x = x[:len(dst)]
 	if vecAsm() {
-		if len(dst) > 0 {
-			expAVX2(&dst[0], &x[0], len(dst))
-		}
+		vecAVX2(opExp, dst, x, x, 0)
 		return
 	}
 	for i, v := range x {
@@ -41,9 +94,7 @@ func Exp(dst, x []float32) {
 func Sigmoid(dst, x []float32) {
 	x = x[:len(dst)]
 	if vecAsm() {
-		if len(dst) > 0 {
-			sigmoidAVX2(&dst[0], &x[0], len(dst))
-		}
+		vecAVX2(opSigmoid, dst, x, x, 0)
 		return
 	}
 	for i, v := range x {
@@ -55,9 +106,7 @@ func Sigmoid(dst, x []float32) {
 func Tanh(dst, x []float32) {
 	x = x[:len(dst)]
 	if vecAsm() {
-		if len(dst) > 0 {
-			tanhAVX2(&dst[0], &x[0], len(dst))
-		}
+		vecAVX2(opTanh, dst, x, x, 0)
 		return
 	}
 	for i, v := range x {
@@ -70,9 +119,7 @@ func Tanh(dst, x []float32) {
 func SigmoidBackward(dst, dy, y []float32) {
 	dy, y = dy[:len(dst)], y[:len(dst)]
 	if vecAsm() {
-		if len(dst) > 0 {
-			sigmoidGradAVX2(&dst[0], &dy[0], &y[0], len(dst))
-		}
+		vecAVX2(opSigmoidGrad, dst, dy, y, 0)
 		return
 	}
 	for i, g := range dy {
@@ -85,13 +132,11 @@ func SigmoidBackward(dst, dy, y []float32) {
 func TanhBackward(dst, dy, y []float32) {
 	dy, y = dy[:len(dst)], y[:len(dst)]
 	if vecAsm() {
-		if len(dst) > 0 {
-			tanhGradAVX2(&dst[0], &dy[0], &y[0], len(dst))
-		}
+		vecAVX2(opTanhGrad, dst, dy, y, 0)
 		return
 	}
 	for i, g := range dy {
-		dst[i] = g * (1 - y[i]*y[i])
+		dst[i] = g * (1 - float32(y[i]*y[i]))
 	}
 }
 

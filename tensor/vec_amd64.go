@@ -37,3 +37,9 @@ func normalsAVX2(dst *float32, bits *uint64, blocks int)
 
 //go:noescape
 func scaleAVX2(dst, x *float32, n int, s float32)
+
+//go:noescape
+func sumRowsAVX2(dst, m *float32, rows, cols, ld int)
+
+//go:noescape
+func axpy64AVX2(dst, a, b *float64, n int, s float64)

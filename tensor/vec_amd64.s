@@ -2,18 +2,13 @@
 
 #include "textflag.h"
 
-// Element-wise kernels for vec.go (AVX2 and FMA; the Go wrappers check
-// the CPU). Each processes n values: whole groups of eight, then the last
-// 0–7 through masked loads and stores, so every value comes from the same
-// instructions and nothing outside the slices is read or written. The
-// algorithms are those of the portable Go versions in vec.go; see there
-// for accuracy.
-
-// TAILMASK sets ymm to all ones in lanes below the count in r (0–7).
-#define TAILMASK(r, xmm, ymm) \
-	MOVQ         r, xmm; \
-	VPBROADCASTD xmm, ymm; \
-	VPCMPGTD     iota<>(SB), ymm, ymm
+// Element-wise kernels for vec.go and elementwise.go (AVX2 and FMA; the
+// Go wrappers check the CPU). Each processes n values, n a multiple of
+// eight (four for float64): the wrappers pass the last few through a
+// padded group on the stack. (Masked loads and stores, VMASKMOVPS, would
+// avoid that copy, but cost about 100 ns each on the AMD cores measured.)
+// The algorithms are those of the portable Go code; see there for
+// accuracy.
 
 // EXPY0 sets Y0 ← e^Y0 as exp32 does: n = round(x·log2e), r = x − n·ln2
 // (two parts), e^r by its degree-7 Taylor polynomial, 2^n from the
@@ -49,10 +44,8 @@ TEXT name(SB), NOSPLIT, $0-24; \
 	MOVQ  dst+0(FP), DI; \
 	MOVQ  x+8(FP), SI; \
 	MOVQ  n+16(FP), CX; \
-	MOVQ  CX, BX; \
-	ANDQ  $7, BX; \
 	SHRQ  $3, CX; \
-	JZ    tail; \
+	JZ    done; \
 loop: \
 	VMOVUPS (SI), Y4; \
 	BODY; \
@@ -61,13 +54,6 @@ loop: \
 	ADDQ    $32, DI; \
 	DECQ    CX; \
 	JNZ     loop; \
-tail: \
-	TESTQ BX, BX; \
-	JZ    done; \
-	TAILMASK(BX, X15, Y15); \
-	VMASKMOVPS (SI), Y15, Y4; \
-	BODY; \
-	VMASKMOVPS Y0, Y15, (DI); \
 done: \
 	VZEROUPPER; \
 	RET
@@ -127,10 +113,8 @@ TEXT name(SB), NOSPLIT, $0-32; \
 	MOVQ  a+8(FP), SI; \
 	MOVQ  b+16(FP), DX; \
 	MOVQ  n+24(FP), CX; \
-	MOVQ  CX, BX; \
-	ANDQ  $7, BX; \
 	SHRQ  $3, CX; \
-	JZ    tail; \
+	JZ    done; \
 loop: \
 	VMOVUPS (SI), Y4; \
 	VMOVUPS (DX), Y5; \
@@ -141,14 +125,6 @@ loop: \
 	ADDQ    $32, DI; \
 	DECQ    CX; \
 	JNZ     loop; \
-tail: \
-	TESTQ BX, BX; \
-	JZ    done; \
-	TAILMASK(BX, X15, Y15); \
-	VMASKMOVPS (SI), Y15, Y4; \
-	VMASKMOVPS (DX), Y15, Y5; \
-	BODY; \
-	VMASKMOVPS Y0, Y15, (DI); \
 done: \
 	VZEROUPPER; \
 	RET
@@ -194,10 +170,8 @@ TEXT ·axpyAVX2(SB), NOSPLIT, $0-36
 	MOVQ  a+8(FP), SI
 	MOVQ  b+16(FP), DX
 	MOVQ  n+24(FP), CX
-	MOVQ  CX, BX
-	ANDQ  $7, BX
 	SHRQ  $3, CX
-	JZ    tail
+	JZ    done
 loop:
 	VMOVUPS (SI), Y4
 	VMOVUPS (DX), Y5
@@ -208,14 +182,6 @@ loop:
 	ADDQ    $32, DI
 	DECQ    CX
 	JNZ     loop
-tail:
-	TESTQ BX, BX
-	JZ    done
-	TAILMASK(BX, X15, Y15)
-	VMASKMOVPS (SI), Y15, Y4
-	VMASKMOVPS (DX), Y15, Y5
-	AXPY_BODY
-	VMASKMOVPS Y0, Y15, (DI)
 done:
 	VZEROUPPER
 	RET
@@ -230,10 +196,8 @@ TEXT ·scaleAVX2(SB), NOSPLIT, $0-28
 	MOVQ  dst+0(FP), DI
 	MOVQ  x+8(FP), SI
 	MOVQ  n+16(FP), CX
-	MOVQ  CX, BX
-	ANDQ  $7, BX
 	SHRQ  $3, CX
-	JZ    tail
+	JZ    done
 loop:
 	VMOVUPS (SI), Y4
 	SCALE_BODY
@@ -242,13 +206,94 @@ loop:
 	ADDQ    $32, DI
 	DECQ    CX
 	JNZ     loop
-tail:
-	TESTQ BX, BX
+done:
+	VZEROUPPER
+	RET
+
+// func sumRowsAVX2(dst, m *float32, rows, cols, ld int)
+//
+// dst[j] += Σ_i m[i·ld + j] for j < cols (a multiple of 8), adding the
+// rows in order: strips of 32 columns (four accumulators), then of 8.
+TEXT ·sumRowsAVX2(SB), NOSPLIT, $0-40
+	MOVQ  dst+0(FP), DI
+	MOVQ  m+8(FP), SI
+	MOVQ  rows+16(FP), R8
+	MOVQ  cols+24(FP), CX
+	MOVQ  ld+32(FP), R9
+	SHLQ  $2, R9
+	TESTQ R8, R8
+	JZ    sdone
+
+s32:
+	CMPQ    CX, $32
+	JLT     s8
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS 64(DI), Y2
+	VMOVUPS 96(DI), Y3
+	MOVQ    SI, R10
+	MOVQ    R8, R11
+
+s32row:
+	VADDPS (R10), Y0, Y0
+	VADDPS 32(R10), Y1, Y1
+	VADDPS 64(R10), Y2, Y2
+	VADDPS 96(R10), Y3, Y3
+	ADDQ   R9, R10
+	DECQ   R11
+	JNZ    s32row
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ    $128, DI
+	ADDQ    $128, SI
+	SUBQ    $32, CX
+	JMP     s32
+
+s8:
+	CMPQ    CX, $8
+	JLT     sdone
+	VMOVUPS (DI), Y0
+	MOVQ    SI, R10
+	MOVQ    R8, R11
+
+s8row:
+	VADDPS (R10), Y0, Y0
+	ADDQ   R9, R10
+	DECQ   R11
+	JNZ    s8row
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, DI
+	ADDQ    $32, SI
+	SUBQ    $8, CX
+	JMP     s8
+
+sdone:
+	VZEROUPPER
+	RET
+
+// func axpy64AVX2(dst, a, b *float64, n int, s float64)
+//
+// dst ← a + s·b in float64, four values per instruction (no fused
+// multiply-add, so it matches the Go loop bit for bit).
+TEXT ·axpy64AVX2(SB), NOSPLIT, $0-40
+	VBROADCASTSD s+32(FP), Y14
+	MOVQ  dst+0(FP), DI
+	MOVQ  a+8(FP), SI
+	MOVQ  b+16(FP), DX
+	MOVQ  n+24(FP), CX
+	SHRQ  $2, CX
 	JZ    done
-	TAILMASK(BX, X15, Y15)
-	VMASKMOVPS (SI), Y15, Y4
-	SCALE_BODY
-	VMASKMOVPS Y0, Y15, (DI)
+loop:
+	VMULPD  (DX), Y14, Y0
+	VADDPD  (SI), Y0, Y0
+	VMOVUPD Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     loop
 done:
 	VZEROUPPER
 	RET
@@ -263,10 +308,8 @@ TEXT ·momentumAVX2(SB), NOSPLIT, $0-40
 	MOVQ         n+24(FP), CX
 	VBROADCASTSS lr+32(FP), Y13
 	VBROADCASTSS mu+36(FP), Y14
-	MOVQ         CX, BX
-	ANDQ         $7, BX
 	SHRQ         $3, CX
-	JZ           mtail
+	JZ           mdone
 
 mloop:
 	VMULPS  (DX), Y14, Y0
@@ -281,20 +324,6 @@ mloop:
 	ADDQ    $32, DI
 	DECQ    CX
 	JNZ     mloop
-
-mtail:
-	TESTQ BX, BX
-	JZ    mdone
-	TAILMASK(BX, X15, Y15)
-	VMASKMOVPS (DX), Y15, Y0
-	VMASKMOVPS (SI), Y15, Y2
-	VMULPS     Y0, Y14, Y0
-	VADDPS     Y2, Y0, Y0
-	VMASKMOVPS Y0, Y15, (DX)
-	VMULPS     Y0, Y13, Y0
-	VMASKMOVPS (DI), Y15, Y1
-	VSUBPS     Y0, Y1, Y1
-	VMASKMOVPS Y1, Y15, (DI)
 
 mdone:
 	VZEROUPPER
@@ -332,10 +361,8 @@ TEXT ·adamAVX2(SB), NOSPLIT, $0-64
 	VBROADCASTSS c2+52(FP), Y12
 	VBROADCASTSS lr+56(FP), Y13
 	VBROADCASTSS eps+60(FP), Y14
-	MOVQ         CX, BX
-	ANDQ         $7, BX
 	SHRQ         $3, CX
-	JZ           atail
+	JZ           adone
 
 aloop:
 	VMOVUPS (SI), Y4
@@ -352,19 +379,6 @@ aloop:
 	ADDQ    $32, DI
 	DECQ    CX
 	JNZ     aloop
-
-atail:
-	TESTQ BX, BX
-	JZ    adone
-	TAILMASK(BX, X15, Y15)
-	VMASKMOVPS (SI), Y15, Y4
-	VMASKMOVPS (DX), Y15, Y5
-	VMASKMOVPS (R8), Y15, Y6
-	VMASKMOVPS (DI), Y15, Y7
-	ADAM_BODY
-	VMASKMOVPS Y5, Y15, (DX)
-	VMASKMOVPS Y6, Y15, (R8)
-	VMASKMOVPS Y7, Y15, (DI)
 
 adone:
 	VZEROUPPER
@@ -776,9 +790,3 @@ DATA c10<>+16(SB)/8, $0xb493f27eb493f27e
 DATA c10<>+24(SB)/8, $0xb493f27eb493f27e
 GLOBL c10<>(SB), RODATA|NOPTR, $32
 
-// iota: int32 lane indices 0…7 (tail masks).
-DATA iota<>+0(SB)/8, $0x0000000100000000
-DATA iota<>+8(SB)/8, $0x0000000300000002
-DATA iota<>+16(SB)/8, $0x0000000500000004
-DATA iota<>+24(SB)/8, $0x0000000700000006
-GLOBL iota<>(SB), RODATA|NOPTR, $32

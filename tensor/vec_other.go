@@ -16,5 +16,7 @@ func scaleAVX2(dst, x *float32, n int, s float32)                             { 
 func momentumAVX2(p, grad, v *float32, n int, lr, mu float32)                 { panic(noAsm) }
 func adamAVX2(p, grad, m, v *float32, n int, b1, c1, b2, c2, lr, eps float32) { panic(noAsm) }
 func normalsAVX2(dst *float32, bits *uint64, blocks int)                      { panic(noAsm) }
+func sumRowsAVX2(dst, m *float32, rows, cols, ld int)                         { panic(noAsm) }
+func axpy64AVX2(dst, a, b *float64, n int, s float64)                         { panic(noAsm) }
 
 const noAsm = "tensor: assembly kernel not built"

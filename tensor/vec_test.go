@@ -418,3 +418,48 @@ func TestFillNormalDeterministic(t *testing.T) {
 		}
 	})
 }
+
+// SumRows and Axpy64 give the same bits on both paths (the rows are added
+// in the same order), for every width and row count.
+func TestSumRowsAxpy64Exact(t *testing.T) {
+	if !HasAsmKernel() {
+		t.Skip("no assembly on this machine or build")
+	}
+	rng := rand.New(rand.NewPCG(4, 4))
+	for _, cols := range append(vecLengths, 32, 40, 64, 65, 784) {
+		for _, rows := range []int{0, 1, 2, 7, 33} {
+			m := FromSlice(rows, cols, vecInput(rng, rows*cols))
+			start := vecInput(rng, cols)
+			for _, beta := range []float32{0, 1, 0.5} {
+				got, want := clone(start), clone(start)
+				SumRows(m, beta, got)
+				prev := UseGeneric(true)
+				SumRows(m, beta, want)
+				UseGeneric(prev)
+				checkSentinels(t, "SumRows", got)
+				for j := range got {
+					if !sameBits(got[j], want[j]) {
+						t.Fatalf("SumRows %d×%d beta %v: column %d = %v, portable %v", rows, cols, beta, j, got[j], want[j])
+					}
+				}
+			}
+		}
+		x, y := make([]float64, cols), make([]float64, cols+3)
+		for i := range x {
+			x[i] = rng.NormFloat64() * 1e3
+		}
+		for i := range y {
+			y[i] = rng.NormFloat64()
+		}
+		got, want := append([]float64(nil), y...), append([]float64(nil), y...)
+		Axpy64(-0.123, x, got)
+		prev := UseGeneric(true)
+		Axpy64(-0.123, x, want)
+		UseGeneric(prev)
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("Axpy64 n=%d: y[%d] = %v, portable %v", cols, i, got[i], want[i])
+			}
+		}
+	}
+}
