@@ -172,3 +172,21 @@ func Dot(x, y []float32) float64 {
 
 // Norm returns the Euclidean norm of x, accumulated in float64.
 func Norm(x []float32) float64 { return math.Sqrt(Dot(x, x)) }
+
+// MaxArg keeps a running maximum with its position: for every j where
+// src[j] > dst[j] (never for NaN), it sets dst[j] = src[j] and arg[j] =
+// base + j. Ties keep the earlier value, so feeding rows in order leaves
+// the first maximum. arg and src have at least len(dst) elements.
+func MaxArg(dst []float32, arg []int32, src []float32, base int32) {
+	arg, src = arg[:len(dst)], src[:len(dst)]
+	j0 := 0
+	if vecAsm() && len(dst) >= 8 {
+		j0 = len(dst) &^ 7
+		maxArgAVX2(&dst[0], &arg[0], &src[0], j0, base)
+	}
+	for j := j0; j < len(dst); j++ {
+		if src[j] > dst[j] {
+			dst[j], arg[j] = src[j], base+int32(j)
+		}
+	}
+}

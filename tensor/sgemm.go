@@ -139,7 +139,7 @@ func blockSize(total, limit, mult int) int {
 type workspace struct {
 	a, b []float32   // packed A block and B panel, 64-byte aligned
 	tmp  [96]float32 // one edge tile (mr·nr ≤ 96)
-	job  gemmJob     // a parallel product started from this workspace
+	job  job         // a parallel product or Parallel call started from this workspace
 }
 
 // grow returns buf if it holds n values and otherwise a new 64-byte

@@ -43,3 +43,6 @@ func sumRowsAVX2(dst, m *float32, rows, cols, ld int)
 
 //go:noescape
 func axpy64AVX2(dst, a, b *float64, n int, s float64)
+
+//go:noescape
+func maxArgAVX2(dst *float32, arg *int32, src *float32, n int, base int32)

@@ -298,6 +298,43 @@ done:
 	VZEROUPPER
 	RET
 
+// func maxArgAVX2(dst *float32, arg *int32, src *float32, n int, base int32)
+//
+// For j < n (a multiple of 8): if src[j] > dst[j] (false for NaN), dst[j] =
+// src[j] and arg[j] = base + j.
+TEXT ·maxArgAVX2(SB), NOSPLIT, $0-36
+	MOVQ         dst+0(FP), DI
+	MOVQ         arg+8(FP), DX
+	MOVQ         src+16(FP), SI
+	MOVQ         n+24(FP), CX
+	MOVL         base+32(FP), AX
+	MOVQ         AX, X4
+	VPBROADCASTD X4, Y4
+	VPADDD       lanes<>(SB), Y4, Y4
+	VPBROADCASTD eight<>(SB), Y5
+	SHRQ         $3, CX
+	JZ           xdone
+
+xloop:
+	VMOVUPS   (SI), Y0
+	VMOVUPS   (DI), Y1
+	VCMPPS    $0x1e, Y1, Y0, Y2
+	VBLENDVPS Y2, Y0, Y1, Y1
+	VMOVUPS   Y1, (DI)
+	VMOVDQU   (DX), Y3
+	VBLENDVPS Y2, Y4, Y3, Y3
+	VMOVDQU   Y3, (DX)
+	VPADDD    Y5, Y4, Y4
+	ADDQ      $32, SI
+	ADDQ      $32, DI
+	ADDQ      $32, DX
+	DECQ      CX
+	JNZ       xloop
+
+xdone:
+	VZEROUPPER
+	RET
+
 // func momentumAVX2(p, grad, v *float32, n int, lr, mu float32)
 //
 // v ← mu·v + g; p ← p − lr·v.
@@ -790,3 +827,13 @@ DATA c10<>+16(SB)/8, $0xb493f27eb493f27e
 DATA c10<>+24(SB)/8, $0xb493f27eb493f27e
 GLOBL c10<>(SB), RODATA|NOPTR, $32
 
+
+// lanes: int32 0…7; eight: int32 8.
+DATA lanes<>+0(SB)/8, $0x0000000100000000
+DATA lanes<>+8(SB)/8, $0x0000000300000002
+DATA lanes<>+16(SB)/8, $0x0000000500000004
+DATA lanes<>+24(SB)/8, $0x0000000700000006
+GLOBL lanes<>(SB), RODATA|NOPTR, $32
+
+DATA eight<>+0(SB)/4, $8
+GLOBL eight<>(SB), RODATA|NOPTR, $4

@@ -17,6 +17,7 @@ func momentumAVX2(p, grad, v *float32, n int, lr, mu float32)                 { 
 func adamAVX2(p, grad, m, v *float32, n int, b1, c1, b2, c2, lr, eps float32) { panic(noAsm) }
 func normalsAVX2(dst *float32, bits *uint64, blocks int)                      { panic(noAsm) }
 func sumRowsAVX2(dst, m *float32, rows, cols, ld int)                         { panic(noAsm) }
+func maxArgAVX2(dst *float32, arg *int32, src *float32, n int, base int32)    { panic(noAsm) }
 func axpy64AVX2(dst, a, b *float64, n int, s float64)                         { panic(noAsm) }
 
 const noAsm = "tensor: assembly kernel not built"

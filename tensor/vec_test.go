@@ -463,3 +463,39 @@ func TestSumRowsAxpy64Exact(t *testing.T) {
 		}
 	}
 }
+
+// MaxArg gives the same values and positions on both paths, ties and NaN
+// included, at every length.
+func TestMaxArgExact(t *testing.T) {
+	if !HasAsmKernel() {
+		t.Skip("no assembly on this machine or build")
+	}
+	rng := rand.New(rand.NewPCG(6, 6))
+	for _, n := range vecLengths {
+		dst, src := vecInput(rng, n), vecInput(rng, n)
+		for i := range src {
+			if i%4 == 0 {
+				src[i] = dst[i] // ties keep dst
+			}
+		}
+		arg := make([]int32, n)
+		for i := range arg {
+			arg[i] = -int32(i)
+		}
+		d1, a1 := clone(dst), append([]int32(nil), arg...)
+		MaxArg(d1, a1, src, 1000)
+		prev := UseGeneric(true)
+		d2, a2 := clone(dst), append([]int32(nil), arg...)
+		MaxArg(d2, a2, src, 1000)
+		UseGeneric(prev)
+		checkSentinels(t, "MaxArg", d1)
+		for i := range d1 {
+			if !sameBits(d1[i], d2[i]) || a1[i] != a2[i] {
+				t.Fatalf("n=%d: [%d] = %v at %d, portable %v at %d (dst %v, src %v)", n, i, d1[i], a1[i], d2[i], a2[i], dst[i], src[i])
+			}
+			if src[i] > dst[i] != (a2[i] == 1000+int32(i)) {
+				t.Fatalf("n=%d: [%d] position %d for dst %v, src %v", n, i, a2[i], dst[i], src[i])
+			}
+		}
+	}
+}
