@@ -316,7 +316,7 @@ func TestConvStepAllocatesNothing(t *testing.T) {
 // one thread and on two; Backward sends each output's error to that
 // maximum.
 func TestMaxPoolMatchesDirect(t *testing.T) {
-	for _, tc := range [][5]int{{3, 7, 9, 3, 2}, {2, 32, 32, 3, 2}, {1, 5, 4, 2, 2}, {2, 6, 6, 3, 3}, {1, 4, 9, 2, 1}, {3, 9, 17, 3, 2}} {
+	for _, tc := range [][5]int{{3, 7, 9, 3, 2}, {2, 32, 32, 3, 2}, {1, 5, 4, 2, 2}, {2, 6, 6, 3, 3}, {1, 4, 9, 2, 1}, {3, 9, 17, 3, 2}, {1, 6, 7, 5, 1}, {1, 3, 2, 3, 2}, {2, 16, 16, 3, 2}} {
 		c, h, w, size, stride := tc[0], tc[1], tc[2], tc[3], tc[4]
 		p := NewMaxPool(c, h, w, size, stride)
 		rng := rand.New(rand.NewPCG(uint64(h), uint64(w)))

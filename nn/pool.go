@@ -15,14 +15,27 @@ type MaxPool struct {
 	OutH, OutW   int
 	padY, padX   int
 	xlo, xhi     []int   // window columns [xlo, xhi) of each output column
+	ox0, ox1     int     // the output columns whose windows lie inside the image
+	margin       int     // entries of a phase before column 0: ⌈padX/Stride⌉
+	phaseLen     int     // entries of a phase
 	arg          []int32 // index in the input row of each output's maximum
 	out, dx      tensor.Mat
 
-	cols   [][]float32 // per thread: column maxima over a window's rows (W)
-	colArg [][]int32   // per thread: their indices in the input row
-	x, dy  *tensor.Mat // operands of the current pass
-	fwdFn  func(i, slot int)
-	backFn func(i, slot int)
+	scratch []poolScratch // one per thread of tensor.Parallel
+	x, dy   *tensor.Mat   // operands of the current pass
+	fwdFn   func(i, slot int)
+	backFn  func(i, slot int)
+}
+
+// poolScratch holds one channel's column maxima over each output row's
+// window rows (OutH × W) and their indices, and the same split by column
+// phase (column x goes to phase x mod Stride, entry x / Stride), so that a
+// window's k-th column is, for every output, one contiguous run.
+type poolScratch struct {
+	v   []float32
+	va  []int32
+	ph  []float32
+	pha []int32
 }
 
 // NewMaxPool returns a pool over c channels of h×w images.
@@ -36,6 +49,13 @@ func NewMaxPool(c, h, w, size, stride int) *MaxPool {
 		m.xlo = append(m.xlo, max(x0, 0))
 		m.xhi = append(m.xhi, min(x0+size, w))
 	}
+	m.margin = (m.padX + stride - 1) / stride
+	m.ox0, m.ox1 = m.margin, 0
+	if w-size+m.padX >= 0 {
+		m.ox1 = min((w-size+m.padX)/stride+1, m.OutW)
+	}
+	m.ox1 = max(m.ox1, m.ox0)
+	m.phaseLen = m.margin + m.OutH*m.OutW + max(size-1-m.padX, 0)/stride + 1
 	m.fwdFn, m.backFn = m.forwardImage, m.backwardImage
 	return m
 }
@@ -55,9 +75,10 @@ func (m *MaxPool) Forward(x *tensor.Mat) *tensor.Mat {
 	}
 	m.arg = m.arg[:n*out]
 	slots := tensor.Threads()
-	for len(m.cols) < slots {
-		m.cols = append(m.cols, make([]float32, m.W))
-		m.colArg = append(m.colArg, make([]int32, m.W))
+	for len(m.scratch) < slots {
+		m.scratch = append(m.scratch, poolScratch{
+			v: make([]float32, m.OutH*m.W), va: make([]int32, m.OutH*m.W),
+			ph: make([]float32, m.Stride*m.phaseLen), pha: make([]int32, m.Stride*m.phaseLen)})
 	}
 	m.x = x
 	tensor.Parallel(n, slots, m.fwdFn)
@@ -65,22 +86,23 @@ func (m *MaxPool) Forward(x *tensor.Mat) *tensor.Mat {
 	return &m.out
 }
 
-// forwardImage pools image i: for each output row, the running maximum
-// down the window's rows of every input column (tensor.MaxArg), then the
-// maximum of those across each window's columns. The first of equal
-// values wins in both, so of equal values in a window the one in the
+// forwardImage pools image i, channel by channel: the running maximum
+// down each output row's window rows of every input column
+// (tensor.MaxArg), then across each window's columns, a column offset at
+// a time over the whole channel (tensor.MaxArgFrom on the phases); windows
+// that overhang the left or right edge are redone one by one. The first of
+// equal values wins in both, so of equal values in a window the one in the
 // leftmost column, and in it the topmost, is the maximum.
 func (m *MaxPool) forwardImage(i, slot int) {
-	in, out, plane := m.C*m.H*m.W, m.Out(), m.H*m.W
+	in, out, plane, n := m.C*m.H*m.W, m.Out(), m.H*m.W, m.OutH*m.OutW
 	img := m.x.Data[i*in : (i+1)*in]
-	o, arg := m.out.Data[i*out:(i+1)*out], m.arg[i*out:(i+1)*out]
-	v, va := m.cols[slot], m.colArg[slot]
-	k := 0
+	s := &m.scratch[slot]
 	for ch := 0; ch < m.C; ch++ {
 		base := ch * plane
 		for oy := 0; oy < m.OutH; oy++ {
 			y0 := oy*m.Stride - m.padY
 			ylo, yhi := max(y0, 0), min(y0+m.Size, m.H)
+			v, va := s.v[oy*m.W:(oy+1)*m.W], s.va[oy*m.W:(oy+1)*m.W]
 			first := base + ylo*m.W
 			copy(v, img[first:first+m.W])
 			for j := range va {
@@ -89,24 +111,50 @@ func (m *MaxPool) forwardImage(i, slot int) {
 			for y := ylo + 1; y < yhi; y++ {
 				tensor.MaxArg(v, va, img[base+y*m.W:base+(y+1)*m.W], int32(base+y*m.W))
 			}
-			windowMax(o[k:k+m.OutW], arg[k:k+m.OutW], v, va, m.xlo, m.xhi)
-			k += m.OutW
 		}
-	}
-}
-
-// windowMax sets o[ox] to the first maximum of v over columns [xlo[ox],
-// xhi[ox]) and a[ox] to its entry of va.
-func windowMax(o []float32, a []int32, v []float32, va []int32, xlo, xhi []int) {
-	for ox := range o {
-		lo, hi := xlo[ox], xhi[ox]
-		best, at := v[lo], lo
-		for x := lo + 1; x < hi; x++ {
-			if v[x] > best {
-				best, at = v[x], x
+		// Split by phase: column x of row oy goes to entry oy·OutW + x/S.
+		for oy := 0; oy < m.OutH; oy++ {
+			v, va := s.v[oy*m.W:(oy+1)*m.W], s.va[oy*m.W:(oy+1)*m.W]
+			for r := 0; r < m.Stride; r++ {
+				at := r*m.phaseLen + m.margin + oy*m.OutW
+				ph, pha := s.ph[at:at+m.OutW], s.pha[at:at+m.OutW]
+				for j, x := 0, r; x < m.W; j, x = j+1, x+m.Stride {
+					ph[j], pha[j] = v[x], va[x]
+				}
 			}
 		}
-		o[ox], a[ox] = best, va[at]
+		o, a := m.out.Data[i*out+ch*n:i*out+(ch+1)*n], m.arg[i*out+ch*n:i*out+(ch+1)*n]
+		for d := 0; d < m.Size; d++ {
+			off := d - m.padX
+			r := (off%m.Stride + m.Stride) % m.Stride
+			at := r*m.phaseLen + m.margin + (off-r)/m.Stride
+			src, srcArg := s.ph[at:at+n], s.pha[at:at+n]
+			if d == 0 {
+				copy(o, src)
+				copy(a, srcArg)
+				continue
+			}
+			tensor.MaxArgFrom(o, a, src, srcArg)
+		}
+		for oy := 0; oy < m.OutH; oy++ {
+			v, va := s.v[oy*m.W:(oy+1)*m.W], s.va[oy*m.W:(oy+1)*m.W]
+			for ox := 0; ox < m.OutW; ox++ {
+				if ox == m.ox0 {
+					ox = m.ox1
+					if ox >= m.OutW {
+						break
+					}
+				}
+				lo, hi := m.xlo[ox], m.xhi[ox]
+				best, at := v[lo], lo
+				for x := lo + 1; x < hi; x++ {
+					if v[x] > best {
+						best, at = v[x], x
+					}
+				}
+				o[oy*m.OutW+ox], a[oy*m.OutW+ox] = best, va[at]
+			}
+		}
 	}
 }
 

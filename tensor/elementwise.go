@@ -190,3 +190,20 @@ func MaxArg(dst []float32, arg []int32, src []float32, base int32) {
 		}
 	}
 }
+
+// MaxArgFrom is MaxArg with the positions given: for every j where src[j]
+// > dst[j] (never for NaN), it sets dst[j] = src[j] and arg[j] =
+// srcArg[j]. arg, src and srcArg have at least len(dst) elements.
+func MaxArgFrom(dst []float32, arg []int32, src []float32, srcArg []int32) {
+	arg, src, srcArg = arg[:len(dst)], src[:len(dst)], srcArg[:len(dst)]
+	j0 := 0
+	if vecAsm() && len(dst) >= 8 {
+		j0 = len(dst) &^ 7
+		maxArgFromAVX2(&dst[0], &arg[0], &src[0], &srcArg[0], j0)
+	}
+	for j := j0; j < len(dst); j++ {
+		if src[j] > dst[j] {
+			dst[j], arg[j] = src[j], srcArg[j]
+		}
+	}
+}

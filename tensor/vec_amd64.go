@@ -46,3 +46,6 @@ func axpy64AVX2(dst, a, b *float64, n int, s float64)
 
 //go:noescape
 func maxArgAVX2(dst *float32, arg *int32, src *float32, n int, base int32)
+
+//go:noescape
+func maxArgFromAVX2(dst *float32, arg *int32, src *float32, srcArg *int32, n int)

@@ -335,6 +335,40 @@ xdone:
 	VZEROUPPER
 	RET
 
+// func maxArgFromAVX2(dst *float32, arg *int32, src *float32, srcArg *int32, n int)
+//
+// For j < n (a multiple of 8): if src[j] > dst[j] (false for NaN), dst[j] =
+// src[j] and arg[j] = srcArg[j].
+TEXT ·maxArgFromAVX2(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ arg+8(FP), DX
+	MOVQ src+16(FP), SI
+	MOVQ srcArg+24(FP), R8
+	MOVQ n+32(FP), CX
+	SHRQ $3, CX
+	JZ   fdone
+
+floop:
+	VMOVUPS   (SI), Y0
+	VMOVUPS   (DI), Y1
+	VCMPPS    $0x1e, Y1, Y0, Y2
+	VBLENDVPS Y2, Y0, Y1, Y1
+	VMOVUPS   Y1, (DI)
+	VMOVDQU   (DX), Y3
+	VMOVDQU   (R8), Y4
+	VBLENDVPS Y2, Y4, Y3, Y3
+	VMOVDQU   Y3, (DX)
+	ADDQ      $32, SI
+	ADDQ      $32, DI
+	ADDQ      $32, DX
+	ADDQ      $32, R8
+	DECQ      CX
+	JNZ       floop
+
+fdone:
+	VZEROUPPER
+	RET
+
 // func momentumAVX2(p, grad, v *float32, n int, lr, mu float32)
 //
 // v ← mu·v + g; p ← p − lr·v.

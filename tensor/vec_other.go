@@ -18,6 +18,9 @@ func adamAVX2(p, grad, m, v *float32, n int, b1, c1, b2, c2, lr, eps float32) { 
 func normalsAVX2(dst *float32, bits *uint64, blocks int)                      { panic(noAsm) }
 func sumRowsAVX2(dst, m *float32, rows, cols, ld int)                         { panic(noAsm) }
 func maxArgAVX2(dst *float32, arg *int32, src *float32, n int, base int32)    { panic(noAsm) }
-func axpy64AVX2(dst, a, b *float64, n int, s float64)                         { panic(noAsm) }
+func maxArgFromAVX2(dst *float32, arg *int32, src *float32, srcArg *int32, n int) {
+	panic(noAsm)
+}
+func axpy64AVX2(dst, a, b *float64, n int, s float64) { panic(noAsm) }
 
 const noAsm = "tensor: assembly kernel not built"

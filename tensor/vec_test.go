@@ -464,8 +464,8 @@ func TestSumRowsAxpy64Exact(t *testing.T) {
 	}
 }
 
-// MaxArg gives the same values and positions on both paths, ties and NaN
-// included, at every length.
+// MaxArg and MaxArgFrom give the same values and positions on both paths,
+// ties and NaN included, at every length.
 func TestMaxArgExact(t *testing.T) {
 	if !HasAsmKernel() {
 		t.Skip("no assembly on this machine or build")
@@ -489,6 +489,22 @@ func TestMaxArgExact(t *testing.T) {
 		MaxArg(d2, a2, src, 1000)
 		UseGeneric(prev)
 		checkSentinels(t, "MaxArg", d1)
+		// MaxArgFrom with positions 1000+j must do the same.
+		from := make([]int32, n)
+		for i := range from {
+			from[i] = 1000 + int32(i)
+		}
+		d3, a3 := clone(dst), append([]int32(nil), arg...)
+		MaxArgFrom(d3, a3, src, from)
+		prev = UseGeneric(true)
+		d4, a4 := clone(dst), append([]int32(nil), arg...)
+		MaxArgFrom(d4, a4, src, from)
+		UseGeneric(prev)
+		for i := range d3 {
+			if !sameBits(d3[i], d2[i]) || a3[i] != a2[i] || !sameBits(d4[i], d2[i]) || a4[i] != a2[i] {
+				t.Fatalf("n=%d: MaxArgFrom [%d] = %v at %d (portable %v at %d), MaxArg %v at %d", n, i, d3[i], a3[i], d4[i], a4[i], d2[i], a2[i])
+			}
+		}
 		for i := range d1 {
 			if !sameBits(d1[i], d2[i]) || a1[i] != a2[i] {
 				t.Fatalf("n=%d: [%d] = %v at %d, portable %v at %d (dst %v, src %v)", n, i, d1[i], a1[i], d2[i], a2[i], dst[i], src[i])
