@@ -79,38 +79,24 @@ func callAVX2(op int, dst, a, b *float32, n int, s float32) {
 
 // Exp sets dst[i] = e^{x[i]}: +Inf above 88.37 (within a factor 1.5 of
 // float32 overflow), 0 below −87.3 (no subnormal results), NaN for NaN.
-func Exp(dst, x []float32) {
-	x = x[:len(dst)]
-	if vecAsm() {
-		vecAVX2(opExp, dst, x, x, 0)
-		return
-	}
-	for i, v := range x {
-		dst[i] = exp32(v)
-	}
-}
+func Exp(dst, x []float32) { unary(opExp, exp32, dst, x) }
 
 // Sigmoid sets dst[i] = 1/(1 + e^{−x[i]}).
-func Sigmoid(dst, x []float32) {
-	x = x[:len(dst)]
-	if vecAsm() {
-		vecAVX2(opSigmoid, dst, x, x, 0)
-		return
-	}
-	for i, v := range x {
-		dst[i] = sigmoid32(v)
-	}
-}
+func Sigmoid(dst, x []float32) { unary(opSigmoid, sigmoid32, dst, x) }
 
 // Tanh sets dst[i] = tanh(x[i]).
-func Tanh(dst, x []float32) {
+func Tanh(dst, x []float32) { unary(opTanh, tanh32, dst, x) }
+
+// unary sets dst[i] = f(x[i]) through the assembly kernel op or the
+// portable scalar f.
+func unary(op int, f func(float32) float32, dst, x []float32) {
 	x = x[:len(dst)]
 	if vecAsm() {
-		vecAVX2(opTanh, dst, x, x, 0)
+		vecAVX2(op, dst, x, x, 0)
 		return
 	}
 	for i, v := range x {
-		dst[i] = tanh32(v)
+		dst[i] = f(v)
 	}
 }
 

@@ -553,314 +553,59 @@ ndone:
 	VZEROUPPER
 	RET
 
-// one: 1, in every lane.
-DATA one<>+0(SB)/8, $0x3f8000003f800000
-DATA one<>+8(SB)/8, $0x3f8000003f800000
-DATA one<>+16(SB)/8, $0x3f8000003f800000
-DATA one<>+24(SB)/8, $0x3f8000003f800000
-GLOBL one<>(SB), RODATA|NOPTR, $32
+// VCONST defines a 32-byte constant: the 64-bit pattern bits four times
+// (a float32 or int32 value in all eight lanes).
+#define VCONST(name, bits) \
+	DATA name<>+0(SB)/8, $bits; \
+	DATA name<>+8(SB)/8, $bits; \
+	DATA name<>+16(SB)/8, $bits; \
+	DATA name<>+24(SB)/8, $bits; \
+	GLOBL name<>(SB), RODATA|NOPTR, $32
 
-// two: 2, in every lane.
-DATA two<>+0(SB)/8, $0x4000000040000000
-DATA two<>+8(SB)/8, $0x4000000040000000
-DATA two<>+16(SB)/8, $0x4000000040000000
-DATA two<>+24(SB)/8, $0x4000000040000000
-GLOBL two<>(SB), RODATA|NOPTR, $32
-
-// half: 0.5, in every lane.
-DATA half<>+0(SB)/8, $0x3f0000003f000000
-DATA half<>+8(SB)/8, $0x3f0000003f000000
-DATA half<>+16(SB)/8, $0x3f0000003f000000
-DATA half<>+24(SB)/8, $0x3f0000003f000000
-GLOBL half<>(SB), RODATA|NOPTR, $32
-
-// minus2: -2, in every lane.
-DATA minus2<>+0(SB)/8, $0xc0000000c0000000
-DATA minus2<>+8(SB)/8, $0xc0000000c0000000
-DATA minus2<>+16(SB)/8, $0xc0000000c0000000
-DATA minus2<>+24(SB)/8, $0xc0000000c0000000
-GLOBL minus2<>(SB), RODATA|NOPTR, $32
-
-// signbit: sign bit, in every lane.
-DATA signbit<>+0(SB)/8, $0x8000000080000000
-DATA signbit<>+8(SB)/8, $0x8000000080000000
-DATA signbit<>+16(SB)/8, $0x8000000080000000
-DATA signbit<>+24(SB)/8, $0x8000000080000000
-GLOBL signbit<>(SB), RODATA|NOPTR, $32
-
-// absmask: all bits but the sign, in every lane.
-DATA absmask<>+0(SB)/8, $0x7fffffff7fffffff
-DATA absmask<>+8(SB)/8, $0x7fffffff7fffffff
-DATA absmask<>+16(SB)/8, $0x7fffffff7fffffff
-DATA absmask<>+24(SB)/8, $0x7fffffff7fffffff
-GLOBL absmask<>(SB), RODATA|NOPTR, $32
-
-// inf: +Inf, in every lane.
-DATA inf<>+0(SB)/8, $0x7f8000007f800000
-DATA inf<>+8(SB)/8, $0x7f8000007f800000
-DATA inf<>+16(SB)/8, $0x7f8000007f800000
-DATA inf<>+24(SB)/8, $0x7f8000007f800000
-GLOBL inf<>(SB), RODATA|NOPTR, $32
-
-// bias127: int32 127 (exponent bias), in every lane.
-DATA bias127<>+0(SB)/8, $0x0000007f0000007f
-DATA bias127<>+8(SB)/8, $0x0000007f0000007f
-DATA bias127<>+16(SB)/8, $0x0000007f0000007f
-DATA bias127<>+24(SB)/8, $0x0000007f0000007f
-GLOBL bias127<>(SB), RODATA|NOPTR, $32
-
-// log2e: log2(e), in every lane.
-DATA log2e<>+0(SB)/8, $0x3fb8aa3b3fb8aa3b
-DATA log2e<>+8(SB)/8, $0x3fb8aa3b3fb8aa3b
-DATA log2e<>+16(SB)/8, $0x3fb8aa3b3fb8aa3b
-DATA log2e<>+24(SB)/8, $0x3fb8aa3b3fb8aa3b
-GLOBL log2e<>(SB), RODATA|NOPTR, $32
-
-// ln2hi: ln2, high part (exact in few bits), in every lane.
-DATA ln2hi<>+0(SB)/8, $0x3f3172003f317200
-DATA ln2hi<>+8(SB)/8, $0x3f3172003f317200
-DATA ln2hi<>+16(SB)/8, $0x3f3172003f317200
-DATA ln2hi<>+24(SB)/8, $0x3f3172003f317200
-GLOBL ln2hi<>(SB), RODATA|NOPTR, $32
-
-// ln2lo: ln2 - ln2hi, in every lane.
-DATA ln2lo<>+0(SB)/8, $0x35bfbe8e35bfbe8e
-DATA ln2lo<>+8(SB)/8, $0x35bfbe8e35bfbe8e
-DATA ln2lo<>+16(SB)/8, $0x35bfbe8e35bfbe8e
-DATA ln2lo<>+24(SB)/8, $0x35bfbe8e35bfbe8e
-GLOBL ln2lo<>(SB), RODATA|NOPTR, $32
-
-// exphi: 88.37: above, e^x is +Inf, in every lane.
-DATA exphi<>+0(SB)/8, $0x42b0bd7142b0bd71
-DATA exphi<>+8(SB)/8, $0x42b0bd7142b0bd71
-DATA exphi<>+16(SB)/8, $0x42b0bd7142b0bd71
-DATA exphi<>+24(SB)/8, $0x42b0bd7142b0bd71
-GLOBL exphi<>(SB), RODATA|NOPTR, $32
-
-// explo: -87.3: below, e^x is 0, in every lane.
-DATA explo<>+0(SB)/8, $0xc2ae999ac2ae999a
-DATA explo<>+8(SB)/8, $0xc2ae999ac2ae999a
-DATA explo<>+16(SB)/8, $0xc2ae999ac2ae999a
-DATA explo<>+24(SB)/8, $0xc2ae999ac2ae999a
-GLOBL explo<>(SB), RODATA|NOPTR, $32
-
-// e2: 1/2!, in every lane.
-DATA e2<>+0(SB)/8, $0x3f0000003f000000
-DATA e2<>+8(SB)/8, $0x3f0000003f000000
-DATA e2<>+16(SB)/8, $0x3f0000003f000000
-DATA e2<>+24(SB)/8, $0x3f0000003f000000
-GLOBL e2<>(SB), RODATA|NOPTR, $32
-
-// e3: 1/3!, in every lane.
-DATA e3<>+0(SB)/8, $0x3e2aaaab3e2aaaab
-DATA e3<>+8(SB)/8, $0x3e2aaaab3e2aaaab
-DATA e3<>+16(SB)/8, $0x3e2aaaab3e2aaaab
-DATA e3<>+24(SB)/8, $0x3e2aaaab3e2aaaab
-GLOBL e3<>(SB), RODATA|NOPTR, $32
-
-// e4: 1/4!, in every lane.
-DATA e4<>+0(SB)/8, $0x3d2aaaab3d2aaaab
-DATA e4<>+8(SB)/8, $0x3d2aaaab3d2aaaab
-DATA e4<>+16(SB)/8, $0x3d2aaaab3d2aaaab
-DATA e4<>+24(SB)/8, $0x3d2aaaab3d2aaaab
-GLOBL e4<>(SB), RODATA|NOPTR, $32
-
-// e5: 1/5!, in every lane.
-DATA e5<>+0(SB)/8, $0x3c0888893c088889
-DATA e5<>+8(SB)/8, $0x3c0888893c088889
-DATA e5<>+16(SB)/8, $0x3c0888893c088889
-DATA e5<>+24(SB)/8, $0x3c0888893c088889
-GLOBL e5<>(SB), RODATA|NOPTR, $32
-
-// e6: 1/6!, in every lane.
-DATA e6<>+0(SB)/8, $0x3ab60b613ab60b61
-DATA e6<>+8(SB)/8, $0x3ab60b613ab60b61
-DATA e6<>+16(SB)/8, $0x3ab60b613ab60b61
-DATA e6<>+24(SB)/8, $0x3ab60b613ab60b61
-GLOBL e6<>(SB), RODATA|NOPTR, $32
-
-// e7: 1/7!, in every lane.
-DATA e7<>+0(SB)/8, $0x39500d0139500d01
-DATA e7<>+8(SB)/8, $0x39500d0139500d01
-DATA e7<>+16(SB)/8, $0x39500d0139500d01
-DATA e7<>+24(SB)/8, $0x39500d0139500d01
-GLOBL e7<>(SB), RODATA|NOPTR, $32
-
-// nine: 9: tanh is 1 in float32 beyond, in every lane.
-DATA nine<>+0(SB)/8, $0x4110000041100000
-DATA nine<>+8(SB)/8, $0x4110000041100000
-DATA nine<>+16(SB)/8, $0x4110000041100000
-DATA nine<>+24(SB)/8, $0x4110000041100000
-GLOBL nine<>(SB), RODATA|NOPTR, $32
-
-// quarter: 0.25: tanh's polynomial below, in every lane.
-DATA quarter<>+0(SB)/8, $0x3e8000003e800000
-DATA quarter<>+8(SB)/8, $0x3e8000003e800000
-DATA quarter<>+16(SB)/8, $0x3e8000003e800000
-DATA quarter<>+24(SB)/8, $0x3e8000003e800000
-GLOBL quarter<>(SB), RODATA|NOPTR, $32
-
-// t3: -1/3, in every lane.
-DATA t3<>+0(SB)/8, $0xbeaaaaabbeaaaaab
-DATA t3<>+8(SB)/8, $0xbeaaaaabbeaaaaab
-DATA t3<>+16(SB)/8, $0xbeaaaaabbeaaaaab
-DATA t3<>+24(SB)/8, $0xbeaaaaabbeaaaaab
-GLOBL t3<>(SB), RODATA|NOPTR, $32
-
-// t5: 2/15, in every lane.
-DATA t5<>+0(SB)/8, $0x3e0888893e088889
-DATA t5<>+8(SB)/8, $0x3e0888893e088889
-DATA t5<>+16(SB)/8, $0x3e0888893e088889
-DATA t5<>+24(SB)/8, $0x3e0888893e088889
-GLOBL t5<>(SB), RODATA|NOPTR, $32
-
-// t7: -17/315, in every lane.
-DATA t7<>+0(SB)/8, $0xbd5d0dd1bd5d0dd1
-DATA t7<>+8(SB)/8, $0xbd5d0dd1bd5d0dd1
-DATA t7<>+16(SB)/8, $0xbd5d0dd1bd5d0dd1
-DATA t7<>+24(SB)/8, $0xbd5d0dd1bd5d0dd1
-GLOBL t7<>(SB), RODATA|NOPTR, $32
-
-// t9: 62/2835, in every lane.
-DATA t9<>+0(SB)/8, $0x3cb327a43cb327a4
-DATA t9<>+8(SB)/8, $0x3cb327a43cb327a4
-DATA t9<>+16(SB)/8, $0x3cb327a43cb327a4
-DATA t9<>+24(SB)/8, $0x3cb327a43cb327a4
-GLOBL t9<>(SB), RODATA|NOPTR, $32
-
-// inv2p31: 2^-31, in every lane.
-DATA inv2p31<>+0(SB)/8, $0x3000000030000000
-DATA inv2p31<>+8(SB)/8, $0x3000000030000000
-DATA inv2p31<>+16(SB)/8, $0x3000000030000000
-DATA inv2p31<>+24(SB)/8, $0x3000000030000000
-GLOBL inv2p31<>(SB), RODATA|NOPTR, $32
-
-// mantmask: mantissa bits, in every lane.
-DATA mantmask<>+0(SB)/8, $0x007fffff007fffff
-DATA mantmask<>+8(SB)/8, $0x007fffff007fffff
-DATA mantmask<>+16(SB)/8, $0x007fffff007fffff
-DATA mantmask<>+24(SB)/8, $0x007fffff007fffff
-GLOBL mantmask<>(SB), RODATA|NOPTR, $32
-
-// sqrt2: sqrt(2), in every lane.
-DATA sqrt2<>+0(SB)/8, $0x3fb504f33fb504f3
-DATA sqrt2<>+8(SB)/8, $0x3fb504f33fb504f3
-DATA sqrt2<>+16(SB)/8, $0x3fb504f33fb504f3
-DATA sqrt2<>+24(SB)/8, $0x3fb504f33fb504f3
-GLOBL sqrt2<>(SB), RODATA|NOPTR, $32
-
-// l3: 1/3, in every lane.
-DATA l3<>+0(SB)/8, $0x3eaaaaab3eaaaaab
-DATA l3<>+8(SB)/8, $0x3eaaaaab3eaaaaab
-DATA l3<>+16(SB)/8, $0x3eaaaaab3eaaaaab
-DATA l3<>+24(SB)/8, $0x3eaaaaab3eaaaaab
-GLOBL l3<>(SB), RODATA|NOPTR, $32
-
-// l5: 1/5, in every lane.
-DATA l5<>+0(SB)/8, $0x3e4ccccd3e4ccccd
-DATA l5<>+8(SB)/8, $0x3e4ccccd3e4ccccd
-DATA l5<>+16(SB)/8, $0x3e4ccccd3e4ccccd
-DATA l5<>+24(SB)/8, $0x3e4ccccd3e4ccccd
-GLOBL l5<>(SB), RODATA|NOPTR, $32
-
-// l7: 1/7, in every lane.
-DATA l7<>+0(SB)/8, $0x3e1249253e124925
-DATA l7<>+8(SB)/8, $0x3e1249253e124925
-DATA l7<>+16(SB)/8, $0x3e1249253e124925
-DATA l7<>+24(SB)/8, $0x3e1249253e124925
-GLOBL l7<>(SB), RODATA|NOPTR, $32
-
-// l9: 1/9, in every lane.
-DATA l9<>+0(SB)/8, $0x3de38e393de38e39
-DATA l9<>+8(SB)/8, $0x3de38e393de38e39
-DATA l9<>+16(SB)/8, $0x3de38e393de38e39
-DATA l9<>+24(SB)/8, $0x3de38e393de38e39
-GLOBL l9<>(SB), RODATA|NOPTR, $32
-
-// mask30: low 30 bits, in every lane.
-DATA mask30<>+0(SB)/8, $0x3fffffff3fffffff
-DATA mask30<>+8(SB)/8, $0x3fffffff3fffffff
-DATA mask30<>+16(SB)/8, $0x3fffffff3fffffff
-DATA mask30<>+24(SB)/8, $0x3fffffff3fffffff
-GLOBL mask30<>(SB), RODATA|NOPTR, $32
-
-// angscale: float32(pi/2)*2^-30, in every lane.
-DATA angscale<>+0(SB)/8, $0x30c90fdb30c90fdb
-DATA angscale<>+8(SB)/8, $0x30c90fdb30c90fdb
-DATA angscale<>+16(SB)/8, $0x30c90fdb30c90fdb
-DATA angscale<>+24(SB)/8, $0x30c90fdb30c90fdb
-GLOBL angscale<>(SB), RODATA|NOPTR, $32
-
-// quarterpi: float32(pi/4), in every lane.
-DATA quarterpi<>+0(SB)/8, $0x3f490fdb3f490fdb
-DATA quarterpi<>+8(SB)/8, $0x3f490fdb3f490fdb
-DATA quarterpi<>+16(SB)/8, $0x3f490fdb3f490fdb
-DATA quarterpi<>+24(SB)/8, $0x3f490fdb3f490fdb
-GLOBL quarterpi<>(SB), RODATA|NOPTR, $32
-
-// s3: -1/3!, in every lane.
-DATA s3<>+0(SB)/8, $0xbe2aaaabbe2aaaab
-DATA s3<>+8(SB)/8, $0xbe2aaaabbe2aaaab
-DATA s3<>+16(SB)/8, $0xbe2aaaabbe2aaaab
-DATA s3<>+24(SB)/8, $0xbe2aaaabbe2aaaab
-GLOBL s3<>(SB), RODATA|NOPTR, $32
-
-// s5: 1/5!, in every lane.
-DATA s5<>+0(SB)/8, $0x3c0888893c088889
-DATA s5<>+8(SB)/8, $0x3c0888893c088889
-DATA s5<>+16(SB)/8, $0x3c0888893c088889
-DATA s5<>+24(SB)/8, $0x3c0888893c088889
-GLOBL s5<>(SB), RODATA|NOPTR, $32
-
-// s7: -1/7!, in every lane.
-DATA s7<>+0(SB)/8, $0xb9500d01b9500d01
-DATA s7<>+8(SB)/8, $0xb9500d01b9500d01
-DATA s7<>+16(SB)/8, $0xb9500d01b9500d01
-DATA s7<>+24(SB)/8, $0xb9500d01b9500d01
-GLOBL s7<>(SB), RODATA|NOPTR, $32
-
-// s9: 1/9!, in every lane.
-DATA s9<>+0(SB)/8, $0x3638ef1d3638ef1d
-DATA s9<>+8(SB)/8, $0x3638ef1d3638ef1d
-DATA s9<>+16(SB)/8, $0x3638ef1d3638ef1d
-DATA s9<>+24(SB)/8, $0x3638ef1d3638ef1d
-GLOBL s9<>(SB), RODATA|NOPTR, $32
-
-// c2: -1/2!, in every lane.
-DATA c2<>+0(SB)/8, $0xbf000000bf000000
-DATA c2<>+8(SB)/8, $0xbf000000bf000000
-DATA c2<>+16(SB)/8, $0xbf000000bf000000
-DATA c2<>+24(SB)/8, $0xbf000000bf000000
-GLOBL c2<>(SB), RODATA|NOPTR, $32
-
-// c4: 1/4!, in every lane.
-DATA c4<>+0(SB)/8, $0x3d2aaaab3d2aaaab
-DATA c4<>+8(SB)/8, $0x3d2aaaab3d2aaaab
-DATA c4<>+16(SB)/8, $0x3d2aaaab3d2aaaab
-DATA c4<>+24(SB)/8, $0x3d2aaaab3d2aaaab
-GLOBL c4<>(SB), RODATA|NOPTR, $32
-
-// c6: -1/6!, in every lane.
-DATA c6<>+0(SB)/8, $0xbab60b61bab60b61
-DATA c6<>+8(SB)/8, $0xbab60b61bab60b61
-DATA c6<>+16(SB)/8, $0xbab60b61bab60b61
-DATA c6<>+24(SB)/8, $0xbab60b61bab60b61
-GLOBL c6<>(SB), RODATA|NOPTR, $32
-
-// c8: 1/8!, in every lane.
-DATA c8<>+0(SB)/8, $0x37d00d0137d00d01
-DATA c8<>+8(SB)/8, $0x37d00d0137d00d01
-DATA c8<>+16(SB)/8, $0x37d00d0137d00d01
-DATA c8<>+24(SB)/8, $0x37d00d0137d00d01
-GLOBL c8<>(SB), RODATA|NOPTR, $32
-
-// c10: -1/10!, in every lane.
-DATA c10<>+0(SB)/8, $0xb493f27eb493f27e
-DATA c10<>+8(SB)/8, $0xb493f27eb493f27e
-DATA c10<>+16(SB)/8, $0xb493f27eb493f27e
-DATA c10<>+24(SB)/8, $0xb493f27eb493f27e
-GLOBL c10<>(SB), RODATA|NOPTR, $32
-
+VCONST(one, 0x3f8000003f800000) // 1
+VCONST(two, 0x4000000040000000) // 2
+VCONST(half, 0x3f0000003f000000) // 0.5
+VCONST(minus2, 0xc0000000c0000000) // -2
+VCONST(signbit, 0x8000000080000000) // sign bit
+VCONST(absmask, 0x7fffffff7fffffff) // all bits but the sign
+VCONST(inf, 0x7f8000007f800000) // +Inf
+VCONST(bias127, 0x0000007f0000007f) // int32 127 (exponent bias)
+VCONST(log2e, 0x3fb8aa3b3fb8aa3b) // log2(e)
+VCONST(ln2hi, 0x3f3172003f317200) // ln2, high part (exact in few bits)
+VCONST(ln2lo, 0x35bfbe8e35bfbe8e) // ln2 - ln2hi
+VCONST(exphi, 0x42b0bd7142b0bd71) // 88.37: above, e^x is +Inf
+VCONST(explo, 0xc2ae999ac2ae999a) // -87.3: below, e^x is 0
+VCONST(e2, 0x3f0000003f000000) // 1/2!
+VCONST(e3, 0x3e2aaaab3e2aaaab) // 1/3!
+VCONST(e4, 0x3d2aaaab3d2aaaab) // 1/4!
+VCONST(e5, 0x3c0888893c088889) // 1/5!
+VCONST(e6, 0x3ab60b613ab60b61) // 1/6!
+VCONST(e7, 0x39500d0139500d01) // 1/7!
+VCONST(nine, 0x4110000041100000) // 9: tanh is 1 in float32 beyond
+VCONST(quarter, 0x3e8000003e800000) // 0.25: tanh's polynomial below
+VCONST(t3, 0xbeaaaaabbeaaaaab) // -1/3
+VCONST(t5, 0x3e0888893e088889) // 2/15
+VCONST(t7, 0xbd5d0dd1bd5d0dd1) // -17/315
+VCONST(t9, 0x3cb327a43cb327a4) // 62/2835
+VCONST(inv2p31, 0x3000000030000000) // 2^-31
+VCONST(mantmask, 0x007fffff007fffff) // mantissa bits
+VCONST(sqrt2, 0x3fb504f33fb504f3) // sqrt(2)
+VCONST(l3, 0x3eaaaaab3eaaaaab) // 1/3
+VCONST(l5, 0x3e4ccccd3e4ccccd) // 1/5
+VCONST(l7, 0x3e1249253e124925) // 1/7
+VCONST(l9, 0x3de38e393de38e39) // 1/9
+VCONST(mask30, 0x3fffffff3fffffff) // low 30 bits
+VCONST(angscale, 0x30c90fdb30c90fdb) // float32(pi/2)*2^-30
+VCONST(quarterpi, 0x3f490fdb3f490fdb) // float32(pi/4)
+VCONST(s3, 0xbe2aaaabbe2aaaab) // -1/3!
+VCONST(s5, 0x3c0888893c088889) // 1/5!
+VCONST(s7, 0xb9500d01b9500d01) // -1/7!
+VCONST(s9, 0x3638ef1d3638ef1d) // 1/9!
+VCONST(c2, 0xbf000000bf000000) // -1/2!
+VCONST(c4, 0x3d2aaaab3d2aaaab) // 1/4!
+VCONST(c6, 0xbab60b61bab60b61) // -1/6!
+VCONST(c8, 0x37d00d0137d00d01) // 1/8!
+VCONST(c10, 0xb493f27eb493f27e) // -1/10!
 
 // lanes: int32 0…7; eight: int32 8.
 DATA lanes<>+0(SB)/8, $0x0000000100000000
