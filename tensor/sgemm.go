@@ -39,10 +39,11 @@ var (
 // assembly kernel is available.
 var forceGeneric atomic.Bool
 
-// UseGeneric(true) makes FastGEMM use its portable pure-Go micro-kernel
-// even where the assembly one is available (tests use it to cover both
-// paths on one machine); UseGeneric(false) restores the automatic choice.
-// It returns the previous setting.
+// UseGeneric(true) makes FastGEMM use its portable pure-Go micro-kernel,
+// and the element-wise kernels their Go loops, even where the assembly is
+// available (tests use it to cover both paths on one machine);
+// UseGeneric(false) restores the automatic choice. It returns the previous
+// setting.
 func UseGeneric(on bool) bool { return forceGeneric.Swap(on) }
 
 // HasAsmKernel reports whether FastGEMM can use its assembly micro-kernel
