@@ -164,10 +164,15 @@ func Parallel(n, slots int, f func(i, slot int)) {
 		return
 	}
 	ws := getWorkspace()
+	ws.parallel(n, t, f)
+	putWorkspace(ws)
+}
+
+// parallel runs Parallel's calls on t threads from the workspace ws.
+func (ws *workspace) parallel(n, t int, f func(i, slot int)) {
 	j := &ws.job
 	j.chunks, j.fn = n, f
 	j.share(ws, t-1)
-	putWorkspace(ws)
 }
 
 // poolWorker is a goroutine of the pool, started once and kept. A caller

@@ -39,10 +39,53 @@ const (
 
 // vecAVX2 runs the assembly kernel op on dst and the inputs a and b (a
 // and b have at least len(dst) values; unary kernels ignore b, and s is
-// the scalar of opAxpy and opScale). The kernels take whole groups of
-// eight; the last 1–7 values go through one zero-padded group on the
-// stack, so that every value comes from the same instructions.
+// the scalar of opAxpy and opScale). Long calls are cut into chunks of
+// vecChunk values spread over the kernel threads; each value is computed
+// the same way whatever the cut.
 func vecAVX2(op int, dst, a, b []float32, s float32) {
+	if t := Threads(); t > 1 && len(dst) >= vecParallelMin {
+		ws := getWorkspace()
+		v := &ws.vec
+		if v.run == nil {
+			v.run = v.chunk
+		}
+		v.op, v.dst, v.a, v.b, v.s = op, dst, a[:len(dst)], b[:len(dst)], s
+		ws.parallel((len(dst)+vecChunk-1)/vecChunk, t, v.run)
+		v.dst, v.a, v.b = nil, nil, nil
+		putWorkspace(ws)
+		return
+	}
+	vecSerial(op, dst, a, b, s)
+}
+
+// vecChunk and vecParallelMin: element-wise calls of at least
+// vecParallelMin values are split over threads in chunks of vecChunk
+// (64 KiB of float32, a few µs of work: more than a hand-off to a running
+// worker costs). Chunks are multiples of 8 values, so only the last one
+// has a padded tail.
+const (
+	vecChunk       = 1 << 14
+	vecParallelMin = 4 * vecChunk
+)
+
+// vecTask is an element-wise call cut into chunks for Parallel.
+type vecTask struct {
+	op        int
+	dst, a, b []float32
+	s         float32
+	run       func(i, slot int) // chunk, as a func made once
+}
+
+func (v *vecTask) chunk(i, _ int) {
+	lo, hi := i*vecChunk, min((i+1)*vecChunk, len(v.dst))
+	vecSerial(v.op, v.dst[lo:hi], v.a[lo:hi], v.b[lo:hi], v.s)
+}
+
+// vecSerial runs the assembly kernel op on the calling goroutine. The
+// kernels take whole groups of eight; the last 1–7 values go through one
+// zero-padded group on the stack, so that every value comes from the same
+// instructions.
+func vecSerial(op int, dst, a, b []float32, s float32) {
 	n := len(dst) &^ 7
 	if n > 0 {
 		callAVX2(op, &dst[0], &a[0], &b[0], n, s)

@@ -515,3 +515,37 @@ func TestMaxArgExact(t *testing.T) {
 		}
 	}
 }
+
+// Long element-wise calls, cut into chunks over two threads, give the same
+// bits as on one thread (in place too), and allocate nothing.
+func TestVecParallelSameBits(t *testing.T) {
+	onPaths(t, func(t *testing.T, _ bool) {
+		rng := rand.New(rand.NewPCG(8, 8))
+		n := vecParallelMin + 3*vecChunk + 13
+		x, y := vecInput(rng, n), vecInput(rng, n)
+		runs := func() [][]float32 {
+			a, b, c, d := out(n), out(n), clone(y), clone(x)
+			Tanh(a, x)
+			SigmoidBackward(b, x, y)
+			Axpy(0.5, x, c)
+			Sigmoid(d, d)
+			return [][]float32{a, b, c, d}
+		}
+		prev := SetThreads(1)
+		one := runs()
+		SetThreads(2)
+		two := runs()
+		if a := testing.AllocsPerRun(5, func() { Axpy(0.5, x, y); Tanh(y, x) }); a != 0 {
+			t.Errorf("%v allocations with two threads", a)
+		}
+		SetThreads(prev)
+		for k := range one {
+			checkSentinels(t, "split call", two[k])
+			for i := range one[k] {
+				if !sameBits(one[k][i], two[k][i]) {
+					t.Fatalf("call %d: [%d] = %v on two threads, %v on one", k, i, two[k][i], one[k][i])
+				}
+			}
+		}
+	})
+}
