@@ -12,40 +12,16 @@ func Scale(a float32, x []float32) {
 }
 
 // ScaleTo sets dst ← a·x.
-func ScaleTo(dst []float32, a float32, x []float32) {
-	x = x[:len(dst)]
-	if vecAsm() {
-		vecAVX2(opScale, dst, x, x, a)
-		return
-	}
-	for i, v := range x {
-		dst[i] = a * v
-	}
-}
+func ScaleTo(dst []float32, a float32, x []float32) { vec(opScale, dst, x, x, a) }
 
 // Axpy sets y ← a·x + y; y has at least len(x) elements.
 func Axpy(a float32, x, y []float32) {
 	y = y[:len(x)]
-	if vecAsm() {
-		vecAVX2(opAxpy, y, y, x, a)
-		return
-	}
-	for i, v := range x {
-		y[i] += float32(a * v)
-	}
+	vec(opAxpy, y, y, x, a)
 }
 
 // Add sets dst ← x + y.
-func Add(dst, x, y []float32) {
-	x, y = x[:len(dst)], y[:len(dst)]
-	if vecAsm() {
-		vecAVX2(opAdd, dst, x, y, 0)
-		return
-	}
-	for i, v := range x {
-		dst[i] = v + y[i]
-	}
-}
+func Add(dst, x, y []float32) { vec(opAdd, dst, x, y, 0) }
 
 // MomentumStep is one heavy-ball update per element: v ← mu·v + g, then
 // p ← p − lr·v. g and v have at least len(p) elements.
@@ -141,22 +117,13 @@ func SumRows(m *Mat, beta float32, dst []float32) {
 // Like Axpy it rounds the product, then the sum (no fused multiply-add).
 func Axpy64(a float64, x, y []float64) {
 	y = y[:len(x)]
-	if vecAsm() {
-		n := len(x) &^ 3
-		if n > 0 {
-			axpy64AVX2(&y[0], &y[0], &x[0], n, a)
-		}
-		if n < len(x) { // the last 1–3 through a padded group
-			var py, px [4]float64
-			copy(py[:], y[n:])
-			copy(px[:], x[n:])
-			axpy64AVX2(&py[0], &py[0], &px[0], 4, a)
-			copy(y[n:], py[:])
-		}
-		return
+	i0 := 0
+	if vecAsm() && len(x) >= 4 {
+		i0 = len(x) &^ 3
+		axpy64AVX2(&y[0], &y[0], &x[0], i0, a)
 	}
-	for i, v := range x {
-		y[i] += float64(a * v) // the conversion forbids a fused multiply-add
+	for i := i0; i < len(x); i++ { // the same two roundings as the assembly
+		y[i] += float64(a * x[i]) // the conversion forbids a fused multiply-add
 	}
 }
 

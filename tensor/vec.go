@@ -25,17 +25,69 @@ import "math"
 // vecAsm reports whether the element-wise kernels use their assembly.
 func vecAsm() bool { return hasAsmKernel && !forceGeneric.Load() }
 
-// The operations of vecAVX2.
+// The operations of vec: dst[i] = f(a[i], b[i]) with the scalar s.
 const (
-	opExp = iota
-	opSigmoid
-	opTanh
-	opSigmoidGrad
-	opTanhGrad
-	opAdd
-	opAxpy
-	opScale
+	opExp         = iota // e^a
+	opSigmoid            // σ(a)
+	opTanh               // tanh(a)
+	opSigmoidGrad        // a·b(1 − b): the error a through a sigmoid of output b
+	opTanhGrad           // a·(1 − b²)
+	opAdd                // a + b
+	opAxpy               // a + s·b
+	opScale              // s·a
 )
+
+// vec runs op on dst from a and b (at least len(dst) values each; unary
+// operations ignore b): the assembly where available, else the Go loops.
+func vec(op int, dst, a, b []float32, s float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	if vecAsm() {
+		vecAVX2(op, dst, a, b, s)
+		return
+	}
+	vecGo(op, dst, a, b, s)
+}
+
+// vecGo is the portable code of every operation. The exact ones (from
+// opSigmoidGrad on) round each operation as the assembly does, products
+// converted explicitly so that no multiply-add is fused.
+func vecGo(op int, dst, a, b []float32, s float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	switch op {
+	case opExp:
+		for i, v := range a {
+			dst[i] = exp32(v)
+		}
+	case opSigmoid:
+		for i, v := range a {
+			dst[i] = sigmoid32(v)
+		}
+	case opTanh:
+		for i, v := range a {
+			dst[i] = tanh32(v)
+		}
+	case opSigmoidGrad:
+		for i, g := range a {
+			dst[i] = g * (b[i] * (1 - b[i]))
+		}
+	case opTanhGrad:
+		for i, g := range a {
+			dst[i] = g * (1 - float32(b[i]*b[i]))
+		}
+	case opAdd:
+		for i, v := range a {
+			dst[i] = v + b[i]
+		}
+	case opAxpy:
+		for i, v := range a {
+			dst[i] = v + float32(s*b[i])
+		}
+	case opScale:
+		for i, v := range a {
+			dst[i] = s * v
+		}
+	}
+}
 
 // vecAVX2 runs the assembly kernel op on dst and the inputs a and b (a
 // and b have at least len(dst) values; unary kernels ignore b, and s is
@@ -82,13 +134,18 @@ func (v *vecTask) chunk(i, _ int) {
 }
 
 // vecSerial runs the assembly kernel op on the calling goroutine. The
-// kernels take whole groups of eight; the last 1–7 values go through one
-// zero-padded group on the stack, so that every value comes from the same
-// instructions.
+// kernels take whole groups of eight; the last 1–7 values of an exact
+// operation go through vecGo (the same bits), those of exp, sigmoid and
+// tanh through one zero-padded group on the stack, so that every value
+// comes from the same instructions.
 func vecSerial(op int, dst, a, b []float32, s float32) {
 	n := len(dst) &^ 7
 	if n > 0 {
 		callAVX2(op, &dst[0], &a[0], &b[0], n, s)
+	}
+	if n < len(dst) && op >= opSigmoidGrad {
+		vecGo(op, dst[n:], a[n:], b[n:], s)
+		return
 	}
 	if n < len(dst) {
 		var pd, pa, pb [8]float32
@@ -122,52 +179,21 @@ func callAVX2(op int, dst, a, b *float32, n int, s float32) {
 
 // Exp sets dst[i] = e^{x[i]}: +Inf above 88.37 (within a factor 1.5 of
 // float32 overflow), 0 below −87.3 (no subnormal results), NaN for NaN.
-func Exp(dst, x []float32) { unary(opExp, exp32, dst, x) }
+func Exp(dst, x []float32) { vec(opExp, dst, x, x, 0) }
 
 // Sigmoid sets dst[i] = 1/(1 + e^{−x[i]}).
-func Sigmoid(dst, x []float32) { unary(opSigmoid, sigmoid32, dst, x) }
+func Sigmoid(dst, x []float32) { vec(opSigmoid, dst, x, x, 0) }
 
 // Tanh sets dst[i] = tanh(x[i]).
-func Tanh(dst, x []float32) { unary(opTanh, tanh32, dst, x) }
-
-// unary sets dst[i] = f(x[i]) through the assembly kernel op or the
-// portable scalar f.
-func unary(op int, f func(float32) float32, dst, x []float32) {
-	x = x[:len(dst)]
-	if vecAsm() {
-		vecAVX2(op, dst, x, x, 0)
-		return
-	}
-	for i, v := range x {
-		dst[i] = f(v)
-	}
-}
+func Tanh(dst, x []float32) { vec(opTanh, dst, x, x, 0) }
 
 // SigmoidBackward sets dst[i] = dy[i]·y[i]·(1 − y[i]), the error before a
 // sigmoid given the error dy after it and its output y.
-func SigmoidBackward(dst, dy, y []float32) {
-	dy, y = dy[:len(dst)], y[:len(dst)]
-	if vecAsm() {
-		vecAVX2(opSigmoidGrad, dst, dy, y, 0)
-		return
-	}
-	for i, g := range dy {
-		dst[i] = g * (y[i] * (1 - y[i]))
-	}
-}
+func SigmoidBackward(dst, dy, y []float32) { vec(opSigmoidGrad, dst, dy, y, 0) }
 
 // TanhBackward sets dst[i] = dy[i]·(1 − y[i]²), the error before a tanh
 // given the error dy after it and its output y.
-func TanhBackward(dst, dy, y []float32) {
-	dy, y = dy[:len(dst)], y[:len(dst)]
-	if vecAsm() {
-		vecAVX2(opTanhGrad, dst, dy, y, 0)
-		return
-	}
-	for i, g := range dy {
-		dst[i] = g * (1 - float32(y[i]*y[i]))
-	}
-}
+func TanhBackward(dst, dy, y []float32) { vec(opTanhGrad, dst, dy, y, 0) }
 
 // exp32 returns e^x in float32 arithmetic to within about 2 ulp (math.Exp
 // in float64 dominated conv training). x = n·ln2 + r with |r| ≤ ln2/2; e^r

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -55,9 +56,9 @@ func BenchmarkStep(b *testing.B) {
 }
 
 // BenchmarkStepInterleaved runs the steps of BenchmarkStep for bp, np
-// (both solvers) and npdfa in turn, a few steps of each per round, so that
-// every rule sees the same machine load; it reports each rule's µs per step
-// and its ratio to bp. On a shared machine this judges the cost of node
+// (both solvers) and npdfa in turn, two steps of each per round, so that
+// every rule sees the same machine load; it reports each rule's median µs
+// per step and its ratio to bp's. On a shared machine this judges the cost of node
 // perturbation more fairly than BenchmarkStep, whose rules run one after
 // the other. Run e.g.
 //
@@ -88,8 +89,11 @@ func BenchmarkStepInterleaved(b *testing.B) {
 		}
 		steps[r](0)
 	}
-	const perTurn = 10
-	spent := make([]time.Duration, len(rules))
+	// Two steps per rule and round; each rule's time is the median over
+	// rounds, so that a burst of load on the machine, which lands in a
+	// few rounds, moves no rule more than another.
+	const perTurn = 2
+	rounds := make([][]time.Duration, len(rules))
 	i := 0
 	for b.Loop() {
 		for r, step := range steps {
@@ -97,14 +101,17 @@ func BenchmarkStepInterleaved(b *testing.B) {
 			for k := 0; k < perTurn; k++ {
 				step(i + k)
 			}
-			spent[r] += time.Since(t0)
+			rounds[r] = append(rounds[r], time.Since(t0))
 		}
 		i += perTurn
 	}
+	med := make([]float64, len(rules))
 	for r, rl := range rules {
-		b.ReportMetric(float64(spent[r].Microseconds())/float64(i), rl.name+"-µs/step")
+		slices.Sort(rounds[r])
+		med[r] = float64(rounds[r][len(rounds[r])/2]) / perTurn
+		b.ReportMetric(med[r]/1e3, rl.name+"-µs/step")
 		if r > 0 {
-			b.ReportMetric(float64(spent[r])/float64(spent[0]), rl.name+"/bp")
+			b.ReportMetric(med[r]/med[0], rl.name+"/bp")
 		}
 	}
 	b.ReportMetric(0, "ns/op")
