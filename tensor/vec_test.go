@@ -44,6 +44,12 @@ func onPaths(t *testing.T, f func(t *testing.T, generic bool)) {
 	}
 }
 
+// portable runs f with the element-wise kernels on their Go path.
+func portable(f func()) {
+	defer UseGeneric(UseGeneric(true))
+	f()
+}
+
 // sentinel is written past the end of every output; a kernel must not
 // touch it.
 const sentinel = float32(-12345.5)
@@ -234,9 +240,8 @@ func TestLinearKernelsExact(t *testing.T) {
 				in[i] = vecInput(rng, n)
 			}
 			asm := k.run(in)
-			prev := UseGeneric(true)
-			ref := k.run(in)
-			UseGeneric(prev)
+			var ref result
+			portable(func() { ref = k.run(in) })
 			for s := range asm {
 				checkSentinels(t, k.name, asm[s])
 				for i := range asm[s] {
@@ -433,9 +438,7 @@ func TestSumRowsAxpy64Exact(t *testing.T) {
 			for _, beta := range []float32{0, 1, 0.5} {
 				got, want := clone(start), clone(start)
 				SumRows(m, beta, got)
-				prev := UseGeneric(true)
-				SumRows(m, beta, want)
-				UseGeneric(prev)
+				portable(func() { SumRows(m, beta, want) })
 				checkSentinels(t, "SumRows", got)
 				for j := range got {
 					if !sameBits(got[j], want[j]) {
@@ -453,9 +456,7 @@ func TestSumRowsAxpy64Exact(t *testing.T) {
 		}
 		got, want := append([]float64(nil), y...), append([]float64(nil), y...)
 		Axpy64(-0.123, x, got)
-		prev := UseGeneric(true)
-		Axpy64(-0.123, x, want)
-		UseGeneric(prev)
+		portable(func() { Axpy64(-0.123, x, want) })
 		for i := range got {
 			if got[i] != want[i] {
 				t.Fatalf("Axpy64 n=%d: y[%d] = %v, portable %v", cols, i, got[i], want[i])
@@ -484,10 +485,8 @@ func TestMaxArgExact(t *testing.T) {
 		}
 		d1, a1 := clone(dst), append([]int32(nil), arg...)
 		MaxArg(d1, a1, src, 1000)
-		prev := UseGeneric(true)
 		d2, a2 := clone(dst), append([]int32(nil), arg...)
-		MaxArg(d2, a2, src, 1000)
-		UseGeneric(prev)
+		portable(func() { MaxArg(d2, a2, src, 1000) })
 		checkSentinels(t, "MaxArg", d1)
 		// MaxArgFrom with positions 1000+j must do the same.
 		from := make([]int32, n)
@@ -496,10 +495,8 @@ func TestMaxArgExact(t *testing.T) {
 		}
 		d3, a3 := clone(dst), append([]int32(nil), arg...)
 		MaxArgFrom(d3, a3, src, from)
-		prev = UseGeneric(true)
 		d4, a4 := clone(dst), append([]int32(nil), arg...)
-		MaxArgFrom(d4, a4, src, from)
-		UseGeneric(prev)
+		portable(func() { MaxArgFrom(d4, a4, src, from) })
 		for i := range d3 {
 			if !sameBits(d3[i], d2[i]) || a3[i] != a2[i] || !sameBits(d4[i], d2[i]) || a4[i] != a2[i] {
 				t.Fatalf("n=%d: MaxArgFrom [%d] = %v at %d (portable %v at %d), MaxArg %v at %d", n, i, d3[i], a3[i], d4[i], a4[i], d2[i], a2[i])
