@@ -122,9 +122,7 @@ func Run(o Options) error {
 		o.CNNBatch = 128
 	}
 	fmt.Fprintf(w, "\n## CNN training throughput (images/s; E4-small %s, tanh, cross-entropy summed, Adam, batch %d)\n\n", experiment.E4SmallNet(), o.CNNBatch)
-	cnn := train.Default()
-	cnn.Net, cnn.Act, cnn.Loss, cnn.Opt, cnn.AdamEps, cnn.LR, cnn.Batch = experiment.E4SmallNet(), "tanh", "ce", "adam", 1e-5, 1e-3, o.CNNBatch
-	cnn.Noise, cnn.FeedbackSolver, cnn.FeedbackLR = 0.0673, "sgd", 1e-3
+	cnn := cnnConfig(o.CNNBatch)
 	rates := map[string]float64{}
 	for _, rule := range []string{"bp", "dfa", "npdfa"} {
 		var err error
@@ -169,9 +167,20 @@ func randMat(rng *rand.Rand, r, c int) *tensor.Mat {
 // values; one-hot targets) with rule for about sec seconds and returns
 // examples per second.
 func throughput(c train.Config, shape [3]int, rule string, sec float64) (float64, error) {
-	spec, err := nn.ParseSpec(c.Net)
+	step, err := stepper(c, shape, rule)
 	if err != nil {
 		return 0, err
+	}
+	d := timeIt(sec, step)
+	return float64(c.Batch) / d.Seconds(), nil
+}
+
+// stepper returns one training step (the rule's passes and the optimiser
+// update) of the network of c on a fixed random batch.
+func stepper(c train.Config, shape [3]int, rule string) (func(), error) {
+	spec, err := nn.ParseSpec(c.Net)
+	if err != nil {
+		return nil, err
 	}
 	in := spec.Input
 	if in == 0 {
@@ -180,19 +189,19 @@ func throughput(c train.Config, shape [3]int, rule string, sec float64) (float64
 	rng := rand.New(rand.NewPCG(2, 2))
 	net, err := spec.Build(in, shape, c.Act, c.OutAct, rng, rng)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	r, err := feedback.New(rule, net, feedback.Options{Noise: c.Noise, Solver: c.FeedbackSolver, FeedbackLR: c.FeedbackLR, Ridge: c.Ridge}, rng)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	loss, err := nn.NewLoss(c.Loss)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	opt, err := train.NewOptimizer(c.Opt, c.LR, c.Momentum, c.AdamEps)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	g := nn.NewGrads(net)
 	params, grads := net.Params(), g.Slices()
@@ -200,12 +209,11 @@ func throughput(c train.Config, shape [3]int, rule string, sec float64) (float64
 	for n := 0; n < c.Batch; n++ {
 		y.Data[n*net.Out()+rng.IntN(net.Out())] = 1
 	}
-	d := timeIt(sec, func() {
+	return func() {
 		net.Training = true
 		r.Step(net, loss, 1, x, y, g, rng, true)
 		opt.Step(params, grads)
-	})
-	return float64(c.Batch) / d.Seconds(), nil
+	}, nil
 }
 
 // mlpConfig is the benchmark's MLP setup: sigmoid, squared error summed,
@@ -215,6 +223,15 @@ func throughput(c train.Config, shape [3]int, rule string, sec float64) (float64
 func mlpConfig(net string, batch int) train.Config {
 	c := train.Default()
 	c.Net, c.Batch, c.Opt, c.LR, c.FeedbackSolver, c.FeedbackLR = net, batch, "sgd", 1e-4, "sgd", 1e-4
+	return c
+}
+
+// cnnConfig is the benchmark's CNN setup: E4-small, tanh, cross-entropy
+// summed, Adam; npdfa learns its feedback by SGD.
+func cnnConfig(batch int) train.Config {
+	c := train.Default()
+	c.Net, c.Act, c.Loss, c.Opt, c.AdamEps, c.LR, c.Batch = experiment.E4SmallNet(), "tanh", "ce", "adam", 1e-5, 1e-3, batch
+	c.Noise, c.FeedbackSolver, c.FeedbackLR = 0.0673, "sgd", 1e-3
 	return c
 }
 

@@ -2,8 +2,13 @@ package bench
 
 import (
 	"bytes"
+	"fmt"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/creditlab/credit/tensor"
 )
 
 // A very short run prints every section; a missing peer is reported, not
@@ -21,5 +26,49 @@ func TestRunReport(t *testing.T) {
 		if !strings.Contains(s, want) {
 			t.Errorf("report lacks %q:\n%s", want, s)
 		}
+	}
+}
+
+// BenchmarkMLPStep times one training step of the `credit bench` MLPs per
+// net, batch and rule, for profiling (go test -bench MLPStep -cpuprofile);
+// BENCH_THREADS=1 in the environment keeps every product on one thread.
+func BenchmarkMLPStep(b *testing.B) {
+	if n, err := strconv.Atoi(os.Getenv("BENCH_THREADS")); err == nil {
+		defer tensor.SetThreads(tensor.SetThreads(n))
+	}
+	for _, net := range []string{"784-256-256-10", "784-1000-10"} {
+		for _, batch := range []int{32, 256} {
+			for _, rule := range []string{"bp", "np"} {
+				b.Run(fmt.Sprintf("%s/b%d/%s", net, batch, rule), func(b *testing.B) {
+					step, err := stepper(mlpConfig(net, batch), [3]int{}, rule)
+					if err != nil {
+						b.Fatal(err)
+					}
+					step()
+					for b.Loop() {
+						step()
+					}
+					b.ReportMetric(float64(batch)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+				})
+			}
+		}
+	}
+}
+
+// BenchmarkCNNStep times one training step of the `credit bench` CNN per
+// rule.
+func BenchmarkCNNStep(b *testing.B) {
+	for _, rule := range []string{"bp", "npdfa"} {
+		b.Run(rule, func(b *testing.B) {
+			step, err := stepper(cnnConfig(128), [3]int{3, 32, 32}, rule)
+			if err != nil {
+				b.Fatal(err)
+			}
+			step()
+			for b.Loop() {
+				step()
+			}
+			b.ReportMetric(128*float64(b.N)/b.Elapsed().Seconds(), "images/s")
+		})
 	}
 }

@@ -179,16 +179,14 @@ func cholesky(a, l []float64, s int) bool {
 }
 
 // cholSolve overwrites the s×t right-hand side x with (L·Lᵀ)⁻¹x, working
-// on whole rows of x (contiguous) rather than one column at a time.
+// on whole rows of x (contiguous, through the vectorised tensor.Axpy64)
+// rather than one column at a time.
 func cholSolve(l, x []float64, s, t int) {
 	for i := 0; i < s; i++ { // L y = b
 		xi := x[i*t : (i+1)*t]
 		for k, lik := range l[i*s : i*s+i] {
-			if lik == 0 {
-				continue
-			}
-			for c, v := range x[k*t : (k+1)*t] {
-				xi[c] -= lik * v
+			if lik != 0 {
+				tensor.Axpy64(-lik, x[k*t:(k+1)*t], xi)
 			}
 		}
 		inv := 1 / l[i*s+i]
@@ -199,12 +197,8 @@ func cholSolve(l, x []float64, s, t int) {
 	for i := s - 1; i >= 0; i-- { // Lᵀ z = y
 		xi := x[i*t : (i+1)*t]
 		for k := i + 1; k < s; k++ {
-			lki := l[k*s+i]
-			if lki == 0 {
-				continue
-			}
-			for c, v := range x[k*t : (k+1)*t] {
-				xi[c] -= lki * v
+			if lki := l[k*s+i]; lki != 0 {
+				tensor.Axpy64(-lki, x[k*t:(k+1)*t], xi)
 			}
 		}
 		inv := 1 / l[i*s+i]

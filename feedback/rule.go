@@ -321,7 +321,9 @@ func (r *Rule) Lambda(site int) *tensor.Mat {
 
 // drawNoise draws ξ ~ N(0, I) for every hidden site and the noise c·ξ. It
 // reports whether a noisy pass is needed (not when c = 0: then ξ = 0 and
-// λ̂ = 0).
+// λ̂ = 0). ξ comes from tensor.FillNormal: Box–Muller in float32 on rng's
+// Uint64 stream (vectorised; normal up to a truncation at |ξ| ≤ 6.66 and
+// float32 rounding, see there), so a seed fixes every draw.
 func (r *Rule) drawNoise(net *nn.Net, batch int, c float64, rng *rand.Rand) bool {
 	sites := net.Sites()
 	if r.xi == nil {
@@ -333,11 +335,8 @@ func (r *Rule) drawNoise(net *nn.Net, batch int, c float64, rng *rand.Rand) bool
 			xi.Zero()
 			continue
 		}
-		for k := range xi.Data {
-			v := rng.NormFloat64()
-			xi.Data[k] = float32(v)
-			nz.Data[k] = float32(c * v)
-		}
+		tensor.FillNormal(xi.Data, rng)
+		tensor.ScaleTo(nz.Data, float32(c), xi.Data)
 	}
 	return c != 0
 }
@@ -358,10 +357,7 @@ func (r *Rule) estimate(scale float32) {
 		}
 		for n := 0; n < xi.Rows; n++ {
 			d := float32(float64(scale) * (r.lossNoisy[n] - r.lossBase[n]) / r.Opt.Noise)
-			src, dst := xi.Row(n), lam.Row(n)
-			for j, v := range src {
-				dst[j] = d * v
-			}
+			tensor.ScaleTo(lam.Row(n), d, xi.Row(n))
 		}
 	}
 }

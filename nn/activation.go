@@ -2,15 +2,17 @@ package nn
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/creditlab/credit/tensor"
 )
 
 // Activation is an element-wise nonlinearity layer. Its derivative is
-// computed from its output, so it keeps only that.
+// computed from its output, so it keeps only that. Sigmoid and tanh run
+// through tensor's vectorised kernels (tensor.Sigmoid, tensor.Tanh and
+// their Backward).
 type Activation struct {
-	Kind string                  // "sigmoid", "tanh", "relu" or "linear"
-	df   func(y float32) float32 // derivative as a function of the output y = f(x)
+	Kind string // "sigmoid", "tanh", "relu" or "linear"
 	out  tensor.Mat
 	dx   tensor.Mat
 }
@@ -20,25 +22,10 @@ var Activations = []string{"sigmoid", "tanh", "relu", "linear"}
 
 // NewActivation returns the activation layer named kind.
 func NewActivation(kind string) (*Activation, error) {
-	a := &Activation{Kind: kind}
-	switch kind {
-	case "sigmoid":
-		a.df = func(y float32) float32 { return y * (1 - y) }
-	case "tanh":
-		a.df = func(y float32) float32 { return 1 - y*y }
-	case "relu":
-		a.df = func(y float32) float32 {
-			if y > 0 {
-				return 1
-			}
-			return 0
-		}
-	case "linear":
-		a.df = func(float32) float32 { return 1 }
-	default:
+	if !slices.Contains(Activations, kind) {
 		return nil, fmt.Errorf("unknown activation %q (want one of %v)", kind, Activations)
 	}
-	return a, nil
+	return &Activation{Kind: kind}, nil
 }
 
 // Forward returns f(x) element-wise.
@@ -49,13 +36,9 @@ func (a *Activation) Forward(x *tensor.Mat) *tensor.Mat {
 	case "linear":
 		copy(o, x.Data)
 	case "sigmoid":
-		for i, v := range x.Data {
-			o[i] = sigmoid32(v)
-		}
+		tensor.Sigmoid(o, x.Data)
 	case "tanh":
-		for i, v := range x.Data {
-			o[i] = tanh32(v)
-		}
+		tensor.Tanh(o, x.Data)
 	case "relu":
 		for i, v := range x.Data {
 			o[i] = max(v, 0)
@@ -67,12 +50,26 @@ func (a *Activation) Forward(x *tensor.Mat) *tensor.Mat {
 // Output returns the result of the last Forward.
 func (a *Activation) Output() *tensor.Mat { return &a.out }
 
-// Backward returns dy ∘ f'(x) for the last Forward.
+// Backward returns dy ∘ f'(x) for the last Forward, f' computed from the
+// output y: y(1 − y) for sigmoid, 1 − y² for tanh, [y > 0] for relu.
 func (a *Activation) Backward(dy *tensor.Mat) *tensor.Mat {
 	a.dx.Resize(dy.Rows, dy.Cols)
 	d, y := a.dx.Data, a.out.Data[:len(dy.Data)]
-	for i, g := range dy.Data {
-		d[i] = g * a.df(y[i])
+	switch a.Kind {
+	case "linear":
+		copy(d, dy.Data)
+	case "sigmoid":
+		tensor.SigmoidBackward(d, dy.Data, y)
+	case "tanh":
+		tensor.TanhBackward(d, dy.Data, y)
+	case "relu":
+		for i, g := range dy.Data {
+			var s float32
+			if y[i] > 0 {
+				s = 1
+			}
+			d[i] = g * s
+		}
 	}
 	return &a.dx
 }

@@ -8,23 +8,47 @@ import (
 )
 
 // Conv2D is a 2-D convolution (cross-correlation, as in every deep-learning
-// library) computed by im2col and one GEMM per batch.
+// library) computed image by image: im2col of one image, then one GEMM.
+// An image's im2col matrix (InC·K·K × OutH·OutW) stays in cache, where a
+// whole batch's would not, and the images are spread over the threads of
+// tensor.Parallel.
 //
 // Layout: a batch row holds one image in CHW order, so the input is
 // batch × (InC·InH·InW) and the output batch × (OutC·OutH·OutW). W is
 // OutC × (InC·K·K), row f holding filter f in (channel, ky, kx) order; b
 // has one bias per output channel. Out-of-image taps read zeros (padding
 // Pad on every side); OutH = (InH + 2·Pad − K)/Stride + 1.
+//
+// Results do not depend on the thread count: the weight gradient is summed
+// over fixed groups of images and then over the groups in order.
 type Conv2D struct {
-	InC, InH, InW    int
-	OutC, K          int
-	Stride, Pad      int
-	OutH, OutW       int
-	W                *tensor.Mat
-	B                []float32
-	col, z, dz, dcol tensor.Mat // im2col (InC·K·K × batch·P), pre-output (OutC × batch·P) and their errors
-	out              tensor.Mat
+	InC, InH, InW int
+	OutC, K       int
+	Stride, Pad   int
+	OutH, OutW    int
+	W             *tensor.Mat
+	B             []float32
+
+	x   *tensor.Mat // input of the last Forward (owned by the caller)
+	out tensor.Mat
+
+	scratch []convScratch // one per thread of tensor.Parallel
+	gwPart  []tensor.Mat  // weight gradient of each group of images
+	dySum   []float32     // dy summed over the batch, for the bias gradient
+
+	// The calls handed to tensor.Parallel (made once: building a closure
+	// per call would allocate), and the operands of the current pass.
+	fwdFn, gradFn, inFn func(i, slot int)
+	dy, w, dx           *tensor.Mat
 }
+
+// convScratch is one thread's im2col matrix and its error.
+type convScratch struct{ col, dcol tensor.Mat }
+
+// convGroups is how many groups of images ParamGrad sums the weight
+// gradient over before adding the groups up. It is fixed, not the thread
+// count, so that the sums do not depend on how many threads ran.
+const convGroups = 8
 
 // NewConv2D returns a convolution with filters K×K over inC channels of
 // inH×inW images, weights N(0, 2/(inC·K·K)) from rng and zero bias.
@@ -36,6 +60,7 @@ func NewConv2D(inC, inH, inW, outC, k, stride, pad int, rng *rand.Rand) *Conv2D 
 	for i := range c.W.Data {
 		c.W.Data[i] = float32(rng.NormFloat64() * std)
 	}
+	c.fwdFn, c.gradFn, c.inFn = c.forwardImage, c.gradGroup, c.inputImage
 	return c
 }
 
@@ -54,49 +79,95 @@ func (c *Conv2D) Bias() []float32 { return c.B }
 // Output returns the result of the last Forward.
 func (c *Conv2D) Output() *tensor.Mat { return &c.out }
 
-// Forward returns the convolution of batch x.
-func (c *Conv2D) Forward(x *tensor.Mat) *tensor.Mat {
-	n, p := x.Rows, c.OutH*c.OutW
-	c.im2col(x)
-	c.z.Resize(c.OutC, n*p)
-	tensor.MatMul(false, false, 1, c.W, &c.col, 0, &c.z)
-	// z is OutC × (image, position); the output wants image-major rows.
-	c.out.Resize(n, c.Out())
-	for f := 0; f < c.OutC; f++ {
-		zf, b := c.z.Row(f), c.B[f]
-		for i := 0; i < n; i++ {
-			dst := c.out.Data[i*c.Out()+f*p : i*c.Out()+(f+1)*p]
-			for j, v := range zf[i*p : (i+1)*p] {
-				dst[j] = v + b
-			}
-		}
+// slots returns how many threads may run c's passes, with scratch for each.
+func (c *Conv2D) slots() int {
+	t := tensor.Threads()
+	for len(c.scratch) < t {
+		c.scratch = append(c.scratch, convScratch{})
 	}
+	return t
+}
+
+// image returns row i of m viewed as a channels × (OutH·OutW) matrix.
+func (c *Conv2D) image(m *tensor.Mat, i int) tensor.Mat {
+	return tensor.Mat{Rows: c.OutC, Cols: c.OutH * c.OutW, Data: m.Row(i)}
+}
+
+// Forward returns the convolution of batch x and remembers x for the
+// gradients.
+func (c *Conv2D) Forward(x *tensor.Mat) *tensor.Mat {
+	c.x = x
+	c.out.Resize(x.Rows, c.Out())
+	tensor.Parallel(x.Rows, c.slots(), c.fwdFn)
 	return &c.out
 }
 
-// toChannelMajor copies dy (batch × OutC·P) into c.dz (OutC × batch·P).
-func (c *Conv2D) toChannelMajor(dy *tensor.Mat) {
-	n, p := dy.Rows, c.OutH*c.OutW
-	c.dz.Resize(c.OutC, n*p)
-	for f := 0; f < c.OutC; f++ {
-		dzf := c.dz.Row(f)
-		for i := 0; i < n; i++ {
-			copy(dzf[i*p:(i+1)*p], dy.Data[i*c.Out()+f*p:i*c.Out()+(f+1)*p])
+// forwardImage computes output row i: the bias, plus W times image i's
+// im2col matrix.
+func (c *Conv2D) forwardImage(i, slot int) {
+	s := &c.scratch[slot]
+	c.im2col(c.x.Row(i), &s.col)
+	z := c.image(&c.out, i)
+	p := z.Cols
+	for f, b := range c.B {
+		row := z.Data[f*p : (f+1)*p]
+		for j := range row {
+			row[j] = b
 		}
 	}
+	tensor.MatMul(false, false, 1, c.W, &s.col, 1, &z)
 }
 
 // ParamGrad writes ∂L/∂W and ∂L/∂b for the last Forward given dy at the
-// output (batch × Out).
+// output (batch × Out). It recomputes each image's im2col matrix from the
+// input of the last Forward, which must not have changed since.
 func (c *Conv2D) ParamGrad(dy, gW *tensor.Mat, gB []float32) {
-	c.toChannelMajor(dy)
-	tensor.MatMul(false, true, 1, &c.dz, &c.col, 0, gW)
+	n := dy.Rows
+	if n == 0 {
+		gW.Zero()
+		clear(gB)
+		return
+	}
+	groups := min(convGroups, n)
+	for len(c.gwPart) < groups {
+		c.gwPart = append(c.gwPart, tensor.Mat{})
+	}
+	c.dy = dy
+	tensor.Parallel(groups, c.slots(), c.gradFn)
+	copy(gW.Data, c.gwPart[0].Data)
+	for g := 1; g < groups; g++ {
+		tensor.Axpy(1, c.gwPart[g].Data, gW.Data)
+	}
+	// ∂L/∂b_f sums dy over the batch and over channel f's positions.
+	if cap(c.dySum) < dy.Cols {
+		c.dySum = make([]float32, dy.Cols)
+	}
+	c.dySum = c.dySum[:dy.Cols]
+	tensor.SumRows(dy, 0, c.dySum)
+	p := c.OutH * c.OutW
 	for f := range gB {
 		var s float32
-		for _, v := range c.dz.Row(f) {
+		for _, v := range c.dySum[f*p : (f+1)*p] {
 			s += v
 		}
 		gB[f] = s
+	}
+	c.dy = nil
+}
+
+// gradGroup sums dy_i·col_iᵀ over group g's images into c.gwPart[g].
+func (c *Conv2D) gradGroup(g, slot int) {
+	n, groups := c.dy.Rows, min(convGroups, c.dy.Rows)
+	s, part := &c.scratch[slot], &c.gwPart[g]
+	part.Resize(c.W.Rows, c.W.Cols)
+	for i := g * n / groups; i < (g+1)*n/groups; i++ {
+		c.im2col(c.x.Row(i), &s.col)
+		dz := c.image(c.dy, i)
+		var beta float32
+		if i > g*n/groups {
+			beta = 1
+		}
+		tensor.MatMul(false, true, 1, &dz, &s.col, beta, part)
 	}
 }
 
@@ -104,11 +175,19 @@ func (c *Conv2D) ParamGrad(dy, gW *tensor.Mat, gB []float32) {
 // output, with the kernels w (W's shape) in place of W: w = W is exact
 // backprop, other kernels are conv-shaped feedback.
 func (c *Conv2D) InputGrad(dy, w, dx *tensor.Mat) {
-	c.toChannelMajor(dy)
-	c.dcol.Resize(c.col.Rows, c.dz.Cols)
-	tensor.MatMul(true, false, 1, w, &c.dz, 0, &c.dcol)
 	dx.Resize(dy.Rows, c.In())
-	c.col2im(&c.dcol, dx)
+	c.dy, c.w, c.dx = dy, w, dx
+	tensor.Parallel(dy.Rows, c.slots(), c.inFn)
+	c.dy, c.w, c.dx = nil, nil, nil
+}
+
+// inputImage writes row i of the input error: col2im of wᵀ·dy_i.
+func (c *Conv2D) inputImage(i, slot int) {
+	s := &c.scratch[slot]
+	dz := c.image(c.dy, i)
+	s.dcol.Resize(c.W.Cols, dz.Cols)
+	tensor.MatMul(true, false, 1, c.w, &dz, 0, &s.dcol)
+	c.col2im(&s.dcol, c.dx.Row(i))
 }
 
 // span returns the output columns [lo, hi) whose tap kx (or ky) falls
@@ -125,39 +204,46 @@ func span(out, w, stride, pad, k int) (lo, hi int) {
 	return min(lo, out), min(hi, out)
 }
 
-// im2col fills c.col: row (ch, ky, kx), column (image, oy, ox) holds the
-// input pixel that tap meets, or 0 in the padding.
-func (c *Conv2D) im2col(x *tensor.Mat) {
-	n, p, in, plane := x.Rows, c.OutH*c.OutW, c.In(), c.InH*c.InW
-	c.col.Resize(c.InC*c.K*c.K, n*p)
+// im2col fills col (resized to InC·K·K × OutH·OutW) from one image img
+// (CHW): row (ch, ky, kx), column (oy, ox) holds the input pixel that tap
+// meets, or 0 in the padding.
+func (c *Conv2D) im2col(img []float32, col *tensor.Mat) {
+	plane := c.InH * c.InW
+	col.Resize(c.InC*c.K*c.K, c.OutH*c.OutW)
 	for ch := 0; ch < c.InC; ch++ {
+		src := img[ch*plane : (ch+1)*plane]
 		for ky := 0; ky < c.K; ky++ {
 			ylo, yhi := span(c.OutH, c.InH, c.Stride, c.Pad, ky)
 			for kx := 0; kx < c.K; kx++ {
 				xlo, xhi := span(c.OutW, c.InW, c.Stride, c.Pad, kx)
-				row := c.col.Row((ch*c.K+ky)*c.K + kx)
-				for i := 0; i < n; i++ {
-					img := x.Data[i*in+ch*plane : i*in+(ch+1)*plane]
-					dst := row[i*p : (i+1)*p]
-					clear(dst[:ylo*c.OutW])
-					clear(dst[yhi*c.OutW:])
-					for oy := ylo; oy < yhi; oy++ {
-						d := dst[oy*c.OutW : (oy+1)*c.OutW]
-						src := img[(oy*c.Stride-c.Pad+ky)*c.InW:]
-						clear(d[:xlo])
-						clear(d[xhi:])
-						if xlo >= xhi {
-							continue
-						}
-						off := xlo*c.Stride - c.Pad + kx
-						if c.Stride == 1 {
-							copy(d[xlo:xhi], src[off:off+xhi-xlo])
-							continue
-						}
-						for ox := xlo; ox < xhi; ox++ {
-							d[ox] = src[off]
-							off += c.Stride
-						}
+				dst := col.Row((ch*c.K+ky)*c.K + kx)
+				clear(dst[:ylo*c.OutW])
+				clear(dst[yhi*c.OutW:])
+				if c.sameShape() {
+					// Output rows ylo…yhi−1 are input rows shifted by
+					// (ky−Pad, kx−Pad): one copy of the whole run, then
+					// zeros where a row's shift wraps into its neighbour.
+					d, sr := c.shifted(dst, src, ylo, yhi, ky, kx)
+					copy(d, sr)
+					c.clearWrapped(dst, ylo, yhi, xlo, xhi)
+					continue
+				}
+				for oy := ylo; oy < yhi; oy++ {
+					d := dst[oy*c.OutW : (oy+1)*c.OutW]
+					row := src[(oy*c.Stride-c.Pad+ky)*c.InW:]
+					clear(d[:xlo])
+					clear(d[xhi:])
+					if xlo >= xhi {
+						continue
+					}
+					off := xlo*c.Stride - c.Pad + kx
+					if c.Stride == 1 {
+						copy(d[xlo:xhi], row[off:off+xhi-xlo])
+						continue
+					}
+					for ox := xlo; ox < xhi; ox++ {
+						d[ox] = row[off]
+						off += c.Stride
 					}
 				}
 			}
@@ -165,12 +251,14 @@ func (c *Conv2D) im2col(x *tensor.Mat) {
 	}
 }
 
-// col2im sums the columns of col back into image positions (the adjoint of
-// im2col) into dx, which it overwrites.
-func (c *Conv2D) col2im(col, dx *tensor.Mat) {
-	n, p, in, plane := dx.Rows, c.OutH*c.OutW, c.In(), c.InH*c.InW
-	dx.Zero()
+// col2im sums the columns of col (InC·K·K × OutH·OutW) back into the
+// image positions they were read from (the adjoint of im2col), into img,
+// which it overwrites.
+func (c *Conv2D) col2im(col *tensor.Mat, img []float32) {
+	plane := c.InH * c.InW
+	clear(img[:c.In()])
 	for ch := 0; ch < c.InC; ch++ {
+		dst := img[ch*plane : (ch+1)*plane]
 		for ky := 0; ky < c.K; ky++ {
 			ylo, yhi := span(c.OutH, c.InH, c.Stride, c.Pad, ky)
 			for kx := 0; kx < c.K; kx++ {
@@ -178,28 +266,78 @@ func (c *Conv2D) col2im(col, dx *tensor.Mat) {
 				if xlo >= xhi {
 					continue
 				}
-				row := col.Row((ch*c.K+ky)*c.K + kx)
-				for i := 0; i < n; i++ {
-					img := dx.Data[i*in+ch*plane : i*in+(ch+1)*plane]
-					src := row[i*p : (i+1)*p]
-					for oy := ylo; oy < yhi; oy++ {
-						s := src[oy*c.OutW+xlo : oy*c.OutW+xhi]
-						off := xlo*c.Stride - c.Pad + kx
-						dst := img[(oy*c.Stride-c.Pad+ky)*c.InW:]
-						if c.Stride == 1 {
-							dst = dst[off : off+len(s)]
-							for j, v := range s {
-								dst[j] += v
-							}
-							continue
-						}
-						for _, v := range s {
-							dst[off] += v
-							off += c.Stride
-						}
+				src := col.Row((ch*c.K+ky)*c.K + kx)
+				if c.sameShape() {
+					// As in im2col: zero the entries whose shifted run
+					// wraps into a neighbouring row (src is scratch), then
+					// add the whole run at once.
+					c.clearWrapped(src, ylo, yhi, xlo, xhi)
+					s, d := c.shifted(src, dst, ylo, yhi, ky, kx)
+					tensor.Axpy(1, s, d)
+					continue
+				}
+				for oy := ylo; oy < yhi; oy++ {
+					sv := src[oy*c.OutW+xlo : oy*c.OutW+xhi]
+					off := xlo*c.Stride - c.Pad + kx
+					row := dst[(oy*c.Stride-c.Pad+ky)*c.InW:]
+					if c.Stride == 1 {
+						tensor.Axpy(1, sv, row[off:off+len(sv)])
+						continue
+					}
+					for _, v := range sv {
+						row[off] += v
+						off += c.Stride
 					}
 				}
 			}
+		}
+	}
+}
+
+// sameShape reports whether the output has the input's height and width
+// at stride 1 (padding (K−1)/2), where a row of taps is the input shifted.
+func (c *Conv2D) sameShape() bool {
+	return c.Stride == 1 && c.OutH == c.InH && c.OutW == c.InW
+}
+
+// shifted returns the matching runs of a col row (OutH·OutW) and an image
+// plane (InH·InW) for output rows [ylo, yhi) and tap (ky, kx) of a
+// sameShape convolution: col[oy·W + ox] ↔ plane[(oy + ky − Pad)·W + ox +
+// kx − Pad], clipped to the plane. Entries of the run whose column wraps
+// into a neighbouring row are to be cleared by clearWrapped.
+func (c *Conv2D) shifted(col, plane []float32, ylo, yhi, ky, kx int) (cs, ps []float32) {
+	w := c.OutW
+	if ylo >= yhi {
+		return nil, nil
+	}
+	// Column 0 of output row ylo meets plane index start.
+	start := (ylo+ky-c.Pad)*w + kx - c.Pad
+	lo, hi := ylo*w, yhi*w
+	if start < 0 {
+		lo -= start
+		start = 0
+	}
+	if end := start + hi - lo; end > len(plane) {
+		hi -= end - len(plane)
+	}
+	return col[lo:hi], plane[start : start+hi-lo]
+}
+
+// clearWrapped zeroes, in output rows [ylo, yhi) of a col row, the columns
+// outside [xlo, xhi): taps that fall off the left or right of the image.
+func (c *Conv2D) clearWrapped(col []float32, ylo, yhi, xlo, xhi int) {
+	w := c.OutW
+	col = col[:yhi*w]
+	// Column by column: loops of a fixed, predictable length.
+	for j := 0; j < w; j++ {
+		if j == xlo {
+			j = xhi
+			if j >= w {
+				break
+			}
+		}
+		for p := ylo*w + j; p < len(col); p += w {
+			col[p] = 0
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -186,5 +187,180 @@ func TestRerunKeepsMasks(t *testing.T) {
 	}
 	if net.ReplayPays() {
 		t.Error("first block of 4→6 is not most of the cost")
+	}
+}
+
+// directConv is the convolution written out: out[i][f][oy][ox] = b[f] +
+// Σ_{ch,ky,kx} W[f][ch][ky][kx]·x[i][ch][oy·s−p+ky][ox·s−p+kx], zero
+// outside the image; it also returns the adjoints for an output error dy:
+// ∂/∂W, ∂/∂b and ∂/∂x, in float64.
+func directConv(c *Conv2D, x, dy *tensor.Mat) (out, gW, gB, dx []float64) {
+	n := x.Rows
+	out = make([]float64, n*c.Out())
+	gW, gB, dx = make([]float64, len(c.W.Data)), make([]float64, c.OutC), make([]float64, n*c.In())
+	for i := 0; i < n; i++ {
+		for f := 0; f < c.OutC; f++ {
+			for oy := 0; oy < c.OutH; oy++ {
+				for ox := 0; ox < c.OutW; ox++ {
+					o := i*c.Out() + (f*c.OutH+oy)*c.OutW + ox
+					s := float64(c.B[f])
+					g := float64(dy.Data[o])
+					gB[f] += g
+					for ch := 0; ch < c.InC; ch++ {
+						for ky := 0; ky < c.K; ky++ {
+							for kx := 0; kx < c.K; kx++ {
+								yy, xx := oy*c.Stride-c.Pad+ky, ox*c.Stride-c.Pad+kx
+								if yy < 0 || yy >= c.InH || xx < 0 || xx >= c.InW {
+									continue
+								}
+								w := ((f*c.InC+ch)*c.K+ky)*c.K + kx
+								xi := i*c.In() + (ch*c.InH+yy)*c.InW + xx
+								s += float64(c.W.Data[w]) * float64(x.Data[xi])
+								gW[w] += g * float64(x.Data[xi])
+								dx[xi] += g * float64(c.W.Data[w])
+							}
+						}
+					}
+					out[o] = s
+				}
+			}
+		}
+	}
+	return out, gW, gB, dx
+}
+
+// Conv2D's forward pass and both gradients agree with the direct
+// convolution (within float32 rounding of sums of at most a few hundred
+// terms) on odd shapes, strides and paddings and on batches smaller and
+// larger than its group count, and give the same bits on one thread and
+// on two.
+func TestConvMatchesDirect(t *testing.T) {
+	type shape struct{ inC, h, w, outC, k, stride, pad int }
+	for _, sh := range []shape{{3, 7, 6, 4, 3, 1, 1}, {2, 9, 7, 3, 5, 2, 0}, {1, 5, 5, 2, 2, 1, 0}, {3, 8, 8, 5, 5, 1, 2}, {2, 6, 5, 3, 1, 1, 0}, {2, 11, 10, 3, 3, 3, 1}} {
+		for _, n := range []int{1, 3, 11} {
+			t.Run(fmt.Sprintf("%+v/n=%d", sh, n), func(t *testing.T) {
+				rng := rand.New(rand.NewPCG(uint64(n), 9))
+				c := NewConv2D(sh.inC, sh.h, sh.w, sh.outC, sh.k, sh.stride, sh.pad, rng)
+				for f := range c.B {
+					c.B[f] = float32(rng.NormFloat64())
+				}
+				x, dy := randMat(rng, n, c.In(), 1), randMat(rng, n, c.Out(), 1)
+				out, gW, gB, dx := directConv(c, x, dy)
+				var first [4][]float32
+				for _, threads := range []int{1, 2} {
+					prev := tensor.SetThreads(threads)
+					got := c.Forward(x).Clone()
+					gotW, gotB, gotX := tensor.New(c.W.Rows, c.W.Cols), make([]float32, c.OutC), &tensor.Mat{}
+					c.ParamGrad(dy, gotW, gotB)
+					c.InputGrad(dy, c.W, gotX)
+					tensor.SetThreads(prev)
+					for _, cmp := range []struct {
+						name string
+						got  []float32
+						want []float64
+					}{{"out", got.Data, out}, {"gW", gotW.Data, gW}, {"gB", gotB, gB}, {"dx", gotX.Data, dx}} {
+						if len(cmp.got) != len(cmp.want) {
+							t.Fatalf("%s has %d values, want %d", cmp.name, len(cmp.got), len(cmp.want))
+						}
+						for i, v := range cmp.got {
+							if d := math.Abs(float64(v) - cmp.want[i]); d > 1e-4*(1+math.Abs(cmp.want[i])) {
+								t.Fatalf("threads=%d: %s[%d] = %v, want %v", threads, cmp.name, i, v, cmp.want[i])
+							}
+						}
+					}
+					res := [4][]float32{got.Data, gotW.Data, gotB, gotX.Data}
+					if threads == 1 {
+						first = res
+						continue
+					}
+					for k := range res {
+						if !eq(res[k], first[k]) {
+							t.Errorf("result %d differs between one thread and two", k)
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
+// A conv network's step allocates nothing once its buffers are sized, on
+// one thread and on two.
+func TestConvStepAllocatesNothing(t *testing.T) {
+	sp := mustSpec(t, "conv3x3x4,pool3s2,conv3x3x5,pool2,fc6,drop0.5,fc3")
+	net, err := sp.Build(2*9*9, [3]int{2, 9, 9}, "tanh", "linear", rand.New(rand.NewPCG(1, 1)), rand.New(rand.NewPCG(2, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	net.Training = true
+	rng := rand.New(rand.NewPCG(3, 3))
+	x, y := randMat(rng, 10, 2*9*9, 1), tensor.New(10, 3)
+	g, dOut := NewGrads(net), &tensor.Mat{}
+	step := func() {
+		SoftmaxCE{}.Grad(net.Forward(x, nil), y, 1, dOut)
+		net.Backward(dOut, exact{}, g)
+	}
+	for _, threads := range []int{1, 2} {
+		prev := tensor.SetThreads(threads)
+		step()
+		if a := testing.AllocsPerRun(10, step); a != 0 {
+			t.Errorf("threads=%d: %v allocations per step", threads, a)
+		}
+		tensor.SetThreads(prev)
+	}
+}
+
+// MaxPool agrees with a direct scan of every window (columns left to
+// right, each top to bottom, the first strictly larger value winning) on
+// odd shapes, strides, overhanging windows and inputs with many ties, on
+// one thread and on two; Backward sends each output's error to that
+// maximum.
+func TestMaxPoolMatchesDirect(t *testing.T) {
+	for _, tc := range [][5]int{{3, 7, 9, 3, 2}, {2, 32, 32, 3, 2}, {1, 5, 4, 2, 2}, {2, 6, 6, 3, 3}, {1, 4, 9, 2, 1}, {3, 9, 17, 3, 2}, {1, 6, 7, 5, 1}, {1, 3, 2, 3, 2}, {2, 16, 16, 3, 2}} {
+		c, h, w, size, stride := tc[0], tc[1], tc[2], tc[3], tc[4]
+		p := NewMaxPool(c, h, w, size, stride)
+		rng := rand.New(rand.NewPCG(uint64(h), uint64(w)))
+		n := 5
+		x := randMat(rng, n, c*h*w, 1)
+		for i := range x.Data {
+			if i%3 == 0 {
+				x.Data[i] = float32(math.Round(float64(x.Data[i]))) // ties
+			}
+		}
+		dy := randMat(rng, n, p.Out(), 1)
+		want, wantDx := make([]float32, n*p.Out()), make([]float32, n*c*h*w)
+		k := 0
+		for i := 0; i < n; i++ {
+			for ch := 0; ch < c; ch++ {
+				for oy := 0; oy < p.OutH; oy++ {
+					for ox := 0; ox < p.OutW; ox++ {
+						y0, x0 := oy*stride-p.padY, ox*stride-p.padX
+						best, at := float32(math.Inf(-1)), -1
+						for xx := max(x0, 0); xx < min(x0+size, w); xx++ {
+							for yy := max(y0, 0); yy < min(y0+size, h); yy++ {
+								idx := i*c*h*w + (ch*h+yy)*w + xx
+								if at < 0 || x.Data[idx] > best {
+									best, at = x.Data[idx], idx
+								}
+							}
+						}
+						want[k] = best
+						wantDx[at] += dy.Data[k]
+						k++
+					}
+				}
+			}
+		}
+		for _, threads := range []int{1, 2} {
+			prev := tensor.SetThreads(threads)
+			got := p.Forward(x)
+			if !eq(got.Data, want) {
+				t.Errorf("%v threads=%d: pooled values differ from the direct scan", tc, threads)
+			}
+			if dx := p.Backward(dy); !eq(dx.Data, wantDx) {
+				t.Errorf("%v threads=%d: Backward differs from the direct scan's routing", tc, threads)
+			}
+			tensor.SetThreads(prev)
+		}
 	}
 }

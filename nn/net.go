@@ -138,10 +138,7 @@ func (n *Net) from(b int, h *tensor.Mat, noise []*tensor.Mat) *tensor.Mat {
 	for ; ; b++ {
 		if noise != nil && b < n.Sites() {
 			buf := &n.noisy[b]
-			buf.Resize(h.Rows, h.Cols)
-			for i, v := range h.Data {
-				buf.Data[i] = v + noise[b].Data[i]
-			}
+			tensor.Add(buf.Resize(h.Rows, h.Cols).Data, h.Data, noise[b].Data)
 			h = buf
 		}
 		if b+1 == len(n.Blocks) {

@@ -2,22 +2,82 @@ package tensor
 
 import "math"
 
-// Scale sets x ← a·x.
+// Scale sets x ← a·x (a = 0 clears x, NaN and all).
 func Scale(a float32, x []float32) {
 	if a == 0 {
 		clear(x)
 		return
 	}
-	for i := range x {
-		x[i] *= a
+	ScaleTo(x, a, x)
+}
+
+// ScaleTo sets dst ← a·x.
+func ScaleTo(dst []float32, a float32, x []float32) { vec(opScale, dst, x, x, a) }
+
+// Axpy sets y ← a·x + y; y has at least len(x) elements.
+func Axpy(a float32, x, y []float32) {
+	y = y[:len(x)]
+	vec(opAxpy, y, y, x, a)
+}
+
+// Add sets dst ← x + y.
+func Add(dst, x, y []float32) { vec(opAdd, dst, x, y, 0) }
+
+// MomentumStep is one heavy-ball update per element: v ← mu·v + g, then
+// p ← p − lr·v. g and v have at least len(p) elements.
+func MomentumStep(p, g, v []float32, lr, mu float32) {
+	g, v = g[:len(p)], v[:len(p)]
+	if vecAsm() {
+		n := len(p) &^ 7
+		if n > 0 {
+			momentumAVX2(&p[0], &g[0], &v[0], n, lr, mu)
+		}
+		if n < len(p) { // the last 1–7 through a padded group, as vecAVX2 does
+			var pp, pg, pv [8]float32
+			copy(pp[:], p[n:])
+			copy(pg[:], g[n:])
+			copy(pv[:], v[n:])
+			momentumAVX2(&pp[0], &pg[0], &pv[0], 8, lr, mu)
+			copy(p[n:], pp[:])
+			copy(v[n:], pv[:])
+		}
+		return
+	}
+	for j := range p {
+		v[j] = float32(mu*v[j]) + g[j]
+		p[j] -= float32(lr * v[j])
 	}
 }
 
-// Axpy sets y ← a·x + y; x and y have equal length.
-func Axpy(a float32, x, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] += a * v
+// AdamStep is one Adam update per element with the moment decays b1, b2:
+// m ← b1·m + (1−b1)·g, v ← b2·v + (1−b2)·g², p ← p − lr·m/(√v + eps)
+// (bias correction folded into lr and eps by the caller). g, m and v have
+// at least len(p) elements.
+func AdamStep(p, g, m, v []float32, lr, b1, b2, eps float32) {
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	c1, c2 := 1-b1, 1-b2
+	if vecAsm() {
+		n := len(p) &^ 7
+		if n > 0 {
+			adamAVX2(&p[0], &g[0], &m[0], &v[0], n, b1, c1, b2, c2, lr, eps)
+		}
+		if n < len(p) { // the last 1–7 through a padded group, as vecAVX2 does
+			var pp, pg, pm, pv [8]float32
+			copy(pp[:], p[n:])
+			copy(pg[:], g[n:])
+			copy(pm[:], m[n:])
+			copy(pv[:], v[n:])
+			adamAVX2(&pp[0], &pg[0], &pm[0], &pv[0], 8, b1, c1, b2, c2, lr, eps)
+			copy(p[n:], pp[:])
+			copy(m[n:], pm[:])
+			copy(v[n:], pv[:])
+		}
+		return
+	}
+	for j := range p {
+		m[j] = float32(b1*m[j]) + float32(c1*g[j])
+		v[j] = float32(b2*v[j]) + float32(c2*g[j]*g[j])
+		p[j] -= lr * m[j] / (float32(math.Sqrt(float64(v[j]))) + eps)
 	}
 }
 
@@ -37,10 +97,33 @@ func AddRowVec(m *Mat, v []float32) {
 func SumRows(m *Mat, beta float32, dst []float32) {
 	dst = dst[:m.Cols]
 	Scale(beta, dst)
-	for i := 0; i < m.Rows; i++ {
-		for j, v := range m.Row(i) {
-			dst[j] += v
+	if m.Rows == 0 || m.Cols == 0 {
+		return
+	}
+	j0 := 0
+	if vecAsm() && m.Cols >= 8 {
+		_ = m.Data[m.Rows*m.Cols-1] // every row lies inside Data
+		j0 = m.Cols &^ 7
+		sumRowsAVX2(&dst[0], &m.Data[0], m.Rows, j0, m.Cols)
+	}
+	for i := 0; i < m.Rows; i++ { // the columns from j0 on
+		for j, v := range m.Row(i)[j0:] {
+			dst[j0+j] += v
 		}
+	}
+}
+
+// Axpy64 sets y ← a·x + y in float64; y has at least len(x) elements.
+// Like Axpy it rounds the product, then the sum (no fused multiply-add).
+func Axpy64(a float64, x, y []float64) {
+	y = y[:len(x)]
+	i0 := 0
+	if vecAsm() && len(x) >= 4 {
+		i0 = len(x) &^ 3
+		axpy64AVX2(&y[0], &y[0], &x[0], i0, a)
+	}
+	for i := i0; i < len(x); i++ { // the same two roundings as the assembly
+		y[i] += float64(a * x[i]) // the conversion forbids a fused multiply-add
 	}
 }
 
@@ -56,3 +139,38 @@ func Dot(x, y []float32) float64 {
 
 // Norm returns the Euclidean norm of x, accumulated in float64.
 func Norm(x []float32) float64 { return math.Sqrt(Dot(x, x)) }
+
+// MaxArg keeps a running maximum with its position: for every j where
+// src[j] > dst[j] (never for NaN), it sets dst[j] = src[j] and arg[j] =
+// base + j. Ties keep the earlier value, so feeding rows in order leaves
+// the first maximum. arg and src have at least len(dst) elements.
+func MaxArg(dst []float32, arg []int32, src []float32, base int32) {
+	arg, src = arg[:len(dst)], src[:len(dst)]
+	j0 := 0
+	if vecAsm() && len(dst) >= 8 {
+		j0 = len(dst) &^ 7
+		maxArgAVX2(&dst[0], &arg[0], &src[0], j0, base)
+	}
+	for j := j0; j < len(dst); j++ {
+		if src[j] > dst[j] {
+			dst[j], arg[j] = src[j], base+int32(j)
+		}
+	}
+}
+
+// MaxArgFrom is MaxArg with the positions given: for every j where src[j]
+// > dst[j] (never for NaN), it sets dst[j] = src[j] and arg[j] =
+// srcArg[j]. arg, src and srcArg have at least len(dst) elements.
+func MaxArgFrom(dst []float32, arg []int32, src []float32, srcArg []int32) {
+	arg, src, srcArg = arg[:len(dst)], src[:len(dst)], srcArg[:len(dst)]
+	j0 := 0
+	if vecAsm() && len(dst) >= 8 {
+		j0 = len(dst) &^ 7
+		maxArgFromAVX2(&dst[0], &arg[0], &src[0], &srcArg[0], j0)
+	}
+	for j := j0; j < len(dst); j++ {
+		if src[j] > dst[j] {
+			dst[j], arg[j] = src[j], srcArg[j]
+		}
+	}
+}

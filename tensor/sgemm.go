@@ -39,10 +39,11 @@ var (
 // assembly kernel is available.
 var forceGeneric atomic.Bool
 
-// UseGeneric(true) makes FastGEMM use its portable pure-Go micro-kernel
-// even where the assembly one is available (tests use it to cover both
-// paths on one machine); UseGeneric(false) restores the automatic choice.
-// It returns the previous setting.
+// UseGeneric(true) makes FastGEMM use its portable pure-Go micro-kernel,
+// and the element-wise kernels their Go loops, even where the assembly is
+// available (tests use it to cover both paths on one machine);
+// UseGeneric(false) restores the automatic choice. It returns the previous
+// setting.
 func UseGeneric(on bool) bool { return forceGeneric.Swap(on) }
 
 // HasAsmKernel reports whether FastGEMM can use its assembly micro-kernel
@@ -139,7 +140,8 @@ func blockSize(total, limit, mult int) int {
 type workspace struct {
 	a, b []float32   // packed A block and B panel, 64-byte aligned
 	tmp  [96]float32 // one edge tile (mr·nr ≤ 96)
-	job  gemmJob     // a parallel product started from this workspace
+	job  job         // a parallel product or Parallel call started from this workspace
+	vec  vecTask     // an element-wise call split over threads
 }
 
 // grow returns buf if it holds n values and otherwise a new 64-byte

@@ -14,9 +14,18 @@
 // SetThreads(1) keeps every product on the calling goroutine, which is
 // what a program running several trainings side by side wants.
 //
+// # Element-wise kernels
+//
+// Exp, Sigmoid, Tanh and their Backward products, Axpy, Scale, Add,
+// SumRows, the optimiser updates (MomentumStep, AdamStep), MaxArg and
+// FillNormal (Gaussian draws) run as AVX2 assembly where FastGEMM's
+// micro-kernel does, and as portable Go otherwise; vec.go states how
+// closely the two agree (most bit for bit). Parallel spreads independent
+// calls over the same threads as FastGEMM.
+//
 // Build tags:
-//   - purego: no assembly; FastGEMM uses its portable micro-kernel
-//     (UseGeneric(true) does the same at run time).
+//   - purego: no assembly; FastGEMM and the element-wise kernels use their
+//     portable Go code (UseGeneric(true) does the same at run time).
 //   - openblas: adds OpenBLAS{} (cblas_sgemm through cgo) and
 //     Kernels["openblas"]; needs cgo, a C compiler and libopenblas-dev
 //     (Debian/Ubuntu). The default build needs neither cgo nor OpenBLAS.

@@ -32,23 +32,29 @@ func Threads() int {
 	return runtime.GOMAXPROCS(0)
 }
 
-// gemmJob is one product split into a grid of pm×pn disjoint blocks of C
-// ("chunks"). The calling goroutine and the pool workers it enlists take
-// chunks from next until none is left, so a thread that the OS delays
-// simply does fewer. Each chunk packs its own parts of op(A) and op(B);
-// the grid is chosen to keep that duplicated packing small. A job lives in
-// the caller's workspace, so handing it out allocates nothing.
-type gemmJob struct {
+// job is work cut into chunks: a product split into a grid of pm×pn
+// disjoint blocks of C, or the calls of Parallel. The calling goroutine
+// and the pool workers it enlists take chunks from next until none is
+// left, so a thread that the OS delays simply does fewer. For a product,
+// each chunk packs its own parts of op(A) and op(B); the grid is chosen to
+// keep that duplicated packing small. A job lives in the caller's
+// workspace, so handing it out allocates nothing.
+type job struct {
+	chunks int          // chunks in all
+	next   atomic.Int32 // the next chunk to take
+
+	fn    func(i, slot int) // Parallel's calls; nil for a product
+	slots atomic.Int32      // slots handed out to the threads running fn
+
+	// A product (see FastGEMM.Sgemm).
 	bl             *blocking
 	transA, transB bool
 	m, n, k        int
 	alpha, beta    float32
 	a, b, c        []float32
 	lda, ldb, ldc  int
-
-	pm, pn         int // grid
+	pn             int // grid columns
 	mChunk, nChunk int // chunk size (multiples of mr and nr)
-	next           atomic.Int32
 
 	posted   []*poolWorker // workers this job was offered to
 	pending  atomic.Int32  // offers not yet finished or withdrawn
@@ -57,11 +63,19 @@ type gemmJob struct {
 }
 
 // run computes chunks of j on ws until none is left.
-func (j *gemmJob) run(ws *workspace) {
+func (j *job) run(ws *workspace) {
+	slot := -1
 	for {
 		i := int(j.next.Add(1)) - 1
-		if i >= j.pm*j.pn {
+		if i >= j.chunks {
 			return
+		}
+		if j.fn != nil {
+			if slot < 0 {
+				slot = int(j.slots.Add(1)) - 1
+			}
+			j.fn(i, slot)
+			continue
 		}
 		i0, j0 := i/j.pn*j.mChunk, i%j.pn*j.nChunk
 		mb, nb := min(j.mChunk, j.m-i0), min(j.nChunk, j.n-j0)
@@ -80,12 +94,93 @@ func (j *gemmJob) run(ws *workspace) {
 	}
 }
 
+// share runs j on ws together with up to helpers pool workers and returns
+// when every chunk is done.
+func (j *job) share(ws *workspace, helpers int) {
+	j.next.Store(0)
+	j.slots.Store(0)
+	if j.finished == nil {
+		j.finished = func() bool { return j.pending.Load() == 0 }
+	}
+
+	// Offer the job to free workers.
+	j.posted = j.posted[:0]
+	for _, w := range ensureWorkers(helpers) {
+		if len(j.posted) == helpers {
+			break
+		}
+		j.pending.Add(1)
+		j.wg.Add(1)
+		if !w.mailbox.CompareAndSwap(nil, j) {
+			j.pending.Add(-1)
+			j.wg.Done()
+			continue
+		}
+		j.posted = append(j.posted, w)
+		if w.sleeping.Load() {
+			select {
+			case w.wake <- struct{}{}:
+			default:
+			}
+		}
+	}
+
+	j.run(ws)
+
+	// Withdraw offers nobody took; wait for the workers that did.
+	for _, w := range j.posted {
+		if w.mailbox.CompareAndSwap(j, nil) {
+			j.pending.Add(-1)
+			j.wg.Done()
+		}
+	}
+	if j.pending.Load() > 0 {
+		spinUntil(waitSpin, j.finished, false)
+	}
+	j.wg.Wait()
+	// Drop the operands and the function so the workspace does not keep
+	// them alive.
+	j.a, j.b, j.c, j.fn = nil, nil, nil, nil
+	clear(j.posted)
+}
+
+// Parallel calls f(i, slot) for every i in [0, n) and returns when all
+// calls have returned. The calls run on up to min(slots, Threads(), n)
+// threads at once (the calling goroutine and workers of FastGEMM's pool),
+// in no fixed order; slot, in [0, slots), names the thread running the
+// call, so that f can give each thread its own scratch space. f must keep
+// the calls independent, and its results should not depend on slot (then
+// they do not depend on the thread count either). With one thread every
+// call runs on the calling goroutine, in order.
+//
+// f should be made once and kept (a method value or a closure stored in a
+// field), not built anew for each call: building a closure allocates.
+func Parallel(n, slots int, f func(i, slot int)) {
+	t := min(Threads(), slots, n)
+	if t <= 1 {
+		for i := 0; i < n; i++ {
+			f(i, 0)
+		}
+		return
+	}
+	ws := getWorkspace()
+	ws.parallel(n, t, f)
+	putWorkspace(ws)
+}
+
+// parallel runs Parallel's calls on t threads from the workspace ws.
+func (ws *workspace) parallel(n, t int, f func(i, slot int)) {
+	j := &ws.job
+	j.chunks, j.fn = n, f
+	j.share(ws, t-1)
+}
+
 // poolWorker is a goroutine of the pool, started once and kept. A caller
 // offers it a job by storing the job in its mailbox (and waking it if it
 // sleeps); when the caller has run out of chunks it withdraws offers not
 // yet taken, so it never waits for a worker that has not started.
 type poolWorker struct {
-	mailbox  atomic.Pointer[gemmJob]
+	mailbox  atomic.Pointer[job]
 	sleeping atomic.Bool
 	wake     chan struct{} // capacity 1
 	ws       workspace
@@ -245,51 +340,9 @@ func sgemmParallel(bl *blocking, t int, transA, transB bool, m, n, k int, alpha 
 	j.a, j.b, j.c, j.lda, j.ldb, j.ldc = a, b, c, lda, ldb, ldc
 	j.mChunk = (mu + pm - 1) / pm * bl.mr
 	j.nChunk = (nu + pn - 1) / pn * bl.nr
-	j.pm, j.pn = (m+j.mChunk-1)/j.mChunk, (n+j.nChunk-1)/j.nChunk
-	j.next.Store(0)
-	if j.finished == nil {
-		j.finished = func() bool { return j.pending.Load() == 0 }
-	}
-
-	// Offer the job to free workers.
-	helpers := min(t, j.pm*j.pn) - 1
-	j.posted = j.posted[:0]
-	for _, w := range ensureWorkers(helpers) {
-		if len(j.posted) == helpers {
-			break
-		}
-		j.pending.Add(1)
-		j.wg.Add(1)
-		if !w.mailbox.CompareAndSwap(nil, j) {
-			j.pending.Add(-1)
-			j.wg.Done()
-			continue
-		}
-		j.posted = append(j.posted, w)
-		if w.sleeping.Load() {
-			select {
-			case w.wake <- struct{}{}:
-			default:
-			}
-		}
-	}
-
-	j.run(ws)
-
-	// Withdraw offers nobody took; wait for the workers that did.
-	for _, w := range j.posted {
-		if w.mailbox.CompareAndSwap(j, nil) {
-			j.pending.Add(-1)
-			j.wg.Done()
-		}
-	}
-	if j.pending.Load() > 0 {
-		spinUntil(waitSpin, j.finished, false)
-	}
-	j.wg.Wait()
-	// Drop the operands so the workspace does not keep them alive.
-	j.a, j.b, j.c = nil, nil, nil
-	clear(j.posted)
+	j.pn = (n + j.nChunk - 1) / j.nChunk
+	j.chunks = (m + j.mChunk - 1) / j.mChunk * j.pn
+	j.share(ws, min(t, j.chunks)-1)
 	putWorkspace(ws)
 	return true
 }

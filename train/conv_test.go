@@ -39,11 +39,14 @@ func blobs(n int, seed uint64) *data.Dataset {
 
 // A short conv run on the synthetic task learns under every rule: chance
 // is 67 % error; after 8 epochs of 600 images seed 1 measures bp 12 %,
-// dfa 14 %, npdfa 14 %, fa 15 %, np 23 %, usf 9 %, brsf 12 %, frsf 11 %,
-// wm 14 %, kp 14 % and plain node perturbation 20 %
-// at a 30× smaller step (at 1/10 it measured 27 % with one GEMM kernel and
-// 53 % with another: its per-step noise makes it unstable near there).
-// Bounds: 25 %, and 45 % for nodepert.
+// dfa 14 %, npdfa 14 %, fa 15 %, usf 9 %, brsf 12 %, frsf 11 %, wm 14 %,
+// kp 14 %, np 13 % at a 3× smaller step and plain node perturbation 20 % at
+// a 30× smaller step (at 1/10 it measured 27 % with one GEMM kernel and 53 %
+// with another: its per-step noise makes it unstable near there). np at the
+// full step is unstable too: seeds 1–8 ended at chance on 2 of 8 seeds (4
+// of 6 with the earlier NormFloat64 noise); at 1/3 every seed ended between
+// 10 % and 17 % with either noise generator. Bounds: 25 %, and 45 % for
+// nodepert.
 func TestConvEveryRuleLearns(t *testing.T) {
 	trainSet, testSet := blobs(600, 1), blobs(300, 2)
 	for _, rule := range feedback.Names() {
@@ -54,8 +57,11 @@ func TestConvEveryRuleLearns(t *testing.T) {
 			c.Noise, c.FeedbackSolver = 1e-2, "ridge"
 			c.Out = filepath.Join(t.TempDir(), "run")
 			bound := 0.25
-			if rule == "nodepert" {
+			switch rule {
+			case "nodepert":
 				c.LR, bound = 3e-4, 0.45
+			case "np":
+				c.LR = 3e-3
 			}
 			spec, err := nn.ParseSpec(c.Net)
 			if err != nil {

@@ -3,9 +3,12 @@ package train
 import (
 	"fmt"
 	"math"
+
+	"github.com/creditlab/credit/tensor"
 )
 
-// Optimizer moves parameters along their gradients. params and grads are
+// Optimizer moves parameters along their gradients (the updates are
+// tensor's vectorised kernels: Axpy, MomentumStep, AdamStep). params and grads are
 // parallel lists of flat slices (nn.Net.Params, nn.Grads.Slices); the
 // lists' shapes must not change between calls. Step never allocates after
 // the first call.
@@ -37,10 +40,7 @@ type SGD struct{ LR float32 }
 // Step implements Optimizer.
 func (o *SGD) Step(params, grads [][]float32) {
 	for i, p := range params {
-		g := grads[i][:len(p)]
-		for j := range p {
-			p[j] -= o.LR * g[j]
-		}
+		tensor.Axpy(-o.LR, grads[i][:len(p)], p)
 	}
 }
 
@@ -56,11 +56,7 @@ func (o *Momentum) Step(params, grads [][]float32) {
 		o.v = zerosLike(params)
 	}
 	for i, p := range params {
-		g, v := grads[i][:len(p)], o.v[i][:len(p)]
-		for j := range p {
-			v[j] = o.Mu*v[j] + g[j]
-			p[j] -= o.LR * v[j]
-		}
+		tensor.MomentumStep(p, grads[i], o.v[i], o.LR, o.Mu)
 	}
 }
 
@@ -81,12 +77,7 @@ func (o *Adam) Step(params, grads [][]float32) {
 	lr := float32(o.LR * math.Sqrt(1-math.Pow(o.Beta2, float64(o.t))) / (1 - math.Pow(o.Beta1, float64(o.t))))
 	eps := float32(o.Eps * math.Sqrt(1-math.Pow(o.Beta2, float64(o.t))))
 	for i, p := range params {
-		g, m, v := grads[i][:len(p)], o.m[i][:len(p)], o.v[i][:len(p)]
-		for j := range p {
-			m[j] = b1*m[j] + (1-b1)*g[j]
-			v[j] = b2*v[j] + (1-b2)*g[j]*g[j]
-			p[j] -= lr * m[j] / (float32(math.Sqrt(float64(v[j]))) + eps)
-		}
+		tensor.AdamStep(p, grads[i], o.m[i], o.v[i], lr, b1, b2, eps)
 	}
 }
 
