@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 
 	"github.com/creditlab/credit/configs"
+	"github.com/creditlab/credit/internal/atomicfile"
 	"github.com/creditlab/credit/sweep"
-	"github.com/creditlab/credit/train"
 )
 
 // fromFile registers the experiment of the embedded file configs/<name>.yaml
@@ -127,7 +127,7 @@ func WriteSource(f *sweep.File, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("--out: %v", err)
 	}
-	return train.WriteFileAtomic(filepath.Join(dir, "sweep.yaml"), f.Source())
+	return atomicfile.WriteBytes(filepath.Join(dir, "sweep.yaml"), f.Source())
 }
 
 // EmitSlurm writes dir/sweep.sbatch, an sbatch script that runs the runs of
@@ -158,5 +158,5 @@ func EmitSlurm(f *sweep.File, scale, dir, credit string, cpusPerTask int) (strin
 	s := sweep.Slurm{Name: f.Name, Runs: len(pts), CPUsPerTask: cpusPerTask, Credit: credit,
 		File: filepath.Join(dir, "sweep.yaml"), Scale: scale, Dir: dir}
 	path := filepath.Join(dir, "sweep.sbatch")
-	return path, train.WriteFileAtomic(path, []byte(s.Script()))
+	return path, atomicfile.WriteBytes(path, []byte(s.Script()))
 }

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/creditlab/credit/internal/atomicfile"
 )
 
 // Table is a rectangular table of strings with a header. Rows shorter than
@@ -107,9 +109,8 @@ func WriteFile(path string, data []byte) error {
 	return writeAtomic(path, bytes.NewBuffer(data))
 }
 
-// writeAtomic writes the content of src to path via a temporary file in the
-// same directory, synced, and a rename, so readers never see a partial file
-// and a crash leaves the previous version intact.
+// writeAtomic writes the content of src to path (see atomicfile.Write),
+// creating its directory if needed.
 func writeAtomic(path string, src io.WriterTo) error {
 	if path == "" {
 		return fmt.Errorf("report: empty path")
@@ -118,26 +119,11 @@ func writeAtomic(path string, src io.WriterTo) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	err := atomicfile.Write(path, func(w io.Writer) error {
+		_, err := src.WriteTo(w)
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("report: %w", err)
-	}
-	tmp := f.Name()
-	_, err = src.WriteTo(f)
-	if err == nil {
-		err = f.Chmod(0o644)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
 		return fmt.Errorf("report: writing %s: %w", path, err)
 	}
 	return nil

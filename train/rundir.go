@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/creditlab/credit/internal/atomicfile"
 )
 
 // writeJSONAtomic writes v as indented JSON to path with writeFileAtomic.
@@ -17,52 +19,12 @@ func writeJSONAtomic(path string, v any) error {
 	return writeFileAtomic(path, append(b, '\n'))
 }
 
-// WriteFileAtomic writes b to path with writeAtomic: through a temporary
-// file in the same directory, synced and renamed over path, so a reader
-// never sees a half-written file and a crash leaves the previous version
-// intact.
-func WriteFileAtomic(path string, b []byte) error { return writeFileAtomic(path, b) }
+// writeFileAtomic writes b to path atomically (see atomicfile.Write).
+func writeFileAtomic(path string, b []byte) error { return atomicfile.WriteBytes(path, b) }
 
-// writeFileAtomic writes b to path with writeAtomic.
-func writeFileAtomic(path string, b []byte) error {
-	return writeAtomic(path, func(w io.Writer) error {
-		_, err := w.Write(b)
-		return err
-	})
-}
-
-// writeAtomic lets write fill a temporary file in path's directory, syncs
-// it and renames it over path, so a reader never sees a half-written file
-// and a crash or a failing write leaves the previous version intact.
+// writeAtomic lets write fill path atomically (see atomicfile.Write).
 func writeAtomic(path string, write func(io.Writer) error) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err = tmp.Chmod(0o644); err == nil {
-		err = write(tmp)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	// Make the rename itself durable; some file systems cannot sync a
-	// directory, and the file is complete either way.
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
+	return atomicfile.Write(path, write)
 }
 
 // jsonl appends one JSON object per line to a file and syncs after each, so
