@@ -550,7 +550,8 @@ func (t *trainer) evaluate(epoch int, trainLoss float64, dur time.Duration) Epoc
 // overTest runs the clean network over the whole test set in chunks and
 // calls f with each chunk's first index, targets and outputs (valid until
 // the next chunk). Chunks are large for dense nets and the training batch
-// for conv nets, whose im2col buffers grow with the chunk.
+// for conv nets, whose activations per example are large (every layer keeps
+// its output for the whole chunk).
 func (t *trainer) overTest(f func(lo int, y, yhat *tensor.Mat)) {
 	t.net.Training = false
 	chunk := 1000
