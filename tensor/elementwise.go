@@ -27,23 +27,12 @@ func Add(dst, x, y []float32) { vec(opAdd, dst, x, y, 0) }
 // p ← p − lr·v. g and v have at least len(p) elements.
 func MomentumStep(p, g, v []float32, lr, mu float32) {
 	g, v = g[:len(p)], v[:len(p)]
-	if vecAsm() {
-		n := len(p) &^ 7
-		if n > 0 {
-			momentumAVX2(&p[0], &g[0], &v[0], n, lr, mu)
-		}
-		if n < len(p) { // the last 1–7 through a padded group, as vecAVX2 does
-			var pp, pg, pv [8]float32
-			copy(pp[:], p[n:])
-			copy(pg[:], g[n:])
-			copy(pv[:], v[n:])
-			momentumAVX2(&pp[0], &pg[0], &pv[0], 8, lr, mu)
-			copy(p[n:], pp[:])
-			copy(v[n:], pv[:])
-		}
-		return
+	j0 := 0
+	if vecAsm() && len(p) >= 8 {
+		j0 = len(p) &^ 7
+		momentumAVX2(&p[0], &g[0], &v[0], j0, lr, mu)
 	}
-	for j := range p {
+	for j := j0; j < len(p); j++ { // the same roundings as the assembly
 		v[j] = float32(mu*v[j]) + g[j]
 		p[j] -= float32(lr * v[j])
 	}
@@ -56,39 +45,15 @@ func MomentumStep(p, g, v []float32, lr, mu float32) {
 func AdamStep(p, g, m, v []float32, lr, b1, b2, eps float32) {
 	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
 	c1, c2 := 1-b1, 1-b2
-	if vecAsm() {
-		n := len(p) &^ 7
-		if n > 0 {
-			adamAVX2(&p[0], &g[0], &m[0], &v[0], n, b1, c1, b2, c2, lr, eps)
-		}
-		if n < len(p) { // the last 1–7 through a padded group, as vecAVX2 does
-			var pp, pg, pm, pv [8]float32
-			copy(pp[:], p[n:])
-			copy(pg[:], g[n:])
-			copy(pm[:], m[n:])
-			copy(pv[:], v[n:])
-			adamAVX2(&pp[0], &pg[0], &pm[0], &pv[0], 8, b1, c1, b2, c2, lr, eps)
-			copy(p[n:], pp[:])
-			copy(m[n:], pm[:])
-			copy(v[n:], pv[:])
-		}
-		return
+	j0 := 0
+	if vecAsm() && len(p) >= 8 {
+		j0 = len(p) &^ 7
+		adamAVX2(&p[0], &g[0], &m[0], &v[0], j0, b1, c1, b2, c2, lr, eps)
 	}
-	for j := range p {
+	for j := j0; j < len(p); j++ { // the same roundings as the assembly
 		m[j] = float32(b1*m[j]) + float32(c1*g[j])
 		v[j] = float32(b2*v[j]) + float32(c2*g[j]*g[j])
 		p[j] -= lr * m[j] / (float32(math.Sqrt(float64(v[j]))) + eps)
-	}
-}
-
-// AddRowVec adds the row vector v (len Cols) to every row of m.
-func AddRowVec(m *Mat, v []float32) {
-	v = v[:m.Cols]
-	for i := 0; i < m.Rows; i++ {
-		r := m.Row(i)
-		for j, b := range v {
-			r[j] += b
-		}
 	}
 }
 
