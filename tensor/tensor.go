@@ -16,7 +16,7 @@
 //
 // # Element-wise kernels
 //
-// Exp, Sigmoid, Tanh and their Backward products, Axpy, Scale, Add,
+// Sigmoid, Tanh and their Backward products, Axpy, Scale, Add,
 // SumRows, the optimiser updates (MomentumStep, AdamStep), MaxArg and
 // FillNormal (Gaussian draws) run as AVX2 assembly where FastGEMM's
 // micro-kernel does, and as portable Go otherwise; vec.go states how

@@ -16,7 +16,7 @@ import "math"
 // multiply-add (the Go code converts each product explicitly, which the
 // language spec says prevents fusion even under GOAMD64=v3), so they
 // agree bit for bit.
-// Exp, Sigmoid and Tanh follow one algorithm on both paths, but the
+// Sigmoid and Tanh follow one algorithm on both paths, but the
 // assembly evaluates its polynomials with fused multiply-adds and rounds
 // to nearest where the Go code rounds half up: the two agree within a few
 // ulp (see the tests), and each is within 4e-7 relative of the exact
@@ -27,8 +27,7 @@ func vecAsm() bool { return hasAsmKernel && !forceGeneric.Load() }
 
 // The operations of vec: dst[i] = f(a[i], b[i]) with the scalar s.
 const (
-	opExp         = iota // e^a
-	opSigmoid            // σ(a)
+	opSigmoid     = iota // σ(a)
 	opTanh               // tanh(a)
 	opSigmoidGrad        // a·b(1 − b): the error a through a sigmoid of output b
 	opTanhGrad           // a·(1 − b²)
@@ -54,10 +53,6 @@ func vec(op int, dst, a, b []float32, s float32) {
 func vecGo(op int, dst, a, b []float32, s float32) {
 	a, b = a[:len(dst)], b[:len(dst)]
 	switch op {
-	case opExp:
-		for i, v := range a {
-			dst[i] = exp32(v)
-		}
 	case opSigmoid:
 		for i, v := range a {
 			dst[i] = sigmoid32(v)
@@ -158,8 +153,6 @@ func vecSerial(op int, dst, a, b []float32, s float32) {
 
 func callAVX2(op int, dst, a, b *float32, n int, s float32) {
 	switch op {
-	case opExp:
-		expAVX2(dst, a, n)
 	case opSigmoid:
 		sigmoidAVX2(dst, a, n)
 	case opTanh:
@@ -176,10 +169,6 @@ func callAVX2(op int, dst, a, b *float32, n int, s float32) {
 		scaleAVX2(dst, a, n, s)
 	}
 }
-
-// Exp sets dst[i] = e^{x[i]}: +Inf above 88.37 (within a factor 1.5 of
-// float32 overflow), 0 below −87.3 (no subnormal results), NaN for NaN.
-func Exp(dst, x []float32) { vec(opExp, dst, x, x, 0) }
 
 // Sigmoid sets dst[i] = 1/(1 + e^{−x[i]}).
 func Sigmoid(dst, x []float32) { vec(opSigmoid, dst, x, x, 0) }

@@ -6,9 +6,6 @@ package tensor
 // micro-kernel: used when hasAsmKernel). n is any length ≥ 0.
 
 //go:noescape
-func expAVX2(dst, x *float32, n int)
-
-//go:noescape
 func sigmoidAVX2(dst, x *float32, n int)
 
 //go:noescape

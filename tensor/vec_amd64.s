@@ -58,10 +58,6 @@ done: \
 	VZEROUPPER; \
 	RET
 
-#define EXP_BODY \
-	VMOVAPS Y4, Y0; \
-	EXPY0
-
 // SIGMOID_BODY: e = e^{−|x|}, σ = (x ≥ 0 ? 1 : e)/(1 + e).
 #define SIGMOID_BODY \
 	VORPS     signbit<>(SB), Y4, Y0; \
@@ -95,9 +91,6 @@ done: \
 	VORPS       Y2, Y1, Y1; \
 	VCMPPS      $3, Y4, Y4, Y2; \
 	VBLENDVPS   Y2, Y4, Y1, Y0
-
-// func expAVX2(dst, x *float32, n int)
-UNARY(·expAVX2, EXP_BODY)
 
 // func sigmoidAVX2(dst, x *float32, n int)
 UNARY(·sigmoidAVX2, SIGMOID_BODY)

@@ -5,7 +5,6 @@ package tensor
 // This build has no assembly: vecAsm is always false, so these are never
 // called.
 
-func expAVX2(dst, x *float32, n int)                                          { panic(noAsm) }
 func sigmoidAVX2(dst, x *float32, n int)                                      { panic(noAsm) }
 func tanhAVX2(dst, x *float32, n int)                                         { panic(noAsm) }
 func sigmoidGradAVX2(dst, a, b *float32, n int)                               { panic(noAsm) }
