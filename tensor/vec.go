@@ -130,9 +130,9 @@ func (v *vecTask) chunk(i, _ int) {
 
 // vecSerial runs the assembly kernel op on the calling goroutine. The
 // kernels take whole groups of eight; the last 1–7 values of an exact
-// operation go through vecGo (the same bits), those of exp, sigmoid and
-// tanh through one zero-padded group on the stack, so that every value
-// comes from the same instructions.
+// operation go through vecGo (the same bits), those of sigmoid and tanh
+// through one zero-padded group on the stack, so that every value comes
+// from the same instructions.
 func vecSerial(op int, dst, a, b []float32, s float32) {
 	n := len(dst) &^ 7
 	if n > 0 {
@@ -154,19 +154,19 @@ func vecSerial(op int, dst, a, b []float32, s float32) {
 func callAVX2(op int, dst, a, b *float32, n int, s float32) {
 	switch op {
 	case opSigmoid:
-		sigmoidAVX2(dst, a, n)
+		sigmoidAVX2(dst, a, b, n, s)
 	case opTanh:
-		tanhAVX2(dst, a, n)
+		tanhAVX2(dst, a, b, n, s)
 	case opSigmoidGrad:
-		sigmoidGradAVX2(dst, a, b, n)
+		sigmoidGradAVX2(dst, a, b, n, s)
 	case opTanhGrad:
-		tanhGradAVX2(dst, a, b, n)
+		tanhGradAVX2(dst, a, b, n, s)
 	case opAdd:
-		addAVX2(dst, a, b, n)
+		addAVX2(dst, a, b, n, s)
 	case opAxpy:
 		axpyAVX2(dst, a, b, n, s)
 	case opScale:
-		scaleAVX2(dst, a, n, s)
+		scaleAVX2(dst, a, b, n, s)
 	}
 }
 

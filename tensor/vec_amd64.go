@@ -3,25 +3,29 @@
 package tensor
 
 // Element-wise kernels in vec_amd64.s (AVX2 and FMA, like the GEMM
-// micro-kernel: used when hasAsmKernel). n is any length ≥ 0.
+// micro-kernel: used when hasAsmKernel). n is any length ≥ 0. The kernels
+// of vec share one signature: dst ← f(a, b) with the scalar s.
 
 //go:noescape
-func sigmoidAVX2(dst, x *float32, n int)
+func sigmoidAVX2(dst, a, b *float32, n int, s float32)
 
 //go:noescape
-func tanhAVX2(dst, x *float32, n int)
+func tanhAVX2(dst, a, b *float32, n int, s float32)
 
 //go:noescape
-func sigmoidGradAVX2(dst, a, b *float32, n int)
+func sigmoidGradAVX2(dst, a, b *float32, n int, s float32)
 
 //go:noescape
-func tanhGradAVX2(dst, a, b *float32, n int)
+func tanhGradAVX2(dst, a, b *float32, n int, s float32)
 
 //go:noescape
-func addAVX2(dst, a, b *float32, n int)
+func addAVX2(dst, a, b *float32, n int, s float32)
 
 //go:noescape
 func axpyAVX2(dst, a, b *float32, n int, s float32)
+
+//go:noescape
+func scaleAVX2(dst, a, b *float32, n int, s float32)
 
 //go:noescape
 func momentumAVX2(p, grad, v *float32, n int, lr, mu float32)
@@ -31,9 +35,6 @@ func adamAVX2(p, grad, m, v *float32, n int, b1, c1, b2, c2, lr, eps float32)
 
 //go:noescape
 func normalsAVX2(dst *float32, bits *uint64, blocks int)
-
-//go:noescape
-func scaleAVX2(dst, x *float32, n int, s float32)
 
 //go:noescape
 func sumRowsAVX2(dst, m *float32, rows, cols, ld int)

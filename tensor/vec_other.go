@@ -5,13 +5,13 @@ package tensor
 // This build has no assembly: vecAsm is always false, so these are never
 // called.
 
-func sigmoidAVX2(dst, x *float32, n int)                                      { panic(noAsm) }
-func tanhAVX2(dst, x *float32, n int)                                         { panic(noAsm) }
-func sigmoidGradAVX2(dst, a, b *float32, n int)                               { panic(noAsm) }
-func tanhGradAVX2(dst, a, b *float32, n int)                                  { panic(noAsm) }
-func addAVX2(dst, a, b *float32, n int)                                       { panic(noAsm) }
+func sigmoidAVX2(dst, a, b *float32, n int, s float32)                        { panic(noAsm) }
+func tanhAVX2(dst, a, b *float32, n int, s float32)                           { panic(noAsm) }
+func sigmoidGradAVX2(dst, a, b *float32, n int, s float32)                    { panic(noAsm) }
+func tanhGradAVX2(dst, a, b *float32, n int, s float32)                       { panic(noAsm) }
+func addAVX2(dst, a, b *float32, n int, s float32)                            { panic(noAsm) }
 func axpyAVX2(dst, a, b *float32, n int, s float32)                           { panic(noAsm) }
-func scaleAVX2(dst, x *float32, n int, s float32)                             { panic(noAsm) }
+func scaleAVX2(dst, a, b *float32, n int, s float32)                          { panic(noAsm) }
 func momentumAVX2(p, grad, v *float32, n int, lr, mu float32)                 { panic(noAsm) }
 func adamAVX2(p, grad, m, v *float32, n int, b1, c1, b2, c2, lr, eps float32) { panic(noAsm) }
 func normalsAVX2(dst *float32, bits *uint64, blocks int)                      { panic(noAsm) }
