@@ -1,9 +1,10 @@
 // Package nn holds layers with explicit forward and backward passes, the
 // activations and losses, and Net, a stack of blocks.
 //
-// Conventions: a batch is a tensor.Mat with one example per row. A block is a
-// weighted core (Dense) followed by element-wise or pooling layers (an
-// activation); the output of every block but the last is a hidden site, the
+// Conventions: a batch is a tensor.Mat with one example per row (an image
+// flattened in CHW order). A block is a weighted core (Dense or Conv2D)
+// followed by parameter-free layers (its activation, then any MaxPool or
+// Dropout); the output of every block but the last is a hidden site, the
 // place where a feedback rule delivers its error estimate and where node
 // perturbation adds noise. Net.Backward runs the exact backward pass inside
 // each block and asks a Deliverer for the error at each site, so the same

@@ -20,9 +20,10 @@ import (
 // flatten (accepted for readability; rows are always flat). Every conv and
 // fc layer but the last is followed by the hidden activation, the last by
 // the output activation, unless the token names its own after a colon
-// (fc2:linear, the autoencoder's linear bottleneck); pooling and dropout follow the activation of the
-// layer before them, so a hidden site is the output of its block: after
-// pooling for a conv block, after dropout for an fc block.
+// (fc2:linear, the autoencoder's linear bottleneck); pooling and dropout
+// follow the activation of the layer before them, so a hidden site is the
+// output of its block: after pooling for a conv block, after dropout for an
+// fc block.
 type Spec struct {
 	Input  int // input width for the widths form; 0 when it comes from the data
 	Layers []LayerSpec

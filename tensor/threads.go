@@ -11,20 +11,22 @@ import (
 var threads atomic.Int32
 
 // SetThreads sets how many threads (the calling goroutine plus pool
-// workers) FastGEMM may use for one large product; n <= 0 restores the
-// default, runtime.GOMAXPROCS(0) read at each call. It returns the previous
-// setting (0 for the default). Products below a size threshold always run
-// on the calling goroutine alone.
+// workers) one call may use: a large FastGEMM product, a Parallel call (the
+// images of nn's convolution and pooling) or a long element-wise kernel; n
+// <= 0 restores the default, runtime.GOMAXPROCS(0) read at each call. It
+// returns the previous setting (0 for the default). Products and
+// element-wise calls below a size threshold always run on the calling
+// goroutine alone.
 //
 // A program that already runs several trainings at once, one per core,
-// should call SetThreads(1): each product then stays on its own goroutine
+// should call SetThreads(1): each call then stays on its own goroutine
 // instead of stacking workers onto cores that are already busy.
 func SetThreads(n int) int {
 	n = max(0, min(n, 1<<16))
 	return int(threads.Swap(int32(n)))
 }
 
-// Threads reports how many threads FastGEMM may use for one product.
+// Threads reports how many threads one call may use (see SetThreads).
 func Threads() int {
 	if n := threads.Load(); n > 0 {
 		return int(n)
