@@ -29,13 +29,23 @@ func TestRunReport(t *testing.T) {
 	}
 }
 
+// benchThreads applies BENCH_THREADS from the environment (BENCH_THREADS=1
+// keeps every kernel on one thread) and returns the function that restores
+// the setting.
+func benchThreads() func() {
+	n, err := strconv.Atoi(os.Getenv("BENCH_THREADS"))
+	if err != nil {
+		return func() {}
+	}
+	old := tensor.SetThreads(n)
+	return func() { tensor.SetThreads(old) }
+}
+
 // BenchmarkMLPStep times one training step of the `credit bench` MLPs per
 // net, batch and rule, for profiling (go test -bench MLPStep -cpuprofile);
-// BENCH_THREADS=1 in the environment keeps every product on one thread.
+// BENCH_THREADS as benchThreads says.
 func BenchmarkMLPStep(b *testing.B) {
-	if n, err := strconv.Atoi(os.Getenv("BENCH_THREADS")); err == nil {
-		defer tensor.SetThreads(tensor.SetThreads(n))
-	}
+	defer benchThreads()()
 	for _, net := range []string{"784-256-256-10", "784-1000-10"} {
 		for _, batch := range []int{32, 256} {
 			for _, rule := range []string{"bp", "np"} {
@@ -56,8 +66,9 @@ func BenchmarkMLPStep(b *testing.B) {
 }
 
 // BenchmarkCNNStep times one training step of the `credit bench` CNN per
-// rule.
+// rule; BENCH_THREADS as benchThreads says.
 func BenchmarkCNNStep(b *testing.B) {
+	defer benchThreads()()
 	for _, rule := range []string{"bp", "npdfa"} {
 		b.Run(rule, func(b *testing.B) {
 			step, err := stepper(cnnConfig(128), [3]int{3, 32, 32}, rule)
