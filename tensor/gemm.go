@@ -19,7 +19,9 @@ type GEMM interface {
 // Kernel is the GEMM used by MatMul. The default is FastGEMM, credit's
 // own blocked kernel (AVX2/FMA assembly where available, portable Go
 // otherwise). Replace it with any GEMM, e.g. Kernels["gonum"], or with
-// OpenBLAS{} in a build with the openblas tag.
+// OpenBLAS{} in a build with the openblas tag. MatMul calls it from
+// several goroutines at once (nn's Conv2D runs images in parallel through
+// Parallel), so a replacement must be safe for concurrent use.
 var Kernel GEMM = FastGEMM{}
 
 // Kernels names the GEMM implementations in this build: "fast" (FastGEMM),
