@@ -20,7 +20,6 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
-	"reflect"
 	"runtime"
 	"slices"
 	"sync"
@@ -208,14 +207,14 @@ func RunAll(runs []Run, jobs int, log io.Writer) error {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				err := runOne(runs[i])
+				sum, err := runOne(runs[i])
 				mu.Lock()
 				done++
 				if err != nil && first == nil {
 					first = fmt.Errorf("run %s: %v", runs[i].Config.Out, err)
 				}
 				if log != nil {
-					fmt.Fprintf(log, "  [%d/%d %s] %s seed %d: %s\n", done, len(todo), time.Since(start).Round(time.Second), runs[i].Group, runs[i].Config.Seed, status(runs[i], err))
+					fmt.Fprintf(log, "  [%d/%d %s] %s seed %d: %s\n", done, len(todo), time.Since(start).Round(time.Second), runs[i].Group, runs[i].Config.Seed, status(sum, err))
 				}
 				mu.Unlock()
 			}
@@ -243,44 +242,46 @@ func Finished(r Run) (bool, error) {
 	if _, err := os.Stat(filepath.Join(r.Config.Out, "summary.json")); err != nil {
 		return false, nil
 	}
-	had, err := train.ReadConfig(filepath.Join(r.Config.Out, "config.json"))
+	diff, err := otherSettings(r)
 	if err != nil {
 		return false, err
 	}
-	had.Out = r.Config.Out
-	if !reflect.DeepEqual(had, r.Config) {
-		return false, fmt.Errorf("%s holds a finished run with other settings (%s); remove it or choose another directory", r.Config.Out, firstDiff(had, r.Config))
+	if diff != "" {
+		return false, fmt.Errorf("%s holds a finished run with other settings (%s); remove it or choose another directory", r.Config.Out, diff)
 	}
 	return true, nil
 }
 
-// firstDiff names the first key whose value differs between two
-// configurations.
-func firstDiff(had, want train.Config) string {
+// otherSettings reads the config.json in r's directory and names the first
+// setting (in key order) in which it differs from r.Config, the directory
+// aside ("lr 0.001 there, 0.002 here"); "" when it holds r's settings.
+func otherSettings(r Run) (string, error) {
+	had, err := train.ReadConfig(filepath.Join(r.Config.Out, "config.json"))
+	if err != nil {
+		return "", err
+	}
+	had.Out = r.Config.Out
+	if had == r.Config {
+		return "", nil
+	}
 	var h, w map[string]json.RawMessage
 	b, _ := json.Marshal(had)
 	json.Unmarshal(b, &h)
-	b, _ = json.Marshal(want)
+	b, _ = json.Marshal(r.Config)
 	json.Unmarshal(b, &w)
 	for _, k := range slices.Sorted(maps.Keys(w)) {
 		if string(h[k]) != string(w[k]) {
-			return fmt.Sprintf("%s %s there, %s here", k, h[k], w[k])
+			return fmt.Sprintf("%s %s there, %s here", k, h[k], w[k]), nil
 		}
 	}
-	return "none"
+	return "config.json differs", nil
 }
 
-func status(r Run, err error) string {
+// status describes how a run ended: its final test error, or its test
+// loss when it has none (regression), or the error that stopped it.
+func status(s *train.Summary, err error) string {
 	if err != nil {
 		return "failed: " + err.Error()
-	}
-	b, err := os.ReadFile(filepath.Join(r.Config.Out, "summary.json"))
-	if err != nil {
-		return "done"
-	}
-	var s train.Summary
-	if json.Unmarshal(b, &s) != nil {
-		return "done"
 	}
 	if e := float64(s.TestError); e == e {
 		return fmt.Sprintf("test error %.2f%%", 100*e)
@@ -291,30 +292,28 @@ func status(r Run, err error) string {
 // runOne trains r, which has not finished. A run interrupted earlier
 // continues from its checkpoint if its config.json holds r's settings; any
 // other directory is cleared first. The run's own progress goes to its
-// train.log.
-func runOne(r Run) error {
+// train.log. It returns the run's summary.
+func runOne(r Run) (*train.Summary, error) {
 	if resumable(r) {
 		f, err := os.OpenFile(filepath.Join(r.Config.Out, "train.log"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		defer f.Close()
-		_, err = train.Resume(context.Background(), r.Config.Out, 0, f)
-		return err
+		return train.Resume(context.Background(), r.Config.Out, 0, f)
 	}
 	if err := os.RemoveAll(r.Config.Out); err != nil {
-		return err
+		return nil, err
 	}
 	if err := os.MkdirAll(r.Config.Out, 0o755); err != nil {
-		return err
+		return nil, err
 	}
 	f, err := os.Create(filepath.Join(r.Config.Out, "train.log"))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer f.Close()
-	_, err = train.Run(r.Config, f)
-	return err
+	return train.Run(r.Config, f)
 }
 
 // resumable reports whether r's directory holds a checkpoint of a run with
@@ -323,10 +322,6 @@ func resumable(r Run) bool {
 	if _, err := os.Stat(filepath.Join(r.Config.Out, train.CheckpointFile)); err != nil {
 		return false
 	}
-	c, err := train.ReadConfig(filepath.Join(r.Config.Out, "config.json"))
-	if err != nil {
-		return false
-	}
-	c.Out = r.Config.Out
-	return c == r.Config
+	diff, err := otherSettings(r)
+	return err == nil && diff == ""
 }
