@@ -25,7 +25,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/creditlab/credit/sweep"
 	"github.com/creditlab/credit/tensor"
 	"github.com/creditlab/credit/train"
 )
@@ -131,10 +130,7 @@ func Reproduce(name string, o Options) error {
 }
 
 func reproduce(e *Experiment, dir string, o Options) error {
-	runs := e.Runs(o.Scale)
-	for i := range runs {
-		runs[i].Config.Out = filepath.Join(dir, "runs", sweep.RunName(runs[i].Group, runs[i].Config.Seed))
-	}
+	runs := place(e.Runs(o.Scale), dir)
 	if o.Log != nil {
 		fmt.Fprintf(o.Log, "%s (%s): %d runs, %d at a time, in %s\n", e.Title, o.Scale, len(runs), o.Jobs, dir)
 	}
