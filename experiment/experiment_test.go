@@ -3,6 +3,7 @@ package experiment
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
@@ -142,10 +143,45 @@ func TestReproduceAndResume(t *testing.T) {
 	}
 }
 
+// tinyMNIST writes an MNIST-layout directory (uncompressed IDX files) of
+// train and test 28×28 images with random pixels and labels i mod 10, from
+// a fixed seed, for the report tests to train on: loading the real MNIST
+// (70,000 gzipped images) took most of their time, and its 10,000 test
+// images most of the rest.
+func tinyMNIST(t *testing.T, train, test int) string {
+	t.Helper()
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(1, 2))
+	write := func(name string, dims []int) {
+		b := []byte{0, 0, 8, byte(len(dims))}
+		n := 1
+		for _, d := range dims {
+			b = binary.BigEndian.AppendUint32(b, uint32(d))
+			n *= d
+		}
+		for i := range n {
+			if len(dims) == 1 {
+				b = append(b, byte(i%10))
+			} else {
+				b = append(b, byte(rng.IntN(256)))
+			}
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("train-images-idx3-ubyte", []int{train, 28, 28})
+	write("train-labels-idx1-ubyte", []int{train})
+	write("t10k-images-idx3-ubyte", []int{test, 28, 28})
+	write("t10k-labels-idx1-ubyte", []int{test})
+	return dir
+}
+
 // The E3 report on tiny runs of every E3 group: table with the authors'
 // column, loss and code figures, reconstruction grid.
 func TestE3Report(t *testing.T) {
 	es, _ := Lookup("e3")
+	mnist := tinyMNIST(t, 300, 100)
 	register(&Experiment{
 		Name: "tiny-e3", Title: "tiny e3",
 		Runs: func(Scale) []Run {
@@ -154,7 +190,7 @@ func TestE3Report(t *testing.T) {
 				if r.Config.Seed > 1 {
 					continue
 				}
-				r.Config.Net, r.Config.TrainSize, r.Config.Epochs, r.Config.DiagBatch = "fc8,fc2:linear,fc8,fc784", 300, 1, 50
+				r.Config.DataDir, r.Config.Net, r.Config.Epochs, r.Config.DiagBatch = mnist, "fc8,fc2:linear,fc8,fc784", 1, 50
 				runs = append(runs, r)
 			}
 			return runs
@@ -180,11 +216,13 @@ func TestE3Report(t *testing.T) {
 }
 
 // The zoo's report on tiny runs of every network and rule (seed 1, 200
-// examples, one epoch, every network shrunk, the CNN on MNIST): one row per
+// training and 100 test images of MNIST's shape, one epoch, every network
+// shrunk, the CNN on those images): one row per
 // network and rule, Akrout et al.'s numbers beside 784-500-10, a note in
 // the rows of the rules not run, the figure.
 func TestZooReport(t *testing.T) {
 	es, _ := Lookup("zoo")
+	mnist := tinyMNIST(t, 200, 100)
 	register(&Experiment{
 		Name: "tiny-zoo", Title: "tiny zoo",
 		Runs: func(Scale) []Run {
@@ -197,7 +235,7 @@ func TestZooReport(t *testing.T) {
 				if c.Rule == "wm" && c.FeedbackLR != c.FeedbackDecay {
 					t.Errorf("%s: wm's η_B %g ≠ λ %g", r.Group, c.FeedbackLR, c.FeedbackDecay)
 				}
-				c.TrainSize, c.Epochs, c.DiagBatch = 200, 1, 50
+				c.DataDir, c.TrainSize, c.Epochs, c.DiagBatch = mnist, 0, 1, 50
 				switch {
 				case c.Data == "cifar10":
 					c.Data, c.Net = "mnist", "conv3x3x2s2,pool3s2,conv3x3x2,pool3s2,fc8,fc10"
