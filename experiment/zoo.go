@@ -49,7 +49,7 @@ func zooMLP(net string) func(Scale, uint64) train.Config {
 // zooCNN is E4's small CIFAR-10 network and setup (Adam lr 10⁻³) for every
 // rule; npdfa with E4 small's c = 0.0673 and D by ridge regression
 // (γ = 0.1), but, unlike E4's npdfa, the training loss (cross-entropy) in
-// its loss difference, as every other perturbing rule here. One λ is the
+// its loss difference, as np and npdfa on the MLPs. One λ is the
 // weight decay of every rule and wm's η_B and λ; 1/λ is a fraction of the
 // run's steps so that kp and wm can align: quick, the first 20,000
 // training images for 3 epochs (470 steps) at λ = 3·10⁻³; full, all of them
