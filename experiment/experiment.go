@@ -96,7 +96,7 @@ type Result struct {
 type Options struct {
 	Scale Scale
 	Dir   string    // output directory; its runs/ holds one directory per run
-	Jobs  int       // runs trained at once (each run's kernels are single-threaded at these sizes)
+	Jobs  int       // runs trained at once, each with GOMAXPROCS/Jobs kernel threads (see RunAll)
 	Log   io.Writer // progress lines; nil for silence
 }
 
