@@ -165,9 +165,10 @@ func reproduce(e *Experiment, dir string, o Options) error {
 // RunAll trains runs, jobs at a time, each into its Config.Out, and
 // returns the first error. A run whose directory already holds a finished
 // run with the same settings is skipped (see Finished); one left by an
-// interrupted run is cleared and trained again. Runs trained side by side
-// share the cores: each run's kernels get GOMAXPROCS / (runs at once)
-// threads, so goroutines are not stacked on busy cores. Progress lines go
+// interrupted run continues from its checkpoint if it has the same
+// settings, and is cleared and trained again otherwise. Runs trained side
+// by side share the cores: each run's kernels get GOMAXPROCS / (runs at
+// once) threads, so goroutines are not stacked on busy cores. Progress lines go
 // to log (nil for silence); each run's own output to its train.log.
 func RunAll(runs []Run, jobs int, log io.Writer) error {
 	if jobs < 1 {

@@ -112,7 +112,7 @@ func Sweep(f *sweep.File, o SweepOptions) error {
 }
 
 // State describes r's directory: "finished", "unfinished" (an interrupted
-// run, to be trained again), "to run", or "other settings" (a finished run
+// run, to be continued or trained again by RunAll), "to run", or "other settings" (a finished run
 // that Finished refuses).
 func State(r Run) string {
 	done, err := Finished(r)
