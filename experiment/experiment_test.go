@@ -177,31 +177,40 @@ func tinyMNIST(t *testing.T, train, test int) string {
 	return dir
 }
 
-// The E3 report on tiny runs of every E3 group: table with the authors'
-// column, loss and code figures, reconstruction grid.
-func TestE3Report(t *testing.T) {
-	es, _ := Lookup("e3")
-	mnist := tinyMNIST(t, 300, 100)
+// reproduceTiny reproduces the seed-1 runs of the experiment name at its
+// quick scale, each changed by shrink, with its report, into a new
+// directory, which it returns.
+func reproduceTiny(t *testing.T, name string, shrink func(*Run)) string {
+	t.Helper()
+	es, _ := Lookup(name)
 	register(&Experiment{
-		Name: "tiny-e3", Title: "tiny e3",
+		Name: "tiny-" + name, Title: "tiny " + name, Report: es[0].Report,
 		Runs: func(Scale) []Run {
 			var runs []Run
 			for _, r := range es[0].Runs(Quick) {
-				if r.Config.Seed > 1 {
-					continue
+				if r.Config.Seed == 1 {
+					shrink(&r)
+					runs = append(runs, r)
 				}
-				r.Config.DataDir, r.Config.Net, r.Config.Epochs, r.Config.DiagBatch = mnist, "fc8,fc2:linear,fc8,fc784", 1, 50
-				runs = append(runs, r)
 			}
 			return runs
 		},
-		Report: e3Report,
 	})
-	defer delete(registry, "tiny-e3")
+	defer delete(registry, "tiny-"+name)
 	dir := t.TempDir()
-	if err := Reproduce("tiny-e3", Options{Scale: Quick, Dir: dir, Jobs: 2}); err != nil {
+	if err := Reproduce("tiny-"+name, Options{Scale: Quick, Dir: dir, Jobs: 2}); err != nil {
 		t.Fatal(err)
 	}
+	return dir
+}
+
+// The E3 report on tiny runs of every E3 group: table with the authors'
+// column, loss and code figures, reconstruction grid.
+func TestE3Report(t *testing.T) {
+	mnist := tinyMNIST(t, 300, 100)
+	dir := reproduceTiny(t, "e3", func(r *Run) {
+		r.Config.DataDir, r.Config.Net, r.Config.Epochs, r.Config.DiagBatch = mnist, "fc8,fc2:linear,fc8,fc784", 1, 50
+	})
 	for _, f := range []string{"e3.md", "e3.csv", "e3.png", "e3.svg", "e3_reconstructions.png"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Error(err)
@@ -217,44 +226,26 @@ func TestE3Report(t *testing.T) {
 
 // The zoo's report on tiny runs of every network and rule (seed 1, 200
 // training and 100 test images of MNIST's shape, one epoch, every network
-// shrunk, the CNN on those images): one row per
-// network and rule, Akrout et al.'s numbers beside 784-500-10, a note in
-// the rows of the rules not run, the figure.
+// shrunk, the CNN on those images): one row per network and rule, Akrout et
+// al.'s numbers beside 784-500-10, a note in the rows of the rules not run,
+// the figure.
 func TestZooReport(t *testing.T) {
-	es, _ := Lookup("zoo")
 	mnist := tinyMNIST(t, 200, 100)
-	register(&Experiment{
-		Name: "tiny-zoo", Title: "tiny zoo",
-		Runs: func(Scale) []Run {
-			var runs []Run
-			for _, r := range es[0].Runs(Quick) {
-				if r.Config.Seed > 1 {
-					continue
-				}
-				c := &r.Config
-				if c.Rule == "wm" && c.FeedbackLR != c.FeedbackDecay {
-					t.Errorf("%s: wm's η_B %g ≠ λ %g", r.Group, c.FeedbackLR, c.FeedbackDecay)
-				}
-				c.DataDir, c.TrainSize, c.Epochs, c.DiagBatch = mnist, 0, 1, 50
-				switch {
-				case c.Data == "cifar10":
-					c.Data, c.Net = "mnist", "conv3x3x2s2,pool3s2,conv3x3x2,pool3s2,fc8,fc10"
-				case c.Net == "784-500-10":
-					c.Net = "784-8-10"
-				default:
-					c.Net = "784-8-6-10"
-				}
-				runs = append(runs, r)
-			}
-			return runs
-		},
-		Report: zooReport,
+	dir := reproduceTiny(t, "zoo", func(r *Run) {
+		c := &r.Config
+		if c.Rule == "wm" && c.FeedbackLR != c.FeedbackDecay {
+			t.Errorf("%s: wm's η_B %g ≠ λ %g", r.Group, c.FeedbackLR, c.FeedbackDecay)
+		}
+		c.DataDir, c.TrainSize, c.Epochs, c.DiagBatch = mnist, 0, 1, 50
+		switch {
+		case c.Data == "cifar10":
+			c.Data, c.Net = "mnist", "conv3x3x2s2,pool3s2,conv3x3x2,pool3s2,fc8,fc10"
+		case c.Net == "784-500-10":
+			c.Net = "784-8-10"
+		default:
+			c.Net = "784-8-6-10"
+		}
 	})
-	defer delete(registry, "tiny-zoo")
-	dir := t.TempDir()
-	if err := Reproduce("tiny-zoo", Options{Scale: Quick, Dir: dir, Jobs: 2}); err != nil {
-		t.Fatal(err)
-	}
 	for _, f := range []string{"zoo.md", "zoo.csv", "zoo.png", "zoo.svg"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Error(err)
