@@ -258,7 +258,8 @@ func parseOne(fs *flag.FlagSet, args []string, stdout io.Writer, usage, what str
 }
 
 // runCmd trains the one run an experiment file describes; the flags given
-// override its values.
+// override its values. SIGINT and SIGTERM stop it as they stop credit
+// train.
 func runCmd(args []string, stdout io.Writer) error {
 	flags := train.Default()
 	fs := trainFlags(&flags)
@@ -290,7 +291,9 @@ func runCmd(args []string, stdout io.Writer) error {
 	if c.Out = f.Out; c.Out == "" {
 		c.Out = defaultOut(c)
 	}
-	_, err = train.Run(c, stdout)
+	ctx, stop := signalContext()
+	defer stop()
+	_, err = train.RunContext(ctx, c, stdout)
 	return pts[0].Locate(err)
 }
 

@@ -112,7 +112,8 @@ func TestExitCode(t *testing.T) {
 
 // SIGINT and SIGTERM stop a training after its current step with a
 // checkpoint and exit status 130 and 143, naming how to continue;
-// --resume continues, and the run ends as an uninterrupted one does.
+// --resume continues, and the run ends as an uninterrupted one does; the
+// same for credit run.
 func TestSignalStopsAndResumes(t *testing.T) {
 	bin := binary(t)
 	dir := t.TempDir()
@@ -169,6 +170,25 @@ func TestSignalStopsAndResumes(t *testing.T) {
 	b, _ := os.ReadFile(filepath.Join(out, "summary.json"))
 	if len(a) == 0 || !bytes.Equal(a, b) {
 		t.Errorf("the interrupted run's summary differs from the uninterrupted one's:\n%s\n%s", b, a)
+	}
+
+	// credit run stops the same way.
+	file := filepath.Join(dir, "run.yaml")
+	yaml := "data: linear\nnet: 30-20-10\nact: tanh\nopt: momentum\nlr: 1e-3\ntrain_size: 1000\nbatch: 4\nepochs: 30\ndiag_batch: 100\ndiag_every: 100\nseed: 3\n"
+	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out = filepath.Join(dir, "file-run")
+	code, stderr = signalWhen(exec.Command(bin, "run", file, "--out", out), os.Interrupt,
+		func() bool { return size("checkpoint") > 0 })
+	if code != 130 || !strings.Contains(stderr, "credit train --resume "+out) {
+		t.Fatalf("credit run, SIGINT: exit %d, stderr %q; want 130 and how to resume", code, stderr)
+	}
+	if b, err := exec.Command(bin, "train", "--resume", out).CombinedOutput(); err != nil {
+		t.Fatalf("resume: %v\n%s", err, b)
+	}
+	if b, _ = os.ReadFile(filepath.Join(out, "summary.json")); !bytes.Equal(a, b) {
+		t.Errorf("credit run: the interrupted run's summary differs from the uninterrupted one's:\n%s\n%s", b, a)
 	}
 }
 
