@@ -257,6 +257,16 @@ func parseOne(fs *flag.FlagSet, args []string, stdout io.Writer, usage, what str
 	return rest[0], nil
 }
 
+// parseFile is parse for a command that takes an experiment file among its
+// flags, and reads the file.
+func parseFile(fs *flag.FlagSet, args []string, stdout io.Writer, usage string) (*sweep.File, error) {
+	file, err := parseOne(fs, args, stdout, usage, "an experiment file")
+	if err != nil {
+		return nil, err
+	}
+	return sweep.Load(file)
+}
+
 // runCmd trains the one run an experiment file describes; the flags given
 // override its values. SIGINT and SIGTERM stop it as they stop credit
 // train.
@@ -264,11 +274,7 @@ func runCmd(args []string, stdout io.Writer) error {
 	flags := train.Default()
 	fs := trainFlags(&flags)
 	fs.Init("credit run", flag.ContinueOnError)
-	file, err := parseOne(fs, args, stdout, "usage: credit run FILE [flags]", "an experiment file")
-	if err != nil {
-		return err
-	}
-	f, err := sweep.Load(file)
+	f, err := parseFile(fs, args, stdout, "usage: credit run FILE [flags]")
 	if err != nil {
 		return err
 	}
@@ -285,7 +291,7 @@ func runCmd(args []string, stdout io.Writer) error {
 		return err
 	}
 	if len(pts) != 1 {
-		return fmt.Errorf("%s: describes %d runs (lists of values or several seeds); credit run trains one: use credit sweep", file, len(pts))
+		return fmt.Errorf("%s: describes %d runs (lists of values or several seeds); credit run trains one: use credit sweep", f.Path, len(pts))
 	}
 	c := pts[0].Config
 	if c.Out = f.Out; c.Out == "" {
@@ -309,11 +315,7 @@ func sweepCmd(args []string, stdout io.Writer) error {
 	list := fs.Bool("list", false, "print the runs (index, directory, state) and train nothing")
 	emit := fs.String("emit", "", "write a job script instead of training: slurm (DIR/sweep.sbatch, a job array with one task per run)")
 	cpus := fs.Int("cpus-per-task", 1, "with --emit slurm: CPUs of each task, used as its kernels' threads")
-	file, err := parseOne(fs, args, stdout, "usage: credit sweep FILE [flags]", "an experiment file")
-	if err != nil {
-		return err
-	}
-	f, err := sweep.Load(file)
+	f, err := parseFile(fs, args, stdout, "usage: credit sweep FILE [flags]")
 	if err != nil {
 		return err
 	}
