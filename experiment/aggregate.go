@@ -273,15 +273,34 @@ func pm(rs []Result, decimals int, f func(Result) float64) string {
 	return report.PM(m, s, decimals)
 }
 
-func seedList(n int) []uint64 {
-	s := make([]uint64, n)
-	for i := range s {
-		s[i] = uint64(i + 1)
-	}
-	return s
-}
+// layerNames names the hidden layers of E1's and E2's networks by the
+// feedback that reaches them.
+var layerNames = []string{"hidden layer 1 (B ≈ W²ᵀ)", "hidden layer 2 (B ≈ W³ᵀ)"}
 
-func noiseLabel(c float64) string { return fmt.Sprintf("np c=%g", c) }
+// feedbackTable tabulates, per group and hidden layer (0-based, in the
+// order of layers), the final relative error, weight angle and sign
+// congruence of the learned feedback, mean ± sd over the seeds, after the
+// training samples or, if bySteps, the iterations of the group's first run.
+func feedbackTable(order []string, by map[string][]Result, layers []int, bySteps bool) *report.Table {
+	count := "samples"
+	if bySteps {
+		count = "iterations"
+	}
+	t := &report.Table{Header: []string{"rule", "layer", count, "relative error", "weight angle (°)", "sign congruence"}}
+	for _, g := range order {
+		n := by[g][0].Summary.Samples
+		if bySteps {
+			n = by[g][0].Summary.Steps
+		}
+		for _, i := range layers {
+			t.Rows = append(t.Rows, []string{g, layerNames[i], fmt.Sprint(n),
+				pm(by[g], 4, func(r Result) float64 { return relErr(lastLayer(r, i)) }),
+				pm(by[g], 2, func(r Result) float64 { return weightAngle(lastLayer(r, i)) }),
+				pm(by[g], 4, func(r Result) float64 { return signCong(lastLayer(r, i)) })})
+		}
+	}
+	return t
+}
 
 // errorPanel plots the test error (%) against the epoch.
 func errorPanel(order []string, by map[string][]Result) report.Panel {

@@ -2,7 +2,6 @@ package experiment
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -44,12 +43,8 @@ func e3Report(dir string, rs []Result) (string, error) {
 			Inputs  [][]float32 `json:"inputs"`
 			Outputs [][]float32 `json:"outputs"`
 		}
-		b, err := os.ReadFile(filepath.Join(r.Config.Out, "reconstructions.json"))
-		if err == nil {
-			err = json.Unmarshal(b, &rec)
-		}
-		if err != nil {
-			return "", fmt.Errorf("%s: %v", filepath.Join(r.Config.Out, "reconstructions.json"), err)
+		if err := readJSON(filepath.Join(r.Config.Out, "reconstructions.json"), &rec); err != nil {
+			return "", err
 		}
 		if grid == nil {
 			grid, rows, h, w = append(grid, rec.Inputs), append(rows, "input"), rec.Height, rec.Width

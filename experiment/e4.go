@@ -39,8 +39,12 @@ func init() {
 	})
 }
 
-// E4SmallNet returns the network of E4's quick scale.
-func E4SmallNet() string {
+// e4Small returns the first run of E4's quick scale (bp, seed 1, not
+// placed): its network and setup.
+func e4Small() train.Config {
 	es, _ := Lookup("e4")
-	return es[0].Runs(Quick)[0].Config.Net
+	return es[0].Runs(Quick)[0].Config
 }
+
+// E4SmallNet returns the network of E4's quick scale.
+func E4SmallNet() string { return e4Small().Net }

@@ -20,13 +20,11 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
-	"reflect"
 	"runtime"
 	"slices"
 	"sync"
 	"time"
 
-	"github.com/creditlab/credit/sweep"
 	"github.com/creditlab/credit/tensor"
 	"github.com/creditlab/credit/train"
 )
@@ -98,7 +96,7 @@ type Result struct {
 type Options struct {
 	Scale Scale
 	Dir   string    // output directory; its runs/ holds one directory per run
-	Jobs  int       // runs trained at once (each run's kernels are single-threaded at these sizes)
+	Jobs  int       // runs trained at once, each with GOMAXPROCS/Jobs kernel threads (see RunAll)
 	Log   io.Writer // progress lines; nil for silence
 }
 
@@ -132,10 +130,7 @@ func Reproduce(name string, o Options) error {
 }
 
 func reproduce(e *Experiment, dir string, o Options) error {
-	runs := e.Runs(o.Scale)
-	for i := range runs {
-		runs[i].Config.Out = filepath.Join(dir, "runs", sweep.RunName(runs[i].Group, runs[i].Config.Seed))
-	}
+	runs := place(e.Runs(o.Scale), dir)
 	if o.Log != nil {
 		fmt.Fprintf(o.Log, "%s (%s): %d runs, %d at a time, in %s\n", e.Title, o.Scale, len(runs), o.Jobs, dir)
 	}
@@ -170,9 +165,10 @@ func reproduce(e *Experiment, dir string, o Options) error {
 // RunAll trains runs, jobs at a time, each into its Config.Out, and
 // returns the first error. A run whose directory already holds a finished
 // run with the same settings is skipped (see Finished); one left by an
-// interrupted run is cleared and trained again. Runs trained side by side
-// share the cores: each run's kernels get GOMAXPROCS / (runs at once)
-// threads, so goroutines are not stacked on busy cores. Progress lines go
+// interrupted run continues from its checkpoint if it has the same
+// settings, and is cleared and trained again otherwise. Runs trained side
+// by side share the cores: each run's kernels get GOMAXPROCS / (runs at
+// once) threads, so goroutines are not stacked on busy cores. Progress lines go
 // to log (nil for silence); each run's own output to its train.log.
 func RunAll(runs []Run, jobs int, log io.Writer) error {
 	if jobs < 1 {
@@ -208,14 +204,14 @@ func RunAll(runs []Run, jobs int, log io.Writer) error {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				err := runOne(runs[i])
+				sum, err := runOne(runs[i])
 				mu.Lock()
 				done++
 				if err != nil && first == nil {
 					first = fmt.Errorf("run %s: %v", runs[i].Config.Out, err)
 				}
 				if log != nil {
-					fmt.Fprintf(log, "  [%d/%d %s] %s seed %d: %s\n", done, len(todo), time.Since(start).Round(time.Second), runs[i].Group, runs[i].Config.Seed, status(runs[i], err))
+					fmt.Fprintf(log, "  [%d/%d %s] %s seed %d: %s\n", done, len(todo), time.Since(start).Round(time.Second), runs[i].Group, runs[i].Config.Seed, status(sum, err))
 				}
 				mu.Unlock()
 			}
@@ -243,44 +239,46 @@ func Finished(r Run) (bool, error) {
 	if _, err := os.Stat(filepath.Join(r.Config.Out, "summary.json")); err != nil {
 		return false, nil
 	}
-	had, err := train.ReadConfig(filepath.Join(r.Config.Out, "config.json"))
+	diff, err := otherSettings(r)
 	if err != nil {
 		return false, err
 	}
-	had.Out = r.Config.Out
-	if !reflect.DeepEqual(had, r.Config) {
-		return false, fmt.Errorf("%s holds a finished run with other settings (%s); remove it or choose another directory", r.Config.Out, firstDiff(had, r.Config))
+	if diff != "" {
+		return false, fmt.Errorf("%s holds a finished run with other settings (%s); remove it or choose another directory", r.Config.Out, diff)
 	}
 	return true, nil
 }
 
-// firstDiff names the first key whose value differs between two
-// configurations.
-func firstDiff(had, want train.Config) string {
+// otherSettings reads the config.json in r's directory and names the first
+// setting (in key order) in which it differs from r.Config, the directory
+// aside ("lr 0.001 there, 0.002 here"); "" when it holds r's settings.
+func otherSettings(r Run) (string, error) {
+	had, err := train.ReadConfig(filepath.Join(r.Config.Out, "config.json"))
+	if err != nil {
+		return "", err
+	}
+	had.Out = r.Config.Out
+	if had == r.Config {
+		return "", nil
+	}
 	var h, w map[string]json.RawMessage
 	b, _ := json.Marshal(had)
 	json.Unmarshal(b, &h)
-	b, _ = json.Marshal(want)
+	b, _ = json.Marshal(r.Config)
 	json.Unmarshal(b, &w)
 	for _, k := range slices.Sorted(maps.Keys(w)) {
 		if string(h[k]) != string(w[k]) {
-			return fmt.Sprintf("%s %s there, %s here", k, h[k], w[k])
+			return fmt.Sprintf("%s %s there, %s here", k, h[k], w[k]), nil
 		}
 	}
-	return "none"
+	return "config.json differs", nil
 }
 
-func status(r Run, err error) string {
+// status describes how a run ended: its final test error, or its test
+// loss when it has none (regression), or the error that stopped it.
+func status(s *train.Summary, err error) string {
 	if err != nil {
 		return "failed: " + err.Error()
-	}
-	b, err := os.ReadFile(filepath.Join(r.Config.Out, "summary.json"))
-	if err != nil {
-		return "done"
-	}
-	var s train.Summary
-	if json.Unmarshal(b, &s) != nil {
-		return "done"
 	}
 	if e := float64(s.TestError); e == e {
 		return fmt.Sprintf("test error %.2f%%", 100*e)
@@ -291,30 +289,28 @@ func status(r Run, err error) string {
 // runOne trains r, which has not finished. A run interrupted earlier
 // continues from its checkpoint if its config.json holds r's settings; any
 // other directory is cleared first. The run's own progress goes to its
-// train.log.
-func runOne(r Run) error {
+// train.log. It returns the run's summary.
+func runOne(r Run) (*train.Summary, error) {
 	if resumable(r) {
 		f, err := os.OpenFile(filepath.Join(r.Config.Out, "train.log"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		defer f.Close()
-		_, err = train.Resume(context.Background(), r.Config.Out, 0, f)
-		return err
+		return train.Resume(context.Background(), r.Config.Out, 0, f)
 	}
 	if err := os.RemoveAll(r.Config.Out); err != nil {
-		return err
+		return nil, err
 	}
 	if err := os.MkdirAll(r.Config.Out, 0o755); err != nil {
-		return err
+		return nil, err
 	}
 	f, err := os.Create(filepath.Join(r.Config.Out, "train.log"))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer f.Close()
-	_, err = train.Run(r.Config, f)
-	return err
+	return train.Run(r.Config, f)
 }
 
 // resumable reports whether r's directory holds a checkpoint of a run with
@@ -323,10 +319,6 @@ func resumable(r Run) bool {
 	if _, err := os.Stat(filepath.Join(r.Config.Out, train.CheckpointFile)); err != nil {
 		return false
 	}
-	c, err := train.ReadConfig(filepath.Join(r.Config.Out, "config.json"))
-	if err != nil {
-		return false
-	}
-	c.Out = r.Config.Out
-	return c == r.Config
+	diff, err := otherSettings(r)
+	return err == nil && diff == ""
 }

@@ -40,7 +40,7 @@ func FileExperiment(f *sweep.File, report func(dir string, rs []Result) (string,
 		if err != nil {
 			return nil, err
 		}
-		runs[s] = fileRuns(pts, "")
+		runs[s] = fileRuns(pts)
 	}
 	return &Experiment{
 		Name: f.Name, Title: f.Title, Report: report,
@@ -48,15 +48,21 @@ func FileExperiment(f *sweep.File, report func(dir string, rs []Result) (string,
 	}, nil
 }
 
-// fileRuns turns a file's runs into runs placed in dir/runs/<name>
-// (Config.Out left empty when dir is "").
-func fileRuns(pts []sweep.Point, dir string) []Run {
+// fileRuns turns a file's runs into runs, not yet placed (Config.Out
+// empty).
+func fileRuns(pts []sweep.Point) []Run {
 	runs := make([]Run, len(pts))
 	for i, p := range pts {
 		runs[i] = Run{Group: p.Group, Config: p.Config}
-		if dir != "" {
-			runs[i].Config.Out = filepath.Join(dir, "runs", p.Name)
-		}
+	}
+	return runs
+}
+
+// place puts each run in dir/runs/<name>, name being sweep.RunName of its
+// group and seed.
+func place(runs []Run, dir string) []Run {
+	for i, r := range runs {
+		runs[i].Config.Out = filepath.Join(dir, "runs", sweep.RunName(r.Group, r.Config.Seed))
 	}
 	return runs
 }
@@ -76,7 +82,7 @@ func SweepRuns(f *sweep.File, scale, dir string) ([]Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	return fileRuns(pts, dir), nil
+	return place(fileRuns(pts), dir), nil
 }
 
 // Sweep runs the runs of f (all, or the one of o.Index) with RunAll,
@@ -96,7 +102,7 @@ func Sweep(f *sweep.File, o SweepOptions) error {
 	if o.Jobs < 1 {
 		return fmt.Errorf("--jobs: must be at least 1, got %d", o.Jobs)
 	}
-	if err := WriteSource(f, o.Dir); err != nil {
+	if err := writeSource(f, o.Dir); err != nil {
 		return err
 	}
 	if o.Log != nil && o.Index < 0 {
@@ -106,7 +112,7 @@ func Sweep(f *sweep.File, o SweepOptions) error {
 }
 
 // State describes r's directory: "finished", "unfinished" (an interrupted
-// run, to be trained again), "to run", or "other settings" (a finished run
+// run, to be continued or trained again by RunAll), "to run", or "other settings" (a finished run
 // that Finished refuses).
 func State(r Run) string {
 	done, err := Finished(r)
@@ -122,8 +128,8 @@ func State(r Run) string {
 	return "to run"
 }
 
-// WriteSource keeps a copy of f's text as dir/sweep.yaml.
-func WriteSource(f *sweep.File, dir string) error {
+// writeSource keeps a copy of f's text as dir/sweep.yaml.
+func writeSource(f *sweep.File, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("--out: %v", err)
 	}
@@ -149,7 +155,7 @@ func EmitSlurm(f *sweep.File, scale, dir, credit string, cpusPerTask int) (strin
 	if err != nil {
 		return "", err
 	}
-	if err := WriteSource(f, dir); err != nil {
+	if err := writeSource(f, dir); err != nil {
 		return "", err
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "slurm"), 0o755); err != nil {

@@ -100,16 +100,17 @@ func Figure(path string, cols int, panels []Panel) error {
 	cols = min(cols, len(panels))
 	rows := (len(panels) + cols - 1) / cols
 	colours := map[string]color.NRGBA{}
+	assign := func(key string) {
+		if _, ok := colours[key]; !ok {
+			colours[key] = palette[len(colours)%len(palette)]
+		}
+	}
 	for _, pn := range panels {
 		for _, s := range pn.Series {
-			if _, ok := colours[s.key()]; !ok {
-				colours[s.key()] = palette[len(colours)%len(palette)]
-			}
+			assign(s.key())
 		}
 		for _, ps := range pn.Points {
-			if _, ok := colours[ps.Label]; !ok {
-				colours[ps.Label] = palette[len(colours)%len(palette)]
-			}
+			assign(ps.Label)
 		}
 	}
 	grid := make([][]*plot.Plot, rows)
@@ -189,19 +190,18 @@ func buildPanel(pn Panel, colours map[string]color.NRGBA) (*plot.Plot, error) {
 	// floor is where a band's non-positive lower edge is clipped on a log y
 	// axis: the smallest positive y value of the panel.
 	floor := math.Inf(1)
-	for _, s := range pn.Series {
-		for _, v := range s.Y {
+	lower := func(ys []float64) {
+		for _, v := range ys {
 			if v > 0 && finite(v) {
 				floor = min(floor, v)
 			}
 		}
 	}
+	for _, s := range pn.Series {
+		lower(s.Y)
+	}
 	for _, ps := range pn.Points {
-		for _, v := range ps.Y {
-			if v > 0 && finite(v) {
-				floor = min(floor, v)
-			}
-		}
+		lower(ps.Y)
 	}
 
 	legend := len(pn.Series)+len(pn.Points) > 1

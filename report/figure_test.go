@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"image"
 	"image/png"
 	"math"
 	"os"
@@ -60,17 +61,7 @@ func TestFigure(t *testing.T) {
 	if err := Figure(base, 2, examplePanels()); err != nil {
 		t.Fatal(err)
 	}
-	raw, err := os.ReadFile(base + ".png")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.HasPrefix(raw, []byte("\x89PNG\r\n\x1a\n")) {
-		t.Fatalf("png: bad magic %q", raw[:min(8, len(raw))])
-	}
-	img, err := png.Decode(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := readPNG(t, base+".png")
 	wantW, wantH := 2*4*PNGDPI, 2*3*PNGDPI
 	if b := img.Bounds(); b.Dx() != wantW || b.Dy() != wantH {
 		t.Errorf("png size %dx%d, want %dx%d", b.Dx(), b.Dy(), wantW, wantH)
@@ -87,6 +78,23 @@ func TestFigure(t *testing.T) {
 			t.Errorf("svg lacks text %q", text)
 		}
 	}
+}
+
+// readPNG reads and decodes the PNG file path, checking its magic.
+func readPNG(t *testing.T, path string) image.Image {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(raw, []byte("\x89PNG\r\n\x1a\n")) {
+		t.Fatalf("%s: bad magic %q", path, raw[:min(8, len(raw))])
+	}
+	img, err := png.Decode(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
 }
 
 func TestFigureErrors(t *testing.T) {

@@ -2,7 +2,6 @@ package report
 
 import (
 	"bytes"
-	"image/png"
 	"math"
 	"os"
 	"path/filepath"
@@ -38,14 +37,7 @@ func TestImageGrid(t *testing.T) {
 	if err := ImageGrid(base, images, 28, 28, []string{"input", "reconstruction"}, scale); err != nil {
 		t.Fatal(err)
 	}
-	raw, err := os.ReadFile(base + ".png")
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := png.Decode(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := readPNG(t, base+".png")
 	g := newGridLayout(2, 3, 28, 28, scale, []string{"input", "reconstruction"})
 	if g.labelW == 0 {
 		t.Fatal("no label column")

@@ -3,7 +3,6 @@ package report
 import (
 	"bytes"
 	"fmt"
-	"image/png"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -54,14 +53,7 @@ func TestFigurePoints(t *testing.T) {
 	if err := Figure(base, 2, panels); err != nil {
 		t.Fatal(err)
 	}
-	raw, err := os.ReadFile(base + ".png")
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := png.Decode(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := readPNG(t, base+".png")
 	if b := img.Bounds(); b.Dx() != 2*4*PNGDPI || b.Dy() != 3*PNGDPI {
 		t.Errorf("png size %dx%d, want %dx%d", b.Dx(), b.Dy(), 2*4*PNGDPI, 3*PNGDPI)
 	}

@@ -301,9 +301,9 @@ func (f *File) Override(key string, v any) error {
 	return nil
 }
 
-// Point is one run of a file.
+// Point is one run of a file; its index in Expand's result is its --index
+// (a job array's task id).
 type Point struct {
-	Index  int          // 0-based position in the file's grid (a job array's task id)
 	Group  string       // the group label: the group template, or the keys that vary across the file's runs as key=value
 	Name   string       // the run's directory name, RunName(Group, Config.Seed)
 	Config train.Config // Out is left empty: the caller places the run
@@ -360,7 +360,7 @@ func (f *File) Expand(scale string) ([]Point, error) {
 		idx := make([]int, len(set))
 		for {
 			for j := range seeds.values {
-				p := Point{Index: len(pts), Config: train.Default(), file: f.Path, where: map[string]origin{}}
+				p := Point{Config: train.Default(), file: f.Path, where: map[string]origin{}}
 				for i, s := range set {
 					p.set(s, idx[i])
 				}

@@ -141,9 +141,6 @@ seeds: 2
 `, "")
 	var got []string
 	for i, p := range pts {
-		if p.Index != i {
-			t.Errorf("point %d has index %d", i, p.Index)
-		}
 		if p.Config.Net != "30-10-10" || p.Config.Data != "linear" || p.Config.Epochs != train.Default().Epochs {
 			t.Errorf("point %d: %+v", i, p.Config)
 		}

@@ -38,13 +38,14 @@ import (
 	"github.com/creditlab/credit/train"
 )
 
-// Exit status: 0 done, 2 an error, 128+n a training stopped by signal n
+// Exit status: 0 done (or -h), 2 an error, 128+n a training stopped by signal n
 // after writing its checkpoint (130 for SIGINT, 143 for SIGTERM).
 func main() {
 	if err := run(os.Args[1:], os.Stdout); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "credit:", err)
+		if errors.Is(err, flag.ErrHelp) {
+			return // -h printed the usage
 		}
+		fmt.Fprintln(os.Stderr, "credit:", err)
 		var sig signalStop
 		if errors.As(err, &sig) {
 			if n, ok := sig.Signal.(syscall.Signal); ok {
@@ -168,17 +169,8 @@ func trainCmd(args []string, stdout io.Writer) error {
 	c := train.Default()
 	fs := trainFlags(&c)
 	resume := fs.String("resume", "", "continue the run in `DIR` from its checkpoint, with its config.json (only --epochs may be given too, to change its length)")
-	fs.SetOutput(io.Discard)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stdout)
-			fmt.Fprintln(stdout, "usage: credit train [flags]")
-			fs.PrintDefaults()
-		}
+	if err := parseNone(fs, args, stdout, "usage: credit train [flags]"); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("train: unexpected argument %q", fs.Arg(0))
 	}
 	ctx, stop := signalContext()
 	defer stop()
@@ -215,45 +207,74 @@ func defaultOut(c train.Config) string {
 	return fmt.Sprintf("runs/%s-%s-seed%d", time.Now().Format("20060102-150405"), c.Rule, c.Seed)
 }
 
-// parseWithFile parses args, which hold one experiment file among the
-// flags, and returns the file.
-func parseWithFile(fs *flag.FlagSet, args []string, stdout io.Writer, usage string) (string, error) {
-	var file string
+// parse parses args into fs, flags and other arguments in any order, and
+// returns the other arguments. With -h it prints usage and fs's flags to
+// stdout and returns flag.ErrHelp.
+func parse(fs *flag.FlagSet, args []string, stdout io.Writer, usage string) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	var rest []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				fs.SetOutput(stdout)
 				fmt.Fprintln(stdout, usage)
+				fs.SetOutput(stdout)
 				fs.PrintDefaults()
 			}
-			return "", err
+			return nil, err
 		}
 		if fs.NArg() == 0 {
-			break
+			return rest, nil
 		}
-		if file != "" {
-			return "", fmt.Errorf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
-		}
-		file, args = fs.Arg(0), fs.Args()[1:]
+		rest, args = append(rest, fs.Arg(0)), fs.Args()[1:]
 	}
-	if file == "" {
-		return "", fmt.Errorf("%s: name an experiment file (%s)", fs.Name(), usage)
+}
+
+// command is the command fs parses for ("train" for "credit train"), as
+// errors name it after main's "credit: ".
+func command(fs *flag.FlagSet) string { return strings.TrimPrefix(fs.Name(), "credit ") }
+
+// parseNone is parse for a command that takes flags only.
+func parseNone(fs *flag.FlagSet, args []string, stdout io.Writer, usage string) error {
+	rest, err := parse(fs, args, stdout, usage)
+	if err == nil && len(rest) > 0 {
+		err = fmt.Errorf("%s: unexpected argument %q", command(fs), rest[0])
 	}
-	return file, nil
+	return err
+}
+
+// parseOne is parse for a command that takes one argument, what, among
+// its flags, and returns it.
+func parseOne(fs *flag.FlagSet, args []string, stdout io.Writer, usage, what string) (string, error) {
+	rest, err := parse(fs, args, stdout, usage)
+	switch {
+	case err != nil:
+		return "", err
+	case len(rest) == 0:
+		return "", fmt.Errorf("%s: name %s (%s)", command(fs), what, usage)
+	case len(rest) > 1:
+		return "", fmt.Errorf("%s: unexpected argument %q", command(fs), rest[1])
+	}
+	return rest[0], nil
+}
+
+// parseFile is parse for a command that takes an experiment file among its
+// flags, and reads the file.
+func parseFile(fs *flag.FlagSet, args []string, stdout io.Writer, usage string) (*sweep.File, error) {
+	file, err := parseOne(fs, args, stdout, usage, "an experiment file")
+	if err != nil {
+		return nil, err
+	}
+	return sweep.Load(file)
 }
 
 // runCmd trains the one run an experiment file describes; the flags given
-// override its values.
+// override its values. SIGINT and SIGTERM stop it as they stop credit
+// train.
 func runCmd(args []string, stdout io.Writer) error {
 	flags := train.Default()
 	fs := trainFlags(&flags)
 	fs.Init("credit run", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	file, err := parseWithFile(fs, args, stdout, "usage: credit run FILE [flags]")
-	if err != nil {
-		return err
-	}
-	f, err := sweep.Load(file)
+	f, err := parseFile(fs, args, stdout, "usage: credit run FILE [flags]")
 	if err != nil {
 		return err
 	}
@@ -270,13 +291,15 @@ func runCmd(args []string, stdout io.Writer) error {
 		return err
 	}
 	if len(pts) != 1 {
-		return fmt.Errorf("%s: describes %d runs (lists of values or several seeds); credit run trains one: use credit sweep", file, len(pts))
+		return fmt.Errorf("%s: describes %d runs (lists of values or several seeds); credit run trains one: use credit sweep", f.Path, len(pts))
 	}
 	c := pts[0].Config
 	if c.Out = f.Out; c.Out == "" {
 		c.Out = defaultOut(c)
 	}
-	_, err = train.Run(c, stdout)
+	ctx, stop := signalContext()
+	defer stop()
+	_, err = train.RunContext(ctx, c, stdout)
 	return pts[0].Locate(err)
 }
 
@@ -284,7 +307,6 @@ func runCmd(args []string, stdout io.Writer) error {
 // Slurm job array that trains them.
 func sweepCmd(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("credit sweep", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	o := experiment.SweepOptions{Log: stdout}
 	fs.StringVar(&o.Scale, "scale", "", "the file's scale (from its scales:) to lay over its settings")
 	fs.StringVar(&o.Dir, "out", "", "the sweep's directory; run i goes to `DIR`/runs/<name> (default: the file's out, or runs/<file's name>)")
@@ -293,11 +315,7 @@ func sweepCmd(args []string, stdout io.Writer) error {
 	list := fs.Bool("list", false, "print the runs (index, directory, state) and train nothing")
 	emit := fs.String("emit", "", "write a job script instead of training: slurm (DIR/sweep.sbatch, a job array with one task per run)")
 	cpus := fs.Int("cpus-per-task", 1, "with --emit slurm: CPUs of each task, used as its kernels' threads")
-	file, err := parseWithFile(fs, args, stdout, "usage: credit sweep FILE [flags]")
-	if err != nil {
-		return err
-	}
-	f, err := sweep.Load(file)
+	f, err := parseFile(fs, args, stdout, "usage: credit sweep FILE [flags]")
 	if err != nil {
 		return err
 	}
@@ -343,33 +361,13 @@ func sweepCmd(args []string, stdout io.Writer) error {
 
 func reproduceCmd(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("credit reproduce", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	scale := fs.String("scale", "quick", "quick (minutes on 2 cores) or full (the paper's schedule)")
+	scale := fs.String("scale", "quick", "quick (also small: minutes to an hour on 2 cores) or full (the paper's schedule)")
 	out := fs.String("out", "", "output directory (default runs/reproduce-<name>-<scale>)")
 	jobs := fs.Int("jobs", runtime.GOMAXPROCS(0), "runs trained at once")
-	usage := func() {
-		fmt.Fprintf(stdout, "usage: credit reproduce NAME [flags], NAME one of %s\n", strings.Join(experiment.Names(), ", "))
-		fs.SetOutput(stdout)
-		fs.PrintDefaults()
-	}
-	// The experiment name may come before or after the flags.
-	var name string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		name, args = args[0], args[1:]
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			usage()
-		}
+	names := strings.Join(experiment.Names(), ", ")
+	name, err := parseOne(fs, args, stdout, "usage: credit reproduce NAME [flags], NAME one of "+names, "an experiment")
+	if err != nil {
 		return err
-	}
-	if name == "" && fs.NArg() > 0 {
-		name = fs.Arg(0)
-	} else if fs.NArg() > 0 {
-		return fmt.Errorf("reproduce: unexpected argument %q", fs.Arg(0))
-	}
-	if name == "" {
-		return fmt.Errorf("reproduce: name an experiment (%s)", strings.Join(experiment.Names(), ", "))
 	}
 	if _, err := experiment.Lookup(name); err != nil {
 		return fmt.Errorf("reproduce: %v", err)
@@ -382,24 +380,11 @@ func reproduceCmd(args []string, stdout io.Writer) error {
 
 func reportCmd(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("credit report", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	out := fs.String("out", "report", "output directory")
 	force := fs.Bool("force", false, "replace the report already in --out")
-	// Directories and flags may come in any order.
-	var dirs []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprintln(stdout, "usage: credit report DIR... [flags]; each DIR a run directory or a directory holding run directories (at any depth)")
-				fs.SetOutput(stdout)
-				fs.PrintDefaults()
-			}
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		dirs, args = append(dirs, fs.Arg(0)), fs.Args()[1:]
+	dirs, err := parse(fs, args, stdout, "usage: credit report DIR... [flags]; each DIR a run directory or a directory holding run directories (at any depth)")
+	if err != nil {
+		return err
 	}
 	if len(dirs) == 0 {
 		return errors.New("report: name one or more run directories, or directories holding them")
@@ -422,17 +407,11 @@ func reportCmd(args []string, stdout io.Writer) error {
 
 func benchCmd(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("credit bench", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	o := bench.Options{Out: stdout}
 	fs.Float64Var(&o.Seconds, "seconds", 2, "measuring time per entry")
 	fs.Float64Var(&o.Peak, "peak", 144, "the machine's fp32 peak in GFLOP/s (2 Zen 3 cores with AVX2 FMA: 144)")
 	fs.StringVar(&o.Python, "python", "/usr/bin/python3", "Python with PyTorch for the peer (\"\" skips it)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(stdout, "usage: credit bench [flags]")
-			fs.SetOutput(stdout)
-			fs.PrintDefaults()
-		}
+	if err := parseNone(fs, args, stdout, "usage: credit bench [flags]"); err != nil {
 		return err
 	}
 	if !(o.Seconds > 0) || !(o.Peak > 0) {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"errors"
+	"flag"
 	"io"
 	"os"
 	"os/exec"
@@ -32,12 +34,30 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"train", "--resume", dir + "/none", "--lr", "0.1", "--epochs", "3"}, "--lr"},
 		{[]string{"train", "--resume", dir + "/none", "--epochs", "0"}, "--epochs"},
 		{[]string{"frobnicate"}, "frobnicate"},
+		{[]string{"bench", "extra"}, "extra"},
+		{[]string{"reproduce", "e1", "--scale", "full", "e2"}, "e2"},
+		{[]string{"reproduce", "--jobs", "2"}, "name an experiment"},
+		{[]string{"run", "--lr", "0.1"}, "name an experiment file"},
+		{[]string{"sweep", "a.yaml", "b.yaml"}, "b.yaml"},
 	}
 	for _, c := range cases {
 		var out bytes.Buffer
 		err := run(c.args, &out)
 		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%v: want a one-line error naming %q, got %v", c.args, c.want, err)
+		}
+	}
+}
+
+// -h prints each command's usage and flags, and is no error for main.
+func TestHelp(t *testing.T) {
+	for cmd, want := range map[string]string{
+		"train": "-resume DIR", "run": "usage: credit run FILE", "sweep": "-emit", "reproduce": "NAME one of e1",
+		"report": "-force", "bench": "-python",
+	} {
+		var out bytes.Buffer
+		if err := run([]string{cmd, "-h"}, &out); !errors.Is(err, flag.ErrHelp) || !strings.Contains(out.String(), want) {
+			t.Errorf("%s -h: %v, output lacks %q:\n%s", cmd, err, want, out.String())
 		}
 	}
 }
@@ -72,7 +92,7 @@ func binary(t *testing.T) string {
 	return filepath.Join(binDir, "credit")
 }
 
-// The binary exits non-zero with one line on stderr.
+// The binary exits non-zero with one line on stderr; -h exits 0.
 func TestExitCode(t *testing.T) {
 	bin := binary(t)
 	cmd := exec.Command(bin, "train", "--lr", "-1", "--out", filepath.Join(t.TempDir(), "r"))
@@ -85,11 +105,15 @@ func TestExitCode(t *testing.T) {
 	if s := stderr.String(); strings.Count(s, "\n") != 1 || !strings.Contains(s, "--lr") {
 		t.Errorf("stderr %q: want one line naming --lr", s)
 	}
+	if out, err := exec.Command(bin, "train", "-h").Output(); err != nil || !strings.HasPrefix(string(out), "usage: credit train") {
+		t.Errorf("credit train -h: want the usage and exit status 0, got %v:\n%s", err, out)
+	}
 }
 
 // SIGINT and SIGTERM stop a training after its current step with a
 // checkpoint and exit status 130 and 143, naming how to continue;
-// --resume continues, and the run ends as an uninterrupted one does.
+// --resume continues, and the run ends as an uninterrupted one does; the
+// same for credit run.
 func TestSignalStopsAndResumes(t *testing.T) {
 	bin := binary(t)
 	dir := t.TempDir()
@@ -146,6 +170,25 @@ func TestSignalStopsAndResumes(t *testing.T) {
 	b, _ := os.ReadFile(filepath.Join(out, "summary.json"))
 	if len(a) == 0 || !bytes.Equal(a, b) {
 		t.Errorf("the interrupted run's summary differs from the uninterrupted one's:\n%s\n%s", b, a)
+	}
+
+	// credit run stops the same way.
+	file := filepath.Join(dir, "run.yaml")
+	yaml := "data: linear\nnet: 30-20-10\nact: tanh\nopt: momentum\nlr: 1e-3\ntrain_size: 1000\nbatch: 4\nepochs: 30\ndiag_batch: 100\ndiag_every: 100\nseed: 3\n"
+	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out = filepath.Join(dir, "file-run")
+	code, stderr = signalWhen(exec.Command(bin, "run", file, "--out", out), os.Interrupt,
+		func() bool { return size("checkpoint") > 0 })
+	if code != 130 || !strings.Contains(stderr, "credit train --resume "+out) {
+		t.Fatalf("credit run, SIGINT: exit %d, stderr %q; want 130 and how to resume", code, stderr)
+	}
+	if b, err := exec.Command(bin, "train", "--resume", out).CombinedOutput(); err != nil {
+		t.Fatalf("resume: %v\n%s", err, b)
+	}
+	if b, _ = os.ReadFile(filepath.Join(out, "summary.json")); !bytes.Equal(a, b) {
+		t.Errorf("credit run: the interrupted run's summary differs from the uninterrupted one's:\n%s\n%s", b, a)
 	}
 }
 
