@@ -233,8 +233,7 @@ func mlpConfig(net string, batch int) train.Config {
 // the given batch; npdfa perturbs with E4's c = 0.0673 and learns its
 // feedback by SGD.
 func cnnConfig(batch int) train.Config {
-	es, _ := experiment.Lookup("e4")
-	c := es[0].Runs(experiment.Quick)[0].Config
+	c := experiment.E4Small()
 	c.Batch, c.Noise, c.FeedbackSolver, c.FeedbackLR = batch, 0.0673, "sgd", 1e-3
 	return c
 }

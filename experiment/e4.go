@@ -39,12 +39,10 @@ func init() {
 	})
 }
 
-// e4Small returns the first run of E4's quick scale (bp, seed 1, not
-// placed): its network and setup.
-func e4Small() train.Config {
+// E4Small returns the first run of E4's quick scale as configs/e4.yaml
+// gives it (bp, seed 1, no run directory): the E4-small network and its
+// training setup, for the zoo and the benchmarks.
+func E4Small() train.Config {
 	es, _ := Lookup("e4")
 	return es[0].Runs(Quick)[0].Config
 }
-
-// E4SmallNet returns the network of E4's quick scale.
-func E4SmallNet() string { return e4Small().Net }

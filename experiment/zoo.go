@@ -55,7 +55,7 @@ func zooMLP(net string) func(Scale, uint64) train.Config {
 // training images for 3 epochs (470 steps) at λ = 3·10⁻³; full, all of them
 // for 50 epochs (19,550 steps) at λ = 3·10⁻⁴.
 func zooCNN(s Scale, seed uint64) train.Config {
-	c := e4Small() // configs/e4.yaml's small network and setup
+	c := E4Small() // configs/e4.yaml's small network and setup
 	c.Seed = seed
 	lambda := 3e-3
 	c.TrainSize, c.Epochs = 20000, 3
