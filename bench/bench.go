@@ -10,6 +10,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"github.com/creditlab/credit/config"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -168,7 +169,7 @@ func randMat(rng *rand.Rand, r, c int) *tensor.Mat {
 // throughput trains the network of c (inputs of the given shape, random
 // values; one-hot targets) with rule for about sec seconds and returns
 // examples per second.
-func throughput(c train.Config, shape [3]int, rule string, sec float64) (float64, error) {
+func throughput(c config.Config, shape [3]int, rule string, sec float64) (float64, error) {
 	step, err := stepper(c, shape, rule)
 	if err != nil {
 		return 0, err
@@ -179,7 +180,7 @@ func throughput(c train.Config, shape [3]int, rule string, sec float64) (float64
 
 // stepper returns one training step (the rule's passes and the optimiser
 // update) of the network of c on a fixed random batch.
-func stepper(c train.Config, shape [3]int, rule string) (func(), error) {
+func stepper(c config.Config, shape [3]int, rule string) (func(), error) {
 	spec, err := nn.ParseSpec(c.Net)
 	if err != nil {
 		return nil, err
@@ -222,8 +223,8 @@ func stepper(c train.Config, shape [3]int, rule string) (func(), error) {
 // plain SGD; np learns its feedback by SGD (the ridge solver's Cholesky
 // solve per step costs O(n³) in the width n of the layer above a site,
 // which dominates at 256 units).
-func mlpConfig(net string, batch int) train.Config {
-	c := train.Default()
+func mlpConfig(net string, batch int) config.Config {
+	c := config.Default()
 	c.Net, c.Batch, c.Opt, c.LR, c.FeedbackSolver, c.FeedbackLR = net, batch, "sgd", 1e-4, "sgd", 1e-4
 	return c
 }
@@ -232,7 +233,7 @@ func mlpConfig(net string, batch int) train.Config {
 // configs/e4.yaml gives it (E4-small, tanh, cross-entropy summed, Adam) at
 // the given batch; npdfa perturbs with E4's c = 0.0673 and learns its
 // feedback by SGD.
-func cnnConfig(batch int) train.Config {
+func cnnConfig(batch int) config.Config {
 	c := experiment.E4Small()
 	c.Batch, c.Noise, c.FeedbackSolver, c.FeedbackLR = batch, 0.0673, "sgd", 1e-3
 	return c

@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"fmt"
+	"github.com/creditlab/credit/config"
 	"path/filepath"
 
 	"github.com/creditlab/credit/metrics"
@@ -42,7 +43,7 @@ func init() {
 // E4Small returns the first run of E4's quick scale as configs/e4.yaml
 // gives it (bp, seed 1, no run directory): the E4-small network and its
 // training setup, for the zoo and the benchmarks.
-func E4Small() train.Config {
+func E4Small() config.Config {
 	es, _ := Lookup("e4")
 	return es[0].Runs(Quick)[0].Config
 }

@@ -3,7 +3,7 @@
 // directories into tables and figures.
 //
 // An experiment is a list of runs, each a group label (what the report
-// compares, such as "np c=1e-3") and a train.Config, plus a report. Runs
+// compares, such as "np c=1e-3") and a config.Config, plus a report. Runs
 // go to DIR/runs/<group>-seed<k>/; a run whose summary.json exists is
 // skipped and one with a checkpoint continues from it, so an interrupted
 // reproduction continues where it stopped. Besides its own tables and
@@ -16,6 +16,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/creditlab/credit/config"
 	"io"
 	"maps"
 	"os"
@@ -43,7 +44,7 @@ const (
 // Run is one training run of an experiment.
 type Run struct {
 	Group  string // what the report compares, e.g. "np c=1e-3"
-	Config train.Config
+	Config config.Config
 }
 
 // Experiment is a named reproduction.
@@ -253,7 +254,7 @@ func Finished(r Run) (bool, error) {
 // setting (in key order) in which it differs from r.Config, the directory
 // aside ("lr 0.001 there, 0.002 here"); "" when it holds r's settings.
 func otherSettings(r Run) (string, error) {
-	had, err := train.ReadConfig(filepath.Join(r.Config.Out, "config.json"))
+	had, err := config.Read(filepath.Join(r.Config.Out, "config.json"))
 	if err != nil {
 		return "", err
 	}

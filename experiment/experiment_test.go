@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"github.com/creditlab/credit/config"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -66,7 +67,7 @@ func TestReproduceAndResume(t *testing.T) {
 			var runs []Run
 			for _, rule := range []string{"bp", "np"} {
 				for seed := uint64(1); seed <= 2; seed++ {
-					c := train.Default()
+					c := config.Default()
 					c.Data, c.TrainSize, c.Net, c.Act, c.Rule = "linear", 256, "6-4-3", "tanh", rule
 					c.Opt, c.LR, c.Epochs, c.Seed, c.DiagEvery, c.DiagBatch = "sgd", 1e-3, 2, seed, 4, 64
 					runs = append(runs, Run{Group: rule, Config: c})
@@ -118,7 +119,7 @@ func TestReproduceAndResume(t *testing.T) {
 	// as it did uninterrupted.
 	np1 := filepath.Join(dir, "runs/np-seed1")
 	want, _ := os.ReadFile(filepath.Join(np1, "summary.json"))
-	var c train.Config
+	var c config.Config
 	b, _ := os.ReadFile(filepath.Join(np1, "config.json"))
 	if err := json.Unmarshal(b, &c); err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package experiment
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/creditlab/credit/config"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,7 +12,6 @@ import (
 	"time"
 
 	"github.com/creditlab/credit/sweep"
-	"github.com/creditlab/credit/train"
 )
 
 // The paper's experiments, now files in configs/, describe exactly the
@@ -47,7 +47,7 @@ func TestPaperFilesEqualGoRuns(t *testing.T) {
 			var wantKeys, gotKeys []string
 			var wantGroups, gotGroups []string
 			for _, w := range want {
-				c := train.Default()
+				c := config.Default()
 				if err := json.Unmarshal(w.Config, &c); err != nil {
 					t.Fatal(err)
 				}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/creditlab/credit/config"
 	"io/fs"
 	"math"
 	"os"
@@ -15,7 +16,6 @@ import (
 	"strings"
 
 	"github.com/creditlab/credit/report"
-	"github.com/creditlab/credit/train"
 )
 
 // notSettings are the config.json keys that do not make a configuration:
@@ -25,7 +25,7 @@ var notSettings = []string{"seed", "out", "data_dir"}
 // settings returns c's config.json keys, in config.json's order, and their
 // values as text (strings unquoted, numbers as JSON writes them), leaving
 // out notSettings.
-func settings(c train.Config) (keys, vals []string) {
+func settings(c config.Config) (keys, vals []string) {
 	b, err := json.Marshal(c)
 	if err != nil {
 		panic(err) // a struct of plain fields always encodes
@@ -50,7 +50,7 @@ func settings(c train.Config) (keys, vals []string) {
 }
 
 // setting returns the value of c's setting key as text ("" if none).
-func setting(c train.Config, key string) string {
+func setting(c config.Config, key string) string {
 	keys, vals := settings(c)
 	if i := slices.Index(keys, key); i >= 0 {
 		return vals[i]

@@ -3,6 +3,7 @@ package experiment
 import (
 	"encoding/csv"
 	"encoding/json"
+	"github.com/creditlab/credit/config"
 	"math"
 	"os"
 	"path/filepath"
@@ -35,7 +36,7 @@ func fakeEpoch(epoch int, testErr, testLoss, trainLoss float64, delta, weight []
 
 // writeRun writes a hand-made run directory: config.json, metrics.jsonl
 // and, if finished, summary.json from the last epoch.
-func writeRun(t *testing.T, dir string, c train.Config, eps []train.Epoch, finished bool) {
+func writeRun(t *testing.T, dir string, c config.Config, eps []train.Epoch, finished bool) {
 	t.Helper()
 	c.Out = dir
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -69,8 +70,8 @@ func writeRun(t *testing.T, dir string, c train.Config, eps []train.Epoch, finis
 	}
 }
 
-func fakeConfig(rule string, batch int, seed uint64) train.Config {
-	c := train.Default()
+func fakeConfig(rule string, batch int, seed uint64) config.Config {
+	c := config.Default()
 	c.Data, c.Net, c.Rule, c.Batch, c.Epochs, c.Seed = "linear", "6-4-4-3", rule, batch, 2, seed
 	return c
 }

@@ -6,13 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/creditlab/credit/config"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
-
-	"github.com/creditlab/credit/train"
 )
 
 // Load reads the run directory dir (see train.Run): config.json, then
@@ -23,7 +22,7 @@ import (
 // config.json, a malformed file or a finished run without metrics.jsonl is
 // an error naming the file and, for bad JSON, the line.
 func Load(dir string) (Result, error) {
-	res := Result{Run: Run{Config: train.Default()}} // keys an older credit did not write keep their defaults (train.ReadConfig)
+	res := Result{Run: Run{Config: config.Default()}} // keys an older credit did not write keep their defaults (train.ReadConfig)
 	if err := readJSON(filepath.Join(dir, "config.json"), &res.Config); err != nil {
 		return res, err
 	}

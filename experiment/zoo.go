@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"fmt"
+	"github.com/creditlab/credit/config"
 	"path/filepath"
 	"strings"
 
@@ -17,7 +18,7 @@ var zooRules = []string{"bp", "fa", "dfa", "np", "npdfa", "usf", "brsf", "frsf",
 // rules not run on it, with the reason shown in their row.
 type zooNet struct {
 	label  string
-	config func(s Scale, seed uint64) train.Config
+	config func(s Scale, seed uint64) config.Config
 	skip   map[string]string
 	// reference holds published results per rule: test error (%) and
 	// delta angle (°).
@@ -32,9 +33,9 @@ type zooNet struct {
 // W forget its random start): equal terms. np and npdfa learn by ridge
 // regression at c = 10⁻³ (the paper's E2); wm mirrors with η_B = λ = 10⁻³
 // (wm's η_B is always set to its λ, so its B settles at Wᵀ).
-func zooMLP(net string) func(Scale, uint64) train.Config {
-	return func(s Scale, seed uint64) train.Config {
-		c := train.Default()
+func zooMLP(net string) func(Scale, uint64) config.Config {
+	return func(s Scale, seed uint64) config.Config {
+		c := config.Default()
 		c.Data, c.Net, c.Act, c.OutAct, c.Loss, c.Reduction = "mnist", net, "sigmoid", "linear", "ce", "mean"
 		c.Opt, c.LR, c.Batch, c.Seed, c.WeightDecay = "sgd", 0.2, 128, seed, 3e-4
 		c.Noise, c.FeedbackSolver, c.Ridge, c.FeedbackDecay = 1e-3, "ridge", 0.1, 1e-3
@@ -54,7 +55,7 @@ func zooMLP(net string) func(Scale, uint64) train.Config {
 // run's steps so that kp and wm can align: quick, the first 20,000
 // training images for 3 epochs (470 steps) at λ = 3·10⁻³; full, all of them
 // for 50 epochs (19,550 steps) at λ = 3·10⁻⁴.
-func zooCNN(s Scale, seed uint64) train.Config {
+func zooCNN(s Scale, seed uint64) config.Config {
 	c := E4Small() // configs/e4.yaml's small network and setup
 	c.Seed = seed
 	lambda := 3e-3

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/creditlab/credit/config"
 	"io"
 	"math"
 	"reflect"
@@ -13,8 +14,6 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
-
-	"github.com/creditlab/credit/train"
 )
 
 // Error is a problem with an experiment file: the file, the line (0 when
@@ -39,19 +38,19 @@ func (e *Error) Error() string {
 	return b.String() + ": " + e.Msg
 }
 
-// field is one settable key: a field of train.Config named by its json tag.
+// field is one settable key: a field of config.Config named by its json tag.
 type field struct {
 	index int
 	typ   reflect.Type
 }
 
-// fields maps every key (train.Config's json names) to its field, and
-// keys lists them in the struct's order. Fields added to train.Config later
+// fields maps every key (config.Config's json names) to its field, and
+// keys lists them in the struct's order. Fields added to config.Config later
 // are keys at once.
 var fields, keys = func() (map[string]field, []string) {
 	m := map[string]field{}
 	var ks []string
-	t := reflect.TypeOf(train.Config{})
+	t := reflect.TypeOf(config.Config{})
 	for i := range t.NumField() {
 		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
 		if name == "" || name == "-" || !t.Field(i).IsExported() {

@@ -1,7 +1,7 @@
 // Package sweep reads experiment files and expands them into the runs they
 // describe.
 //
-// An experiment file is YAML. Its keys are train.Config's JSON names, the
+// An experiment file is YAML. Its keys are config.Config's JSON names, the
 // flags of credit train with dashes as underscores (feedback_solver;
 // feedback-solver is accepted as the same key); keys left out keep
 // train.Default's values. A file holding one value per key is one run.
@@ -28,12 +28,13 @@
 //
 // Decoding is strict: an unknown key (with the closest valid key as a
 // suggestion), a duplicate key, a value of the wrong type and a value that
-// train.Config.Validate refuses are errors naming the file, the line and
+// config.Config.Validate refuses are errors naming the file, the line and
 // the key (see Error).
 package sweep
 
 import (
 	"fmt"
+	"github.com/creditlab/credit/config"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -42,8 +43,6 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
-
-	"github.com/creditlab/credit/train"
 )
 
 // File is a parsed experiment file.
@@ -252,14 +251,14 @@ func (p *parser) template(k, v *yaml.Node) (*template, error) {
 	return &template{s, v.Line}, nil
 }
 
-func (t *template) expand(c *train.Config) string {
+func (t *template) expand(c *config.Config) string {
 	return placeholder.ReplaceAllStringFunc(t.text, func(m string) string {
 		return format(get(c, canon(strings.TrimSpace(m[1:len(m)-1]))))
 	})
 }
 
 // get returns the field of c that key names.
-func get(c *train.Config, key string) reflect.Value {
+func get(c *config.Config, key string) reflect.Value {
 	return reflect.ValueOf(c).Elem().Field(fields[key].index)
 }
 
@@ -304,9 +303,9 @@ func (f *File) Override(key string, v any) error {
 // Point is one run of a file; its index in Expand's result is its --index
 // (a job array's task id).
 type Point struct {
-	Group  string       // the group label: the group template, or the keys that vary across the file's runs as key=value
-	Name   string       // the run's directory name, RunName(Group, Config.Seed)
-	Config train.Config // Out is left empty: the caller places the run
+	Group  string        // the group label: the group template, or the keys that vary across the file's runs as key=value
+	Name   string        // the run's directory name, RunName(Group, Config.Seed)
+	Config config.Config // Out is left empty: the caller places the run
 
 	file  string
 	where map[string]origin // keys set by the file or an override
@@ -321,7 +320,7 @@ type origin struct {
 
 // Expand returns the runs of the file at scale ("" for the top-level
 // settings alone), each validated. It fails with an *Error naming the line
-// and key of a value that train.Config.Validate refuses, and when two runs
+// and key of a value that config.Config.Validate refuses, and when two runs
 // would share a directory.
 func (f *File) Expand(scale string) ([]Point, error) {
 	top := f.base
@@ -344,7 +343,7 @@ func (f *File) Expand(scale string) ([]Point, error) {
 			set = set.over(v.scales[scale])
 		}
 		set = set.over(f.overrides)
-		seeds := setting{key: "seed", values: []value{{reflect.ValueOf(train.Default().Seed), 0}}}
+		seeds := setting{key: "seed", values: []value{{reflect.ValueOf(config.Default().Seed), 0}}}
 		if i := slices.IndexFunc(set, func(s setting) bool { return s.key == "seed" }); i >= 0 {
 			seeds, set = set[i], slices.Delete(slices.Clone(set), i, i+1)
 		}
@@ -360,7 +359,7 @@ func (f *File) Expand(scale string) ([]Point, error) {
 		idx := make([]int, len(set))
 		for {
 			for j := range seeds.values {
-				p := Point{Config: train.Default(), file: f.Path, where: map[string]origin{}}
+				p := Point{Config: config.Default(), file: f.Path, where: map[string]origin{}}
 				for i, s := range set {
 					p.set(s, idx[i])
 				}
@@ -428,7 +427,7 @@ func (p *Point) set(s setting, i int) {
 	}
 }
 
-// Locate places an error about a key, worded as train.Config.Validate and
+// Locate places an error about a key, worded as config.Config.Validate and
 // train.Run word them ("--lr: must be …"), in the file: at the line of the
 // value the run took from it, or at the file alone when the value is a
 // default. An error about a value set on the command line, and any other

@@ -4,11 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/creditlab/credit/config"
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/creditlab/credit/train"
 )
 
 func expand(t *testing.T, src, scale string) []Point {
@@ -82,7 +81,7 @@ func TestErrors(t *testing.T) {
 	}
 }
 
-// Every train.Config key is a key of the file, under its JSON name and
+// Every config.Config key is a key of the file, under its JSON name and
 // with dashes, and sets its field.
 func TestEveryKey(t *testing.T) {
 	if len(keys) < 29 {
@@ -119,7 +118,7 @@ func TestEveryKey(t *testing.T) {
 				}
 				continue
 			}
-			var c train.Config
+			var c config.Config
 			p := Point{Config: c, where: map[string]origin{}}
 			p.set(f.base[0], 0)
 			if got := get(&p.Config, k).Interface(); got != want {
@@ -141,7 +140,7 @@ seeds: 2
 `, "")
 	var got []string
 	for i, p := range pts {
-		if p.Config.Net != "30-10-10" || p.Config.Data != "linear" || p.Config.Epochs != train.Default().Epochs {
+		if p.Config.Net != "30-10-10" || p.Config.Data != "linear" || p.Config.Epochs != config.Default().Epochs {
 			t.Errorf("point %d: %+v", i, p.Config)
 		}
 		got = append(got, fmt.Sprintf("%s|%s|%s|%s|%d", p.Name, p.Group, p.Config.Act, p.Config.Rule, p.Config.Seed))
@@ -230,7 +229,7 @@ scales:
 // A run directory's config.json is itself an experiment file for the same
 // run (JSON is YAML), with its out as the file's out.
 func TestConfigJSONIsAFile(t *testing.T) {
-	c := train.Default()
+	c := config.Default()
 	c.Data, c.Net, c.Rule, c.FeedbackSolver, c.NPLoss, c.Autoencoder, c.Seed, c.LR = "linear", "30-10-30", "np", "sgd", "mse", true, 9, 3e-5
 	c.Out = "runs/a"
 	b, _ := json.MarshalIndent(c, "", "  ")

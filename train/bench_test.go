@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"github.com/creditlab/credit/config"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -32,7 +33,7 @@ func BenchmarkStep(b *testing.B) {
 				name = fmt.Sprintf("np-%s", solver)
 			}
 			b.Run(name, func(b *testing.B) {
-				c := Default()
+				c := config.Default()
 				c.Rule, c.Opt, c.LR, c.FeedbackSolver = rule, "sgd", 1e-4, solver
 				spec, _ := nn.ParseSpec(c.Net)
 				t, err := newTrainer(c, spec, trainSet, testSet)
@@ -71,7 +72,7 @@ func BenchmarkStepInterleaved(b *testing.B) {
 	rules := []struct{ name, rule, solver string }{{"bp", "bp", "sgd"}, {"np-ridge", "np", "ridge"}, {"np-sgd", "np", "sgd"}, {"npdfa", "npdfa", "ridge"}}
 	steps := make([]func(i int), len(rules))
 	for r, rl := range rules {
-		c := Default()
+		c := config.Default()
 		c.Rule, c.Opt, c.LR, c.FeedbackSolver = rl.rule, "sgd", 1e-4, rl.solver
 		spec, _ := nn.ParseSpec(c.Net)
 		t, err := newTrainer(c, spec, trainSet, testSet)
@@ -124,7 +125,7 @@ func TestStepAllocatesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, rule := range feedback.Names() {
-		c := Default()
+		c := config.Default()
 		c.Rule, c.Net = rule, "784-64-32-10"
 		spec, _ := nn.ParseSpec(c.Net)
 		tr, err := newTrainer(c, spec, trainSet, testSet)
@@ -168,7 +169,7 @@ func BenchmarkE4Step(b *testing.B) {
 	}
 	for _, rule := range []string{"bp", "dfa", "npdfa"} {
 		b.Run(rule, func(b *testing.B) {
-			c := Default()
+			c := config.Default()
 			c.Net, c.Act, c.Loss, c.Opt, c.AdamEps, c.LR, c.Batch, c.Rule = net, "tanh", "ce", "adam", 1e-5, 4.78e-6, 128, rule
 			c.Noise, c.FeedbackSolver, c.FeedbackLR, c.DiagBatch = 0.0673, "sgd", 8.32e-6, 128
 			spec, _ := nn.ParseSpec(c.Net)

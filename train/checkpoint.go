@@ -5,13 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/creditlab/credit/config"
 	"hash/crc32"
 	"io"
 	"math"
 	"os"
-	"reflect"
-	"sort"
-	"strings"
 
 	"github.com/creditlab/credit/feedback"
 	"github.com/creditlab/credit/metrics"
@@ -20,7 +18,7 @@ import (
 // CheckpointFile is the name of the checkpoint in a run directory.
 //
 // Layout (little-endian): the magic "credckpt", a uint32 format version, a
-// uint32 header length, the header (JSON: the run's Config, the position in
+// uint32 header length, the header (JSON: the run's config.Config, the position in
 // the run, the random streams' states, the lengths of the arrays and of
 // metrics.jsonl and diag.jsonl that the checkpoint covers), the arrays
 // (parameters, feedback matrices and optimiser state as float32, learner
@@ -47,7 +45,7 @@ type position struct {
 
 // ckHeader is the JSON header of a checkpoint.
 type ckHeader struct {
-	Config  Config            `json:"config"`
+	Config  config.Config     `json:"config"`
 	Pos     position          `json:"position"`
 	Steps   int               `json:"steps"`
 	Seen    int               `json:"samples"`
@@ -163,7 +161,7 @@ func parseCheckpoint(b []byte) (*checkpoint, error) {
 	}
 	ck := &checkpoint{}
 	h := &ck.ckHeader
-	h.Config = Default() // keys an older credit did not write keep their defaults, as in ReadConfig
+	h.Config = config.Default() // keys an older credit did not write keep their defaults, as in ReadConfig
 	herr := json.Unmarshal(b[pre:pre+hlen], h)
 	size := pre + hlen + 4
 	for _, a := range [][]int{h.Params, h.Feedback, h.Opt, {h.Perm}} {
@@ -210,29 +208,6 @@ func parseCheckpoint(b []byte) (*checkpoint, error) {
 		body = body[4:]
 	}
 	return ck, nil
-}
-
-// configDiff lists the settings in which a and b differ, ignoring the run
-// directory and the epoch count (a resumed run may move or be extended),
-// as "name a ≠ b" joined by commas; "" if they agree.
-func configDiff(a, b Config) string {
-	a.Out, b.Out, a.Epochs, b.Epochs = "", "", 0, 0
-	if reflect.DeepEqual(a, b) {
-		return ""
-	}
-	var ma, mb map[string]any
-	ja, _ := json.Marshal(a)
-	jb, _ := json.Marshal(b)
-	json.Unmarshal(ja, &ma)
-	json.Unmarshal(jb, &mb)
-	var d []string
-	for k, va := range ma {
-		if vb := mb[k]; !reflect.DeepEqual(va, vb) {
-			d = append(d, fmt.Sprintf("%s %v ≠ %v", k, va, vb))
-		}
-	}
-	sort.Strings(d)
-	return strings.Join(d, ", ")
 }
 
 // snapshot captures the trainer's state at its current position.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"github.com/creditlab/credit/config"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -21,15 +22,15 @@ import (
 // diag.jsonl and its stream), and dropout masks, input noise, the SGD
 // feedback learner and Adam (npdfa on random MNIST-shaped images). 300
 // examples in batches of 32 make 10 steps per epoch, the last one short.
-func resumeConfigs(t *testing.T) map[string]Config {
-	lin := Default()
+func resumeConfigs(t *testing.T) map[string]config.Config {
+	lin := config.Default()
 	lin.Data, lin.Net, lin.Act, lin.Opt, lin.LR = "linear", "30-10-10-10", "tanh", "momentum", 1e-3
 	lin.Rule, lin.FeedbackSolver, lin.Noise, lin.DiagEvery = "np", "ridge", 1e-2, 7
-	drop := Default()
+	drop := config.Default()
 	drop.DataDir = tinyIDX(t)
 	drop.Net, drop.Act, drop.Loss, drop.Opt, drop.LR = "fc24,drop0.3,fc16,fc10", "tanh", "ce", "adam", 1e-3
 	drop.Rule, drop.FeedbackSolver, drop.FeedbackLR, drop.Noise, drop.InputNoise = "npdfa", "sgd", 1e-3, 1e-2, 0.1
-	cs := map[string]Config{"linear-np-ridge-momentum": lin, "mnist-dropout-npdfa-adam": drop}
+	cs := map[string]config.Config{"linear-np-ridge-momentum": lin, "mnist-dropout-npdfa-adam": drop}
 	for name, c := range cs {
 		c.TrainSize, c.Epochs, c.DiagBatch = 300, 4, 100
 		c.Out = filepath.Join(t.TempDir(), name)
@@ -97,7 +98,7 @@ func runUntil(t *testing.T, tr *trainer, stop, kill int) (s *Summary, err error,
 	return s, err, killed
 }
 
-func fresh(t *testing.T, c Config) *trainer {
+func fresh(t *testing.T, c config.Config) *trainer {
 	t.Helper()
 	tr, err := start(c)
 	if err != nil {
@@ -158,8 +159,8 @@ func sameRun(t *testing.T, ref, dir string) {
 	if !bytes.Equal(ckBody(ca), ckBody(cb)) {
 		t.Error("the final checkpoints' arrays (weights, feedback, optimiser and learner state, order) differ")
 	}
-	if pa.Steps != pb.Steps || pa.Seen != pb.Seen || configDiff(pa.Config, pb.Config) != "" {
-		t.Errorf("final steps %d/%d, samples %d/%d, config diff %q", pa.Steps, pb.Steps, pa.Seen, pb.Seen, configDiff(pa.Config, pb.Config))
+	if pa.Steps != pb.Steps || pa.Seen != pb.Seen || config.Diff(pa.Config, pb.Config) != "" {
+		t.Errorf("final steps %d/%d, samples %d/%d, config diff %q", pa.Steps, pb.Steps, pa.Seen, pb.Seen, config.Diff(pa.Config, pb.Config))
 	}
 	for k, v := range pa.Streams {
 		if !bytes.Equal(v, pb.Streams[k]) {

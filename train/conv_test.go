@@ -2,6 +2,7 @@ package train
 
 import (
 	"context"
+	"github.com/creditlab/credit/config"
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
@@ -51,7 +52,7 @@ func TestConvEveryRuleLearns(t *testing.T) {
 	trainSet, testSet := blobs(600, 1), blobs(300, 2)
 	for _, rule := range feedback.Names() {
 		t.Run(rule, func(t *testing.T) {
-			c := Default()
+			c := config.Default()
 			c.Data, c.Net, c.Act, c.Loss, c.Rule = "blobs", "conv3x3x4,pool2s2,fc16,drop0.1,fc3", "tanh", "ce", rule
 			c.Opt, c.LR, c.Epochs, c.Batch, c.DiagBatch = "momentum", 0.01, 8, 20, 100
 			c.Noise, c.FeedbackSolver = 1e-2, "ridge"

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/creditlab/credit/config"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,29 +20,29 @@ import (
 // numbers is intended and said: a refactoring keeps every byte.
 var goldenRuns = []struct {
 	name string
-	set  func(c *train.Config)
+	set  func(c *config.Config)
 }{
-	{"dense", func(c *train.Config) {}},
-	{"conv", func(c *train.Config) {
+	{"dense", func(c *config.Config) {}},
+	{"conv", func(c *config.Config) {
 		c.Net, c.Act, c.Loss, c.LR, c.TrainSize, c.Epochs = "conv3x3x3s2,pool2s2,fc12,drop0.2,fc10", "tanh", "ce", 1e-3, 96, 2
 	}},
 }
 
 var goldenVariants = []struct {
 	name string
-	set  func(c *train.Config)
+	set  func(c *config.Config)
 }{
-	{"np-sgd", func(c *train.Config) { c.Rule, c.FeedbackSolver, c.FeedbackLR = "np", "sgd", 1e-2 }},
-	{"npdfa-ridge-nploss", func(c *train.Config) { c.Rule, c.NPLoss = "npdfa", "softmax-mse" }},
-	{"kp-decay-adam", func(c *train.Config) { c.Rule, c.WeightDecay, c.Opt = "kp", 1e-3, "adam" }},
-	{"bp-activity-noise", func(c *train.Config) { c.Rule, c.ActivityNoise = "bp", 1e-2 }},
-	{"wm-mean", func(c *train.Config) { c.Rule, c.Reduction, c.LR = "wm", "mean", 0.05 }},
-	{"np-warmup", func(c *train.Config) { c.Rule, c.Warmup = "np", 1 }},
+	{"np-sgd", func(c *config.Config) { c.Rule, c.FeedbackSolver, c.FeedbackLR = "np", "sgd", 1e-2 }},
+	{"npdfa-ridge-nploss", func(c *config.Config) { c.Rule, c.NPLoss = "npdfa", "softmax-mse" }},
+	{"kp-decay-adam", func(c *config.Config) { c.Rule, c.WeightDecay, c.Opt = "kp", 1e-3, "adam" }},
+	{"bp-activity-noise", func(c *config.Config) { c.Rule, c.ActivityNoise = "bp", 1e-2 }},
+	{"wm-mean", func(c *config.Config) { c.Rule, c.Reduction, c.LR = "wm", "mean", 0.05 }},
+	{"np-warmup", func(c *config.Config) { c.Rule, c.Warmup = "np", 1 }},
 }
 
 // goldenAutoencoder is E3's shape in small: its run also writes codes.csv
 // and reconstructions.json.
-func goldenAutoencoder(c *train.Config) {
+func goldenAutoencoder(c *config.Config) {
 	c.Net, c.Autoencoder, c.Rule, c.LR = "fc16,fc4:linear,fc16,fc784", true, "np", 1e-4
 }
 
@@ -85,7 +86,7 @@ func TestGolden(t *testing.T) {
 	}
 	type run struct {
 		name string
-		set  func(c *train.Config)
+		set  func(c *config.Config)
 	}
 	var runs []run
 	for _, net := range goldenRuns {
@@ -93,19 +94,19 @@ func TestGolden(t *testing.T) {
 			if net.name == "conv" && rule == "np" {
 				continue // refused on conv nets today
 			}
-			runs = append(runs, run{net.name + "/" + rule, func(c *train.Config) { net.set(c); c.Rule = rule }})
+			runs = append(runs, run{net.name + "/" + rule, func(c *config.Config) { net.set(c); c.Rule = rule }})
 		}
 		for _, v := range goldenVariants {
 			if net.name == "conv" && strings.HasPrefix(v.name, "np-") {
 				continue
 			}
-			runs = append(runs, run{net.name + "/" + v.name, func(c *train.Config) { net.set(c); v.set(c) }})
+			runs = append(runs, run{net.name + "/" + v.name, func(c *config.Config) { net.set(c); v.set(c) }})
 		}
 	}
 	runs = append(runs, run{"dense/autoencoder", goldenAutoencoder})
 	var got strings.Builder
 	for _, r := range runs {
-		c := train.Default()
+		c := config.Default()
 		c.TrainSize, c.Net, c.Epochs, c.Batch, c.DiagBatch, c.DiagEvery = 128, "784-12-8-10", 2, 16, 50, 3
 		c.Noise, c.LR = 1e-2, 2e-3
 		r.set(&c)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/creditlab/credit/config"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -19,7 +20,7 @@ import (
 	"github.com/creditlab/credit/tensor"
 )
 
-// Random streams: every one is derived from Config.Seed and its own stream
+// Random streams: every one is derived from config.Config.Seed and its own stream
 // number, so changing how often one is drawn never shifts another.
 const (
 	streamInit uint64 = iota + 1
@@ -55,7 +56,7 @@ type Epoch struct {
 	Layers    []metrics.Layer `json:"layers"`     // per hidden layer, on the diagnostic batch
 }
 
-// Diag is one line of diag.jsonl (Config.DiagEvery > 0).
+// Diag is one line of diag.jsonl (config.Config.DiagEvery > 0).
 type Diag struct {
 	Epoch   int             `json:"epoch"`
 	Step    int             `json:"step"`
@@ -98,14 +99,14 @@ func (e *Stopped) Unwrap() error { return e.Cause }
 
 // Run trains as c says, writes the run directory c.Out and returns the
 // summary. Progress and per-epoch lines go to log (nil for silence).
-func Run(c Config, log io.Writer) (*Summary, error) {
+func Run(c config.Config, log io.Writer) (*Summary, error) {
 	return RunContext(context.Background(), c, log)
 }
 
 // RunContext is Run that stops when ctx is done: it finishes the step in
 // progress, writes a checkpoint and returns a *Stopped error. A run also
 // writes its checkpoint (DIR/checkpoint) after every epoch.
-func RunContext(ctx context.Context, c Config, log io.Writer) (*Summary, error) {
+func RunContext(ctx context.Context, c config.Config, log io.Writer) (*Summary, error) {
 	t, err := start(c)
 	if err != nil {
 		return nil, err
@@ -114,7 +115,7 @@ func RunContext(ctx context.Context, c Config, log io.Writer) (*Summary, error) 
 }
 
 // start prepares a new run.
-func start(c Config) (*trainer, error) {
+func start(c config.Config) (*trainer, error) {
 	t, err := build(c)
 	if err != nil {
 		return nil, err
@@ -166,7 +167,7 @@ func Resume(ctx context.Context, dir string, epochs int, log io.Writer) (*Summar
 
 func reopen(dir string, epochs int) (*trainer, error) {
 	cfgPath := filepath.Join(dir, "config.json")
-	c, err := ReadConfig(cfgPath)
+	c, err := config.Read(cfgPath)
 	if err != nil {
 		return nil, fmt.Errorf("--resume: %v", err)
 	}
@@ -174,7 +175,7 @@ func reopen(dir string, epochs int) (*trainer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--resume: %v", err)
 	}
-	if d := configDiff(ck.Config, c); d != "" {
+	if d := config.Diff(ck.Config, c); d != "" {
 		return nil, fmt.Errorf("--resume: %s was written by another run than %s describes (checkpoint ≠ config.json: %s)", filepath.Join(dir, CheckpointFile), cfgPath, d)
 	}
 	c.Out = dir
@@ -227,7 +228,7 @@ func reopen(dir string, epochs int) (*trainer, error) {
 
 // build validates c, loads the data and returns a trainer at the start of
 // the run.
-func build(c Config) (*trainer, error) {
+func build(c config.Config) (*trainer, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
@@ -250,7 +251,7 @@ func build(c Config) (*trainer, error) {
 
 // trainer holds one run's state.
 type trainer struct {
-	c           Config
+	c           config.Config
 	train, test *data.Dataset
 	net         *nn.Net
 	rule, bp    *feedback.Rule
@@ -278,7 +279,7 @@ type trainer struct {
 	angle       float64 // the latest mean delta angle
 }
 
-func newTrainer(c Config, spec *nn.Spec, trainSet, testSet *data.Dataset) (*trainer, error) {
+func newTrainer(c config.Config, spec *nn.Spec, trainSet, testSet *data.Dataset) (*trainer, error) {
 	t := &trainer{c: c, train: trainSet, test: testSet, angle: math.NaN()}
 	stream := func(s uint64) *rand.Rand {
 		r, src := newRand(c.Seed, s)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/creditlab/credit/config"
 	"github.com/creditlab/credit/tensor"
 )
 
@@ -15,9 +16,6 @@ import (
 type Optimizer interface {
 	Step(params, grads [][]float32)
 }
-
-// Optimizers lists the accepted optimiser names.
-var Optimizers = []string{"sgd", "momentum", "adam"}
 
 // NewOptimizer returns the optimiser named name with learning rate lr.
 // momentum is the momentum coefficient (used by "momentum"); eps is Adam's
@@ -31,7 +29,7 @@ func NewOptimizer(name string, lr, momentum, eps float64) (Optimizer, error) {
 	case "adam":
 		return &Adam{LR: lr, Beta1: 0.9, Beta2: 0.999, Eps: eps}, nil
 	}
-	return nil, fmt.Errorf("unknown optimiser %q (want one of %v)", name, Optimizers)
+	return nil, fmt.Errorf("unknown optimiser %q (want one of %v)", name, config.Optimizers)
 }
 
 // SGD is plain gradient descent: θ ← θ − lr·g.

@@ -3,6 +3,7 @@ package train
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/creditlab/credit/config"
 	"math"
 	"os"
 	"path/filepath"
@@ -15,8 +16,8 @@ import (
 )
 
 // small is a quick MNIST configuration for tests.
-func small(t *testing.T) Config {
-	c := Default()
+func small(t *testing.T) config.Config {
+	c := config.Default()
 	c.TrainSize, c.Epochs, c.DiagBatch = 2000, 3, 100
 	c.Out = filepath.Join(t.TempDir(), "run")
 	return c
@@ -92,14 +93,14 @@ func must(b []byte, err error) []byte {
 func TestDeterminism(t *testing.T) {
 	c := small(t)
 	c.TrainSize, c.Epochs, c.DiagEvery = 500, 2, 5
-	read := func(c Config) []byte {
+	read := func(c config.Config) []byte {
 		if _, err := Run(c, nil); err != nil {
 			t.Fatal(err)
 		}
 		return must(os.ReadFile(filepath.Join(c.Out, "summary.json")))
 	}
 	a := read(c)
-	var rerun Config
+	var rerun config.Config
 	if err := json.Unmarshal(must(os.ReadFile(filepath.Join(c.Out, "config.json"))), &rerun); err != nil {
 		t.Fatal(err)
 	}
@@ -116,32 +117,32 @@ func TestDeterminism(t *testing.T) {
 func TestBadInput(t *testing.T) {
 	cases := []struct {
 		flag string
-		edit func(*Config)
+		edit func(*config.Config)
 	}{
-		{"--data", func(c *Config) { c.Data = "imagenet" }},
-		{"--net", func(c *Config) { c.Net = "784-x-10" }},
-		{"--net", func(c *Config) { c.Net = "100-50-10" }},
-		{"--net", func(c *Config) { c.Net = "784-50-9" }},
-		{"--act", func(c *Config) { c.Act = "softplus" }},
-		{"--out-act", func(c *Config) { c.OutAct = "nope" }},
-		{"--loss", func(c *Config) { c.Loss = "hinge" }},
-		{"--out-act", func(c *Config) { c.Loss, c.OutAct = "ce", "sigmoid" }},
-		{"--reduction", func(c *Config) { c.Reduction = "max" }},
-		{"--rule", func(c *Config) { c.Rule = "magic" }},
-		{"--opt", func(c *Config) { c.Opt = "lbfgs" }},
-		{"--lr", func(c *Config) { c.LR = 0 }},
-		{"--lr", func(c *Config) { c.LR = -1 }},
-		{"--lr", func(c *Config) { c.LR = math.NaN() }},
-		{"--lr", func(c *Config) { c.LR = math.Inf(1) }},
-		{"--batch", func(c *Config) { c.Batch = 0 }},
-		{"--epochs", func(c *Config) { c.Epochs = -1 }},
-		{"--train-size", func(c *Config) { c.TrainSize = -5 }},
-		{"--weight-decay", func(c *Config) { c.WeightDecay = 1 }},
-		{"--weight-decay", func(c *Config) { c.WeightDecay = -1e-3 }},
-		{"--feedback-decay", func(c *Config) { c.FeedbackDecay = math.NaN() }},
-		{"data", func(c *Config) { c.TrainSize = 70000 }},
-		{"--data-dir", func(c *Config) { c.DataDir = "/nonexistent" }},
-		{"--out", func(c *Config) { c.Out = "/proc/credit-cannot-write" }},
+		{"--data", func(c *config.Config) { c.Data = "imagenet" }},
+		{"--net", func(c *config.Config) { c.Net = "784-x-10" }},
+		{"--net", func(c *config.Config) { c.Net = "100-50-10" }},
+		{"--net", func(c *config.Config) { c.Net = "784-50-9" }},
+		{"--act", func(c *config.Config) { c.Act = "softplus" }},
+		{"--out-act", func(c *config.Config) { c.OutAct = "nope" }},
+		{"--loss", func(c *config.Config) { c.Loss = "hinge" }},
+		{"--out-act", func(c *config.Config) { c.Loss, c.OutAct = "ce", "sigmoid" }},
+		{"--reduction", func(c *config.Config) { c.Reduction = "max" }},
+		{"--rule", func(c *config.Config) { c.Rule = "magic" }},
+		{"--opt", func(c *config.Config) { c.Opt = "lbfgs" }},
+		{"--lr", func(c *config.Config) { c.LR = 0 }},
+		{"--lr", func(c *config.Config) { c.LR = -1 }},
+		{"--lr", func(c *config.Config) { c.LR = math.NaN() }},
+		{"--lr", func(c *config.Config) { c.LR = math.Inf(1) }},
+		{"--batch", func(c *config.Config) { c.Batch = 0 }},
+		{"--epochs", func(c *config.Config) { c.Epochs = -1 }},
+		{"--train-size", func(c *config.Config) { c.TrainSize = -5 }},
+		{"--weight-decay", func(c *config.Config) { c.WeightDecay = 1 }},
+		{"--weight-decay", func(c *config.Config) { c.WeightDecay = -1e-3 }},
+		{"--feedback-decay", func(c *config.Config) { c.FeedbackDecay = math.NaN() }},
+		{"data", func(c *config.Config) { c.TrainSize = 70000 }},
+		{"--data-dir", func(c *config.Config) { c.DataDir = "/nonexistent" }},
+		{"--out", func(c *config.Config) { c.Out = "/proc/credit-cannot-write" }},
 	}
 	for _, tc := range cases {
 		c := small(t)
@@ -205,11 +206,11 @@ func TestLinearData(t *testing.T) {
 func TestWarmupAndFreeze(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
-		edit   func(*Config)
+		edit   func(*config.Config)
 		frozen []bool // per epoch 1..3: test loss unchanged from epoch 0
 	}{
-		{"warmup", func(c *Config) { c.Warmup = 1 }, []bool{true, false, false}},
-		{"freeze", func(c *Config) { c.FreezeWeights = true }, []bool{true, true, true}},
+		{"warmup", func(c *config.Config) { c.Warmup = 1 }, []bool{true, false, false}},
+		{"freeze", func(c *config.Config) { c.FreezeWeights = true }, []bool{true, true, true}},
 	} {
 		c := small(t)
 		c.Rule, c.TrainSize, c.Epochs = "np", 2000, 3
@@ -282,7 +283,7 @@ func TestWeightDecay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := Default()
+	c := config.Default()
 	c.Rule, c.Net, c.Opt, c.LR, c.WeightDecay = "bp", "784-16-10", "sgd", 1e-12, 0.5
 	spec, _ := nn.ParseSpec(c.Net)
 	tr, err := newTrainer(c, spec, trainSet, testSet)

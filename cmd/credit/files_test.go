@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"github.com/creditlab/credit/config"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,13 +12,12 @@ import (
 	"testing"
 
 	"github.com/creditlab/credit/sweep"
-	"github.com/creditlab/credit/train"
 )
 
 // An experiment file covers everything credit train can do: every flag is a
 // key, and every key a flag.
 func TestFlagsAreKeys(t *testing.T) {
-	c := train.Default()
+	c := config.Default()
 	fs := trainFlags(&c)
 	f, err := sweep.Parse("x.yaml", []byte("rule: bp\n"))
 	if err != nil {
@@ -70,9 +70,9 @@ func TestRunFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var c train.Config
+	var c config.Config
 	json.Unmarshal(b, &c)
-	if c.Epochs != 1 || c.LR != 0.002 || c.Net != "30-10-10" || c.Rule != "np" || c.Momentum != train.Default().Momentum || c.Out != out {
+	if c.Epochs != 1 || c.LR != 0.002 || c.Net != "30-10-10" || c.Rule != "np" || c.Momentum != config.Default().Momentum || c.Out != out {
 		t.Errorf("resolved configuration %+v", c)
 	}
 	// The file may follow the flags.

@@ -21,6 +21,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/creditlab/credit/config"
 	"io"
 	"os"
 	"os/signal"
@@ -129,7 +130,7 @@ func run(args []string, stdout io.Writer) error {
 }
 
 // trainFlags binds the train flags to c.
-func trainFlags(c *train.Config) *flag.FlagSet {
+func trainFlags(c *config.Config) *flag.FlagSet {
 	fs := flag.NewFlagSet("credit train", flag.ContinueOnError)
 	fs.StringVar(&c.Data, "data", c.Data, "data set: mnist, fashion-mnist, cifar10 or linear (x ~ N(0,I), y = T x)")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory holding the data set's files (default: the built-in location)")
@@ -166,7 +167,7 @@ func trainFlags(c *train.Config) *flag.FlagSet {
 }
 
 func trainCmd(args []string, stdout io.Writer) error {
-	c := train.Default()
+	c := config.Default()
 	fs := trainFlags(&c)
 	resume := fs.String("resume", "", "continue the run in `DIR` from its checkpoint, with its config.json (only --epochs may be given too, to change its length)")
 	if err := parseNone(fs, args, stdout, "usage: credit train [flags]"); err != nil {
@@ -203,7 +204,7 @@ func trainCmd(args []string, stdout io.Writer) error {
 }
 
 // defaultOut is a new run's directory when none is given.
-func defaultOut(c train.Config) string {
+func defaultOut(c config.Config) string {
 	return fmt.Sprintf("runs/%s-%s-seed%d", time.Now().Format("20060102-150405"), c.Rule, c.Seed)
 }
 
@@ -271,7 +272,7 @@ func parseFile(fs *flag.FlagSet, args []string, stdout io.Writer, usage string) 
 // override its values. SIGINT and SIGTERM stop it as they stop credit
 // train.
 func runCmd(args []string, stdout io.Writer) error {
-	flags := train.Default()
+	flags := config.Default()
 	fs := trainFlags(&flags)
 	fs.Init("credit run", flag.ContinueOnError)
 	f, err := parseFile(fs, args, stdout, "usage: credit run FILE [flags]")

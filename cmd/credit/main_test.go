@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"github.com/creditlab/credit/config"
 	"io"
 	"os"
 	"os/exec"
@@ -119,7 +120,7 @@ func TestSignalStopsAndResumes(t *testing.T) {
 	dir := t.TempDir()
 	args := []string{"--data", "linear", "--net", "30-20-10", "--act", "tanh", "--opt", "momentum", "--lr", "1e-3",
 		"--train-size", "1000", "--batch", "4", "--epochs", "30", "--diag-batch", "100", "--diag-every", "100", "--seed", "3"}
-	ref := train.Default()
+	ref := config.Default()
 	fs := trainFlags(&ref)
 	if err := fs.Parse(args); err != nil {
 		t.Fatal(err)

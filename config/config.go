@@ -1,14 +1,17 @@
-// Package train runs the training loop: batches from a data set, a rule's
-// forward and backward pass, the optimiser's update, evaluation on the test
-// set and the alignment diagnostics, and writes the run directory.
-package train
+// Package config holds a run's settings: the Config that DIR/config.json
+// stores and experiment files set, its defaults, its validation and the
+// comparison of two runs' settings.
+package config
 
 import (
 	"encoding/json"
 	"fmt"
 	"math"
 	"os"
+	"reflect"
 	"slices"
+	"sort"
+	"strings"
 
 	"github.com/creditlab/credit/feedback"
 	"github.com/creditlab/credit/nn"
@@ -74,10 +77,10 @@ func Default() Config {
 	}
 }
 
-// ReadConfig reads a run's config.json. Keys it lacks (a run written by
+// Read reads a run's config.json. Keys it lacks (a run written by
 // an older credit, before the key existed) keep their Default values, so
 // the run means what it meant when it was written.
-func ReadConfig(path string) (Config, error) {
+func Read(path string) (Config, error) {
 	c := Default()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -88,6 +91,9 @@ func ReadConfig(path string) (Config, error) {
 	}
 	return c, nil
 }
+
+// Optimizers lists the accepted optimiser names.
+var Optimizers = []string{"sgd", "momentum", "adam"}
 
 // DataSets lists the accepted --data names.
 var DataSets = []string{"mnist", "fashion-mnist", "cifar10", "linear"}
@@ -185,3 +191,26 @@ func (c *Config) Validate() error {
 }
 
 func positive(v float64) bool { return v > 0 && !math.IsInf(v, 0) }
+
+// Diff lists the settings in which a and b differ, ignoring the run
+// directory and the epoch count (a resumed run may move or be extended),
+// as "name a ≠ b" joined by commas; "" if they agree.
+func Diff(a, b Config) string {
+	a.Out, b.Out, a.Epochs, b.Epochs = "", "", 0, 0
+	if reflect.DeepEqual(a, b) {
+		return ""
+	}
+	var ma, mb map[string]any
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	json.Unmarshal(ja, &ma)
+	json.Unmarshal(jb, &mb)
+	var d []string
+	for k, va := range ma {
+		if vb := mb[k]; !reflect.DeepEqual(va, vb) {
+			d = append(d, fmt.Sprintf("%s %v ≠ %v", k, va, vb))
+		}
+	}
+	sort.Strings(d)
+	return strings.Join(d, ", ")
+}

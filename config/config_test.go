@@ -1,4 +1,4 @@
-package train
+package config
 
 import (
 	"encoding/json"
@@ -23,7 +23,7 @@ func TestReadConfigOlderFile(t *testing.T) {
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	got, err := ReadConfig(path)
+	got, err := Read(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func TestReadConfigOlderFile(t *testing.T) {
 		t.Errorf("read %+v\nwant %+v", got, c)
 	}
 	os.WriteFile(path, []byte(`{"lr": "fast"}`), 0o644)
-	if _, err := ReadConfig(path); err == nil {
+	if _, err := Read(path); err == nil {
 		t.Error("a malformed config.json was accepted")
 	}
 }
