@@ -194,7 +194,8 @@ func stepper(c config.Config, shape [3]int, rule string) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := feedback.New(rule, net, feedback.Options{Noise: c.Noise, Solver: c.FeedbackSolver, FeedbackLR: c.FeedbackLR, Ridge: c.Ridge}, rng)
+	c.Rule = rule
+	r, err := feedback.New(rule, net, c.FeedbackOptions(), rng)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ package config
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -98,94 +99,107 @@ var Optimizers = []string{"sgd", "momentum", "adam"}
 // DataSets lists the accepted --data names.
 var DataSets = []string{"mnist", "fashion-mnist", "cifar10", "linear"}
 
-// Validate checks every field that can be checked without data, and
-// returns an error naming the offending flag.
+// Error is a setting that cannot be used. Key is the setting's key in
+// config.json and experiment files (feedback_lr); the message names it as
+// the command line's flag (--feedback-lr: …). Callers that know where a
+// setting came from (an experiment file's line) use Key; nobody parses the
+// message.
+type Error struct {
+	Key, Msg string
+}
+
+func (e *Error) Error() string { return Flag(e.Key) + ": " + e.Msg }
+
+// Flag returns the command-line flag of a setting's key (feedback_lr →
+// --feedback-lr).
+func Flag(key string) string { return "--" + strings.ReplaceAll(key, "_", "-") }
+
+func errf(key, format string, a ...any) *Error {
+	return &Error{Key: key, Msg: fmt.Sprintf(format, a...)}
+}
+
+// RuleError returns an error of package feedback as an *Error: under the
+// setting a *feedback.OptionError names, or else under rule.
+func RuleError(err error) *Error {
+	if oe := (*feedback.OptionError)(nil); errors.As(err, &oe) {
+		return &Error{Key: oe.Key, Msg: oe.Msg}
+	}
+	return errf("rule", "%v", err)
+}
+
+// FeedbackOptions returns the settings of the rule's parts: the one
+// mapping from a run's settings to feedback.Options, for training and
+// benchmarks alike.
+func (c *Config) FeedbackOptions() feedback.Options {
+	return feedback.Options{
+		Noise: c.Noise, Solver: c.FeedbackSolver, FeedbackLR: c.FeedbackLR, Ridge: c.Ridge,
+		FeedbackDecay: c.FeedbackDecay, WeightDecay: c.WeightDecay, PerturbLoss: c.NPLoss,
+		ActivityNoise: c.ActivityNoise,
+	}
+}
+
+// Validate checks every setting that can be checked without data, each in
+// one place: the run's own here, the rule's settings by feedback.Check.
+// Its error is an *Error naming the setting.
 func (c *Config) Validate() error {
 	if !slices.Contains(DataSets, c.Data) {
-		return fmt.Errorf("--data: unknown data set %q (want one of %v)", c.Data, DataSets)
+		return errf("data", "unknown data set %q (want one of %v)", c.Data, DataSets)
 	}
 	if _, err := nn.ParseSpec(c.Net); err != nil {
-		return fmt.Errorf("--net: %v", err)
+		return errf("net", "%v", err)
 	}
-	for _, a := range []struct{ flag, v string }{{"--act", c.Act}, {"--out-act", c.OutAct}} {
+	for _, a := range []struct{ key, v string }{{"act", c.Act}, {"out_act", c.OutAct}} {
 		if !slices.Contains(nn.Activations, a.v) {
-			return fmt.Errorf("%s: unknown activation %q (want one of %v)", a.flag, a.v, nn.Activations)
+			return errf(a.key, "unknown activation %q (want one of %v)", a.v, nn.Activations)
 		}
 	}
 	if _, err := nn.NewLoss(c.Loss); err != nil {
-		return fmt.Errorf("--loss: %v", err)
+		return errf("loss", "%v", err)
 	}
 	if (c.Loss == "ce" || c.Loss == "softmax-mse") && c.OutAct != "linear" {
-		return fmt.Errorf("--out-act: the %s loss applies softmax to the output itself, so the output activation must be linear, not %q", c.Loss, c.OutAct)
-	}
-	if _, err := nn.NewLoss(c.NPLoss); c.NPLoss != "" && err != nil {
-		return fmt.Errorf("--np-loss: %v", err)
+		return errf("out_act", "the %s loss applies softmax to the output itself, so the output activation must be linear, not %q", c.Loss, c.OutAct)
 	}
 	if _, err := nn.ParseReduction(c.Reduction); err != nil {
-		return fmt.Errorf("--reduction: %v", err)
-	}
-	if _, ok := feedback.SpecOf(c.Rule); !ok {
-		return fmt.Errorf("--rule: unknown rule %q (want one of %v)", c.Rule, feedback.Names())
+		return errf("reduction", "%v", err)
 	}
 	if !slices.Contains(Optimizers, c.Opt) {
-		return fmt.Errorf("--opt: unknown optimiser %q (want one of %v)", c.Opt, Optimizers)
+		return errf("opt", "unknown optimiser %q (want one of %v)", c.Opt, Optimizers)
 	}
 	if !positive(c.LR) {
-		return fmt.Errorf("--lr: must be a positive finite number, got %v", c.LR)
+		return errf("lr", "must be a positive finite number, got %v", c.LR)
 	}
 	if c.Momentum < 0 || c.Momentum >= 1 || math.IsNaN(c.Momentum) {
-		return fmt.Errorf("--momentum: must be in [0, 1), got %v", c.Momentum)
+		return errf("momentum", "must be in [0, 1), got %v", c.Momentum)
 	}
 	if !positive(c.AdamEps) {
-		return fmt.Errorf("--adam-eps: must be a positive finite number, got %v", c.AdamEps)
+		return errf("adam_eps", "must be a positive finite number, got %v", c.AdamEps)
 	}
 	if c.Batch <= 0 {
-		return fmt.Errorf("--batch: must be positive, got %d", c.Batch)
+		return errf("batch", "must be positive, got %d", c.Batch)
 	}
 	if c.Epochs <= 0 {
-		return fmt.Errorf("--epochs: must be positive, got %d", c.Epochs)
+		return errf("epochs", "must be positive, got %d", c.Epochs)
 	}
 	if c.TrainSize < 0 {
-		return fmt.Errorf("--train-size: must be positive (or 0 for all), got %d", c.TrainSize)
+		return errf("train_size", "must be positive (or 0 for all), got %d", c.TrainSize)
 	}
 	if c.DiagBatch <= 0 {
-		return fmt.Errorf("--diag-batch: must be positive, got %d", c.DiagBatch)
+		return errf("diag_batch", "must be positive, got %d", c.DiagBatch)
 	}
 	if c.DiagEvery < 0 {
-		return fmt.Errorf("--diag-every: must be 0 (per epoch only) or positive, got %d", c.DiagEvery)
-	}
-	if !(c.Noise >= 0) || math.IsInf(c.Noise, 0) {
-		return fmt.Errorf("--noise: must be a finite number ≥ 0, got %v", c.Noise)
-	}
-	if !slices.Contains(feedback.Solvers, c.FeedbackSolver) {
-		return fmt.Errorf("--feedback-solver: unknown solver %q (want one of %v)", c.FeedbackSolver, feedback.Solvers)
-	}
-	if !(c.FeedbackLR >= 0) || math.IsInf(c.FeedbackLR, 0) {
-		return fmt.Errorf("--feedback-lr: must be a finite number ≥ 0, got %v", c.FeedbackLR)
-	}
-	if !(c.WeightDecay >= 0 && c.WeightDecay < 1) {
-		return fmt.Errorf("--weight-decay: must be in [0, 1) (a per-step factor), got %v", c.WeightDecay)
-	}
-	if !(c.FeedbackDecay >= 0 && c.FeedbackDecay < 1) {
-		return fmt.Errorf("--feedback-decay: must be in [0, 1) (a per-step factor), got %v", c.FeedbackDecay)
-	}
-	if !(c.Ridge >= 0) || math.IsInf(c.Ridge, 0) {
-		return fmt.Errorf("--ridge: must be a finite number ≥ 0, got %v", c.Ridge)
+		return errf("diag_every", "must be 0 (per epoch only) or positive, got %d", c.DiagEvery)
 	}
 	if !(c.InputNoise >= 0) || math.IsInf(c.InputNoise, 0) {
-		return fmt.Errorf("--input-noise: must be a finite number ≥ 0, got %v", c.InputNoise)
-	}
-	if !(c.ActivityNoise >= 0) || math.IsInf(c.ActivityNoise, 0) {
-		return fmt.Errorf("--activity-noise: must be a finite number ≥ 0, got %v", c.ActivityNoise)
-	}
-	if s, _ := feedback.SpecOf(c.Rule); c.ActivityNoise > 0 && s.Perturb {
-		return fmt.Errorf("--activity-noise: for rules that do not perturb (bp, fa, dfa); %s perturbs already (--noise)", c.Rule)
+		return errf("input_noise", "must be a finite number ≥ 0, got %v", c.InputNoise)
 	}
 	if c.Warmup < 0 {
-		return fmt.Errorf("--warmup: must be ≥ 0, got %d", c.Warmup)
+		return errf("warmup", "must be ≥ 0, got %d", c.Warmup)
+	}
+	if err := feedback.Check(c.Rule, c.FeedbackOptions()); err != nil {
+		return RuleError(err)
 	}
 	if c.Out == "" {
-		return fmt.Errorf("--out: a run directory is required")
+		return errf("out", "a run directory is required")
 	}
 	return nil
 }

@@ -1,6 +1,6 @@
 package feedback
 
 func init() {
-	register("bp", "backprop: the error reaches each layer through the transposed forward weights Wᵀ",
-		Spec{Topology: Exact})
+	Register(Def{Name: "bp", Doc: "backprop: the error reaches each layer through the transposed forward weights Wᵀ",
+		Parts: func() []Part { return []Part{Exact{}} }})
 }

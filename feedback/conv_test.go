@@ -38,7 +38,7 @@ func TestConvRules(t *testing.T) {
 	net, x, y := convFixture(t)
 	bp := step(t, "bp", net, x, y, nil)
 	fa := step(t, "fa", net, x, y, func(r *Rule) {
-		for i, f := range r.F {
+		for i, f := range r.Feedback() {
 			copy(f.Data, net.Blocks[i+1].Core.Weight().Data)
 		}
 	})
@@ -68,7 +68,7 @@ func TestConvRules(t *testing.T) {
 	}
 	// Direct feedback is classes × site size.
 	r, _ := New("npdfa", net, Options{Noise: 1e-3}, rand.New(rand.NewPCG(1, 1)))
-	for i, f := range r.F {
+	for i, f := range r.Feedback() {
 		if f.Rows != 3 || f.Cols != net.SiteWidth(i) {
 			t.Errorf("D[%d] is %d×%d, want 3×%d", i, f.Rows, f.Cols, net.SiteWidth(i))
 		}
@@ -99,10 +99,11 @@ func TestDropoutMaskShared(t *testing.T) {
 	mean := tensor.New(lam.Rows, lam.Cols)
 	noise := rand.New(rand.NewPCG(5, 5))
 	const draws = 4000
+	pt := r.Parts()[1].(*Perturbation)
 	for d := 0; d < draws; d++ {
-		r.drawNoise(net, y.Rows, r.Opt.Noise, noise)
-		r.noisyLoss(nn.SoftmaxCE{}, net.Replay(r.noise), y)
-		r.estimate(1)
+		drawNoise(net, pt.xi, pt.noise, y.Rows, r.Opt.Noise, noise)
+		pt.noisyLoss(nn.SoftmaxCE{}, net.Replay(pt.noise), y)
+		pt.estimate(1)
 		tensor.Axpy(1.0/draws, r.Lambda(top).Data, mean.Data)
 	}
 	net.Replay(nil)

@@ -1,6 +1,6 @@
 package feedback
 
 func init() {
-	register("dfa", "direct feedback alignment (Nøkland 2016): each hidden layer gets the output error through a fixed random D",
-		Spec{Topology: Direct})
+	Register(Def{Name: "dfa", Doc: "direct feedback alignment (Nøkland 2016): each hidden layer gets the output error through a fixed random D",
+		Parts: func() []Part { return []Part{&Direct{}} }})
 }

@@ -1,6 +1,6 @@
 package feedback
 
 func init() {
-	register("fa", "feedback alignment (Lillicrap et al. 2016): layer-wise, through fixed random B in place of Wᵀ",
-		Spec{Topology: LayerWise})
+	Register(Def{Name: "fa", Doc: "feedback alignment (Lillicrap et al. 2016): layer-wise, through fixed random B in place of Wᵀ",
+		Parts: func() []Part { return []Part{&LayerWise{}} }})
 }

@@ -55,7 +55,7 @@ func TestFAWithTransposeIsBP(t *testing.T) {
 	net, x, y := fixture(t, 1)
 	bp := step(t, "bp", net, x, y, nil)
 	fa := step(t, "fa", net, x, y, func(r *Rule) {
-		for i, f := range r.F {
+		for i, f := range r.Feedback() {
 			copy(f.Data, net.Blocks[i+1].Core.Weight().Data)
 		}
 	})
@@ -104,7 +104,7 @@ func TestDFATopLayerWithTransposeIsBP(t *testing.T) {
 	bp := step(t, "bp", net, x, y, nil)
 	top := len(net.Blocks) - 2
 	dfa := step(t, "dfa", net, x, y, func(r *Rule) {
-		copy(r.F[top].Data, net.Blocks[top+1].Core.Weight().Data)
+		copy(r.Feedback()[top].Data, net.Blocks[top+1].Core.Weight().Data)
 	})
 	if !equal(dfa.W[top].Data, bp.W[top].Data) {
 		t.Error("dfa with D = W^N at the top hidden layer differs from bp")
@@ -124,7 +124,7 @@ func TestInitScale(t *testing.T) {
 	net, _ := nn.NewMLP([]int{100, 400, 300, 10}, "sigmoid", "linear", rng)
 	for _, name := range []string{"fa", "dfa"} {
 		r, _ := New(name, net, Options{}, rng)
-		for i, f := range r.F {
+		for i, f := range r.Feedback() {
 			got := tensor.Norm(f.Data) / math.Sqrt(float64(len(f.Data)))
 			w := net.Blocks[i+1].Core.Weight()
 			want := tensor.Norm(w.Data) / math.Sqrt(float64(len(w.Data)))

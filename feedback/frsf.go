@@ -1,6 +1,6 @@
 package feedback
 
 func init() {
-	register("frsf", "fixed random-magnitude sign-concordant feedback (Liao et al. 2016, Xiao et al. 2018): B = |M₀| ∘ sign(Wᵀ), M₀ ~ N(0, 2/fan_in) drawn once",
-		Spec{Topology: LayerWise, Tie: Frozen})
+	Register(Def{Name: "frsf", Doc: "fixed random-magnitude sign-concordant feedback (Liao et al. 2016, Xiao et al. 2018): B = |M₀| ∘ sign(Wᵀ), M₀ ~ N(0, 2/fan_in) drawn once",
+		Parts: func() []Part { return []Part{&LayerWise{}, &Tie{Magnitude: Frozen}} }})
 }

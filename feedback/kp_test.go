@@ -13,7 +13,7 @@ import (
 func gapNorm(r *Rule, net *nn.Net, i int) float64 {
 	w := net.Blocks[i+1].Core.Weight().Data
 	d := make([]float32, len(w))
-	for k, v := range r.F[i].Data {
+	for k, v := range r.Feedback()[i].Data {
 		d[k] = w[k] - v
 	}
 	return tensor.Norm(d)
@@ -50,22 +50,22 @@ func TestKolenPollack(t *testing.T) {
 				}
 			}
 		}
-		if a := metrics.Angle(r.F[0].Data, net.Blocks[1].Core.Weight().Data); a < 60 {
+		if a := metrics.Angle(r.Feedback()[0].Data, net.Blocks[1].Core.Weight().Data); a < 60 {
 			t.Fatalf("%s: F starts %.1f° from W, want a random start", kind, a)
 		}
-		before := append([]float32(nil), r.F[0].Data...)
+		before := append([]float32(nil), r.Feedback()[0].Data...)
 		r.Step(net, nn.SquaredError{}, 1, x, y, g, rng, true)
-		if !equal(before, r.F[0].Data) {
+		if !equal(before, r.Feedback()[0].Data) {
 			t.Fatalf("%s: kp changed F in Step", kind)
 		}
 		for step := 0; step < 200; step++ {
 			r.Step(net, nn.SquaredError{}, 1, x, y, g, rng, true)
-			prev := make([]float64, len(r.F))
-			for i := range r.F {
+			prev := make([]float64, len(r.Feedback()))
+			for i := range r.Feedback() {
 				prev[i] = gapNorm(r, net, i)
 			}
 			r.Move(net, update)
-			for i := range r.F {
+			for i := range r.Feedback() {
 				// float32 rounding of F = W − (1−λ)·gap: a few ulps of ‖W‖.
 				got, want := gapNorm(r, net, i), (1-lambda)*prev[i]
 				tol := 1e-6 * tensor.Norm(net.Blocks[i+1].Core.Weight().Data)
@@ -74,7 +74,7 @@ func TestKolenPollack(t *testing.T) {
 				}
 			}
 		}
-		for i, f := range r.F {
+		for i, f := range r.Feedback() {
 			// 0.95²⁰⁰ ≈ 3.5·10⁻⁵ of the start is left.
 			if a := metrics.Angle(f.Data, net.Blocks[i+1].Core.Weight().Data); a > 0.1 {
 				t.Errorf("%s: F[%d] ends %.3g° from W", kind, i, a)

@@ -2,208 +2,126 @@ package feedback
 
 import (
 	"fmt"
-	"math"
+	"math/rand/v2"
 
+	"github.com/creditlab/credit/metrics"
+	"github.com/creditlab/credit/nn"
 	"github.com/creditlab/credit/tensor"
 )
 
-// Learner updates feedback matrices by regressing the node-perturbation
-// estimate λ̂ on the error that carries it (SPEC §3, step 4).
-type Learner interface {
+// Regression learns the rule's feedback matrices by regressing the
+// estimate λ̂ of the rule's Estimator on the error that carries the
+// feedback (SPEC §3, step 4): layer-wise, the error the learned B delivers
+// from above; direct, the output error. The Solver (Options.Solver) takes
+// one step per training step and hidden site; with Options.Noise = 0
+// nothing is learned. Its diagnostic is the regression loss on the
+// diagnostic batch.
+type Regression struct {
+	F      []*tensor.Mat
+	Solver Solver
+	holder Holder
+	est    Estimator
+	c      float64
+}
+
+// zeroStart implements zeroStarter: the ridge solver's B starts at 0.
+func (g *Regression) zeroStart(o Options) bool { return o.Solver == "ridge" }
+
+// Attach implements Part.
+func (g *Regression) Attach(r *Rule, net *nn.Net, _ *rand.Rand) error {
+	var err error
+	if g.F, err = r.matrices("feedback regression"); err != nil {
+		return err
+	}
+	g.holder, g.c = r.holder, r.Opt.Noise
+	for _, p := range r.parts {
+		if e, ok := p.(Estimator); ok {
+			g.est = e
+		}
+	}
+	if g.est == nil {
+		return fmt.Errorf("rule %s regresses its feedback on λ̂ but has no part that estimates λ", r.Name)
+	}
+	if _, lw := r.delivery.(*LayerWise); lw {
+		for i := 0; i < net.Sites(); i++ {
+			if _, dense := net.Blocks[i+1].Core.(*nn.Dense); !dense {
+				return fmt.Errorf("rule %s learns layer-wise feedback for dense layers only, and the layer above hidden site %d is not dense (use npdfa)", r.Name, i+1)
+			}
+		}
+	}
+	g.Solver, err = NewSolver(r.Opt.Solver, r.Opt.FeedbackLR, r.Opt.Ridge)
+	return err
+}
+
+// Learn implements Learner.
+func (g *Regression) Learn(s *Step) {
+	if g.c == 0 {
+		return
+	}
+	for i, f := range g.F {
+		g.Solver.Update(i, f, g.holder.Regressor(s.Grads, i), g.est.Lambda(i))
+	}
+}
+
+// State implements Stateful: the solver's state, if it keeps any.
+func (g *Regression) State() ([][]float32, [][]float64) {
+	if s, ok := g.Solver.(StatefulSolver); ok {
+		return nil, s.State()
+	}
+	return nil, nil
+}
+
+// Restore implements Stateful.
+func (g *Regression) Restore(f32 [][]float32, f64 [][]float64) ([][]float32, [][]float64, error) {
+	s, ok := g.Solver.(StatefulSolver)
+	if !ok {
+		return f32, f64, nil
+	}
+	n := min(len(f64), s.Arrays(len(g.F)))
+	return f32, f64[n:], s.SetState(g.F, f64[:n])
+}
+
+// Diagnose implements Diagnoser: (1/N) Σ_n ½‖λ̂_n − e_n·F‖² per site.
+func (g *Regression) Diagnose(d *Diagnosis) {
+	for i := range d.Layers {
+		fl := metrics.Value(metrics.RegressionLoss(g.F[i], g.holder.Regressor(d.Rule, i), g.est.Lambda(i)))
+		d.Layers[i].FeedbackLoss = &fl
+	}
+}
+
+// Solver updates feedback matrices by regressing the node-perturbation
+// estimate λ̂ on the error that carries it.
+type Solver interface {
 	// Update moves F (s×t) toward argmin_F Σ_n ‖λ̂_n − e_n·F‖², given a batch
 	// of regressors e (batch × s, the error delivered from above or from
-	// the output) and targets lam (batch × t). site indexes the learner's
+	// the output) and targets lam (batch × t). site indexes the solver's
 	// per-matrix state.
 	Update(site int, F, e, lam *tensor.Mat)
 }
 
-// StatefulLearner is a Learner that keeps state between updates besides
-// the feedback matrices themselves (such as Ridge's running sums). A
-// checkpoint saves it, so that a resumed run continues bit for bit; a
-// learner whose only state is F needs nothing more.
-type StatefulLearner interface {
-	Learner
+// StatefulSolver is a Solver that keeps state between updates besides the
+// feedback matrices themselves (such as Ridge's running sums). A
+// checkpoint saves it, so that a resumed run continues bit for bit.
+type StatefulSolver interface {
+	Solver
 	// State returns the state as float64 arrays (exact for float32 state
 	// too), valid until the next Update.
 	State() [][]float64
+	// Arrays returns the most arrays State returns for sites matrices.
+	Arrays(sites int) int
 	// SetState restores what State returned, for feedback matrices of
 	// the shapes of F, or returns an error saying what does not fit.
 	SetState(F []*tensor.Mat, state [][]float64) error
 }
 
-// Solvers lists the accepted feedback solvers ("" means "sgd").
-var Solvers = []string{"sgd", "ridge"}
-
-// NewLearner returns the solver named name: "sgd" with step lr, or
+// NewSolver returns the solver named name: "sgd" (or "") with step lr, or
 // "ridge" with regulariser gamma.
-func NewLearner(name string, lr, gamma float64) (Learner, error) {
+func NewSolver(name string, lr, gamma float64) (Solver, error) {
 	switch name {
 	case "", "sgd":
 		return &SGD{LR: float32(lr)}, nil
 	case "ridge":
 		return &Ridge{Gamma: gamma}, nil
 	}
-	return nil, fmt.Errorf("unknown feedback solver %q (want one of %v)", name, Solvers)
-}
-
-// SGD takes one gradient step on the batch-summed regression loss:
-// F ← F − LR·eᵀ(e·F − λ̂), the paper's B ← B − η_B Σ_n (B ẽ_n − λ̂_n) ẽ_nᵀ.
-type SGD struct {
-	LR  float32
-	res tensor.Mat
-}
-
-// Update implements Learner.
-func (s *SGD) Update(_ int, F, e, lam *tensor.Mat) {
-	if s.LR == 0 {
-		return
-	}
-	s.res.CopyFrom(lam)
-	tensor.MatMul(false, false, 1, e, F, -1, &s.res) // e·F − λ̂
-	tensor.MatMul(true, false, -s.LR, e, &s.res, 1, F)
-}
-
-// Ridge is least squares over all history: V ← V + eᵀe (V starts at γI),
-// M ← M + eᵀλ̂ (M starts at 0), F = V⁻¹M by a Cholesky solve. This is the
-// paper's B = S V⁻¹ with S = Mᵀ. Sums are kept in float64.
-type Ridge struct {
-	Gamma float64
-	state []*ridgeState
-}
-
-type ridgeState struct {
-	s, t   int
-	v, m   []float64  // s×s and s×t, row-major
-	l, x   []float64  // Cholesky factor and solution scratch
-	bv, bm tensor.Mat // this batch's eᵀe and eᵀλ̂ (float32 GEMMs, added in float64)
-}
-
-func newRidgeState(s, t int) *ridgeState {
-	return &ridgeState{s: s, t: t, v: make([]float64, s*s), m: make([]float64, s*t), l: make([]float64, s*s), x: make([]float64, s*t)}
-}
-
-// State implements StatefulLearner: V and M of each site in turn, both
-// empty for a site not updated yet.
-func (r *Ridge) State() [][]float64 {
-	a := make([][]float64, 0, 2*len(r.state))
-	for _, st := range r.state {
-		if st == nil {
-			a = append(a, nil, nil)
-		} else {
-			a = append(a, st.v, st.m)
-		}
-	}
-	return a
-}
-
-// SetState implements StatefulLearner.
-func (r *Ridge) SetState(F []*tensor.Mat, a [][]float64) error {
-	if len(a)%2 != 0 || len(a) > 2*len(F) {
-		return fmt.Errorf("ridge: %d state arrays for %d feedback matrices, want two per matrix at most", len(a), len(F))
-	}
-	state := make([]*ridgeState, len(a)/2)
-	for i := range state {
-		v, m := a[2*i], a[2*i+1]
-		if len(v) == 0 && len(m) == 0 {
-			continue
-		}
-		s, t := F[i].Rows, F[i].Cols
-		if len(v) != s*s || len(m) != s*t {
-			return fmt.Errorf("ridge: site %d: V has %d and M %d values, want %d×%d and %d×%d", i, len(v), len(m), s, s, s, t)
-		}
-		state[i] = newRidgeState(s, t)
-		copy(state[i].v, v)
-		copy(state[i].m, m)
-	}
-	r.state = state
-	return nil
-}
-
-// Update implements Learner.
-func (r *Ridge) Update(site int, F, e, lam *tensor.Mat) {
-	for len(r.state) <= site {
-		r.state = append(r.state, nil)
-	}
-	st := r.state[site]
-	if st == nil {
-		st = newRidgeState(F.Rows, F.Cols)
-		for i := 0; i < st.s; i++ {
-			st.v[i*st.s+i] = r.Gamma
-		}
-		r.state[site] = st
-	}
-	s, t := st.s, st.t
-	// One batch's sums are short (batch terms) and exact enough in float32;
-	// the history accumulates in float64.
-	tensor.MatMul(true, false, 1, e, e, 0, st.bv.Resize(s, s))
-	tensor.MatMul(true, false, 1, e, lam, 0, st.bm.Resize(s, t))
-	for i, v := range st.bv.Data {
-		st.v[i] += float64(v)
-	}
-	for i, v := range st.bm.Data {
-		st.m[i] += float64(v)
-	}
-	if !cholesky(st.v, st.l, s) {
-		return // not positive definite (γ = 0 and too few samples): keep F
-	}
-	copy(st.x, st.m)
-	cholSolve(st.l, st.x, s, t)
-	for i, v := range st.x {
-		F.Data[i] = float32(v)
-	}
-}
-
-// cholesky writes the lower factor L of the s×s symmetric matrix a = L·Lᵀ
-// into l and reports whether a is positive definite.
-func cholesky(a, l []float64, s int) bool {
-	clear(l)
-	for j := 0; j < s; j++ {
-		d := a[j*s+j]
-		for k := 0; k < j; k++ {
-			d -= l[j*s+k] * l[j*s+k]
-		}
-		if !(d > 0) {
-			return false
-		}
-		d = math.Sqrt(d)
-		l[j*s+j] = d
-		for i := j + 1; i < s; i++ {
-			v := a[i*s+j]
-			for k := 0; k < j; k++ {
-				v -= l[i*s+k] * l[j*s+k]
-			}
-			l[i*s+j] = v / d
-		}
-	}
-	return true
-}
-
-// cholSolve overwrites the s×t right-hand side x with (L·Lᵀ)⁻¹x, working
-// on whole rows of x (contiguous, through the vectorised tensor.Axpy64)
-// rather than one column at a time.
-func cholSolve(l, x []float64, s, t int) {
-	for i := 0; i < s; i++ { // L y = b
-		xi := x[i*t : (i+1)*t]
-		for k, lik := range l[i*s : i*s+i] {
-			if lik != 0 {
-				tensor.Axpy64(-lik, x[k*t:(k+1)*t], xi)
-			}
-		}
-		inv := 1 / l[i*s+i]
-		for c := range xi {
-			xi[c] *= inv
-		}
-	}
-	for i := s - 1; i >= 0; i-- { // Lᵀ z = y
-		xi := x[i*t : (i+1)*t]
-		for k := i + 1; k < s; k++ {
-			if lki := l[k*s+i]; lki != 0 {
-				tensor.Axpy64(-lki, x[k*t:(k+1)*t], xi)
-			}
-		}
-		inv := 1 / l[i*s+i]
-		for c := range xi {
-			xi[c] *= inv
-		}
-	}
+	return nil, optErr("feedback_solver", "unknown solver %q (want one of %v)", name, Solvers)
 }

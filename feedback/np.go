@@ -1,6 +1,6 @@
 package feedback
 
 func init() {
-	register("np", "node perturbation learns layer-wise feedback B (Lansdell, Prakash & Kording 2020, the paper's MLP method)",
-		Spec{Topology: LayerWise, Perturb: true, Learn: Regress})
+	Register(Def{Name: "np", Doc: "node perturbation learns layer-wise feedback B (Lansdell, Prakash & Kording 2020, the paper's MLP method)",
+		Parts: func() []Part { return []Part{&LayerWise{}, &Perturbation{}, &Regression{}} }})
 }

@@ -65,8 +65,8 @@ func TestE1LinearRidgeConverges(t *testing.T) {
 	}
 	var top, low []float64
 	trainFeedback(r, net, nn.SquaredError{}, newTeacher(2, 30, 10, 32), 64000, 8000, func(int) {
-		top = append(top, metrics.RelativeError(r.F[1].Data, net.Blocks[2].Core.Weight().Data))
-		low = append(low, metrics.RelativeError(r.F[0].Data, net.Blocks[1].Core.Weight().Data))
+		top = append(top, metrics.RelativeError(r.Feedback()[1].Data, net.Blocks[2].Core.Weight().Data))
+		low = append(low, metrics.RelativeError(r.Feedback()[0].Data, net.Blocks[1].Core.Weight().Data))
 	})
 	t.Logf("relative error every 8000 steps: top %.4f", top)
 	t.Logf("                                 low %.4f", low)
@@ -89,7 +89,9 @@ func TestNPAlignsNonlinear(t *testing.T) {
 	net, _ := nn.NewMLP([]int{20, 30, 20, 10}, "sigmoid", "linear", rng)
 	fa, _ := New("fa", net, Options{}, rand.New(rand.NewPCG(4, 4)))
 	np, _ := New("np", net, Options{Noise: 1e-3, Solver: "ridge", Ridge: 0.1}, rng)
-	angle := func(r *Rule, i int) float64 { return metrics.Angle(r.F[i].Data, net.Blocks[i+1].Core.Weight().Data) }
+	angle := func(r *Rule, i int) float64 {
+		return metrics.Angle(r.Feedback()[i].Data, net.Blocks[i+1].Core.Weight().Data)
+	}
 	var topA, lowA []float64
 	trainFeedback(np, net, nn.SquaredError{}, newTeacher(6, 20, 10, 32), 4000, 1000, func(int) {
 		topA = append(topA, angle(np, 1))
@@ -261,7 +263,7 @@ func TestPerturbLoss(t *testing.T) {
 		c.InputGrad(g.Delta[1], c.Weight(), m)
 		return m
 	}
-	r, _ := New("nodepert", net, Options{Noise: 1e-3, PerturbLoss: nn.SoftmaxMSE{}}, rng)
+	r, _ := New("nodepert", net, Options{Noise: 1e-3, PerturbLoss: "softmax-mse"}, rng)
 	g := nn.NewGrads(net)
 	mean := tensor.New(4, 6)
 	noise := rand.New(rand.NewPCG(23, 23))
@@ -296,7 +298,7 @@ func TestRidgeState(t *testing.T) {
 	a := &Ridge{Gamma: 0.1}
 	e, lam := batch()
 	a.Update(0, F[0], e, lam) // site 1 never updated: its state stays empty
-	var _ StatefulLearner = a
+	var _ StatefulSolver = a
 	b := &Ridge{Gamma: 0.1}
 	if err := b.SetState(F, a.State()); err != nil {
 		t.Fatal(err)

@@ -1,6 +1,6 @@
 package feedback
 
 func init() {
-	register("npdfa", "node perturbation learns direct feedback D (Lansdell, Prakash & Kording 2020, the paper's CNN method)",
-		Spec{Topology: Direct, Perturb: true, Learn: Regress})
+	Register(Def{Name: "npdfa", Doc: "node perturbation learns direct feedback D (Lansdell, Prakash & Kording 2020, the paper's CNN method)",
+		Parts: func() []Part { return []Part{&Direct{}, &Perturbation{}, &Regression{}} }})
 }

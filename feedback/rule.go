@@ -1,367 +1,413 @@
 // Package feedback holds the credit-assignment rules: how the error reaches
 // each hidden layer, and how the feedback matrices that carry it learn.
 //
-// A rule is three separable choices (see Rule): the topology of error
-// delivery (exact backprop through Wᵀ, layer-wise through B, direct from the
-// output through D, or a node-perturbation estimate), the feedback matrices
-// it holds and how they start (random, zero, or tied to the signs of W), and
-// how they learn (fixed; by regression on node perturbation's estimate; by
-// mirroring the layer's response to noise; or by tracking the changes of W).
-// A new rule is one small file that registers a Spec.
+// A rule is a composition of parts (see Part), each one mechanism with its
+// own state, its own settings check and its own per-step hooks, in its own
+// file:
+//
+//   - exactly one delivery, the topology of error delivery (delivery.go):
+//     Exact (backprop through Wᵀ), LayerWise (through B from the error of
+//     the layer above), Direct (through D from the output error) or
+//     Estimate (the node-perturbation estimate λ̂ itself);
+//   - optional mechanisms that act on the feedback or the passes: node
+//     perturbation (perturb.go), regression of λ̂ by a Learner (learn.go,
+//     sgd.go, ridge.go), sign ties (sign.go), the weight mirror (wm.go),
+//     Kolen–Pollack tracking (kp.go), and the activity-noise control
+//     (activity.go), which New adds to any rule when its option is set.
+//
+// A new combination of parts is one Register call; a new mechanism is one
+// new type implementing Part and the hooks it needs. Both can live in the
+// caller's own package: everything they need is exported.
 //
 // Shapes. Hidden site i is the output of block i (width n_i). Feedback
 // matrices are stored so that the delivered error is a row-major product
 // dst = e·F:
 //   - layer-wise: F[i] has the shape of W^{i+1} (n_{i+1} × n_i), so F[i] is
 //     the paper's B^{i+1} transposed and F[i] = W^{i+1} is exact backprop;
+//     a convolution's is a set of kernels of W's shape;
 //   - direct: F[i] is n_out × n_i, the paper's D^i transposed.
 package feedback
 
 import (
 	"fmt"
 	"maps"
-	"math"
 	"math/rand/v2"
 	"slices"
 
+	"github.com/creditlab/credit/metrics"
 	"github.com/creditlab/credit/nn"
 	"github.com/creditlab/credit/tensor"
 )
 
-// Topology says where the error delivered to a hidden site comes from.
-type Topology int
-
-const (
-	// Exact: through the transposed forward weights (backprop).
-	Exact Topology = iota
-	// LayerWise: through a feedback matrix from the error of the layer above.
-	LayerWise
-	// Direct: through a feedback matrix straight from the output error.
-	Direct
-	// Estimate: the node-perturbation estimate λ̂ itself, no feedback matrix.
-	Estimate
-)
-
-// String returns the topology's name.
-func (t Topology) String() string {
-	return [...]string{"exact", "layer-wise", "direct", "estimate"}[t]
+// A Part is one mechanism of a rule. New makes a rule's parts afresh from
+// its Def, and attaches them in order: a part sees the parts before it
+// (the delivery comes first) through the Rule.
+//
+// Beside Attach, a part implements the hooks it needs, each an interface
+// of this package: Preparer, Passer, Learner, Mover, Stateful, Diagnoser
+// (and Delivery for the one delivery part). Rule calls them in the order
+// of the parts.
+type Part interface {
+	// Attach binds the part to r on net: it checks what it needs of r's
+	// settings (r.Opt) and of the network, and allocates its state. rng
+	// draws whatever starts random (the run's feedback stream).
+	Attach(r *Rule, net *nn.Net, rng *rand.Rand) error
 }
 
-// Spec describes a rule: the three choices.
-type Spec struct {
-	Topology Topology
-	// ZeroInit starts the feedback matrices at 0 instead of random.
-	ZeroInit bool
-	// Perturb runs node perturbation each step (a noisy pass) to estimate
-	// λ̂ = ∂L/∂h at every hidden site.
-	Perturb bool
-	// Tie, unless NoTie, sets F = m ∘ sign(W) at the start of every step
-	// (sign symmetry), the magnitudes m from the given source; see sign.go.
-	Tie Magnitude
-	// Learn says how the feedback matrices learn.
-	Learn Learning
+// Checker is a part with conditions on the run's settings that hold
+// whatever the network: Check lets a caller refuse a bad combination
+// before building anything (config validation does). Its errors are
+// *OptionError naming the setting.
+type Checker interface {
+	Check(o Options) error
 }
 
-// Learning says how a rule's feedback matrices change.
-type Learning int
-
-const (
-	// Static: they never learn (or, with a Tie, only follow sign(W)).
-	Static Learning = iota
-	// Regress: regression of node perturbation's λ̂ on the error that
-	// carries the feedback, by the Learner (np, npdfa; needs Perturb).
-	Regress
-	// Mirror: the weight mirror, from the layer's response to noise
-	// injected at its input (wm; see wm.go).
-	Mirror
-	// Track: F receives the change the optimiser made to W, with W's decay
-	// (Kolen–Pollack; see kp.go and Rule.Move).
-	Track
-)
-
-type entry struct {
-	doc  string
-	spec Spec
+// Delivery is the part that delivers the error to each hidden site (one
+// per rule, first among its parts).
+type Delivery interface {
+	Part
+	// Deliver implements nn.Deliverer.
+	Deliver(n *nn.Net, site int, eAbove, eOut, dst *tensor.Mat)
 }
 
-var registry = map[string]entry{}
+// Holder is a delivery that carries feedback matrices.
+type Holder interface {
+	// Feedback returns the feedback matrices, one per hidden site, in the
+	// shapes of the package comment.
+	Feedback() []*tensor.Mat
+	// Regressor returns the error that carries feedback to hidden site
+	// `site` in the backward pass that filled g: the error at the core
+	// above (layer-wise) or at the output (direct), batch × F[site].Rows.
+	Regressor(g *nn.Grads, site int) *tensor.Mat
+}
 
-// register adds a rule; each rule's file calls it from init.
-func register(name, doc string, s Spec) { registry[name] = entry{doc, s} }
+// Estimator is a part that estimates λ = ∂L/∂h at every hidden site each
+// step (node perturbation).
+type Estimator interface {
+	// Lambda returns the estimate at hidden site `site` from the last step
+	// (batch × width).
+	Lambda(site int) *tensor.Mat
+}
+
+// Preparer is a part with work before a step's forward pass (re-tying
+// feedback to sign(W), the weight mirror's step).
+type Preparer interface {
+	Prepare(s *Step)
+}
+
+// Passer is a part that runs the step's forward passes itself (node
+// perturbation's clean and noisy passes, activity noise): it must leave
+// the layers' state of the pass that Backward uses in s.Net, set s.YHat to
+// its output and s.Losses to its clean per-example losses. At most one
+// part of a rule is a Passer; without one the rule runs one clean pass.
+type Passer interface {
+	Pass(s *Step)
+}
+
+// Learner is a part that learns after the step's backward pass, when the
+// step learns (s.Learn): feedback regression.
+type Learner interface {
+	Learn(s *Step)
+}
+
+// Mover is a part that follows the optimiser's move of the forward
+// weights (Kolen–Pollack): Move must call update exactly once.
+type Mover interface {
+	Move(net *nn.Net, update func())
+}
+
+// Stateful is a part with state that a checkpoint must save so that a
+// resumed run continues bit for bit. State returns float32 and float64
+// arrays (valid until the next step); Restore takes what State returned
+// from the front of f32 and f64 and returns what is left, or an error
+// saying what does not fit.
+type Stateful interface {
+	State() (f32 [][]float32, f64 [][]float64)
+	Restore(f32 [][]float32, f64 [][]float64) (rest32 [][]float32, rest64 [][]float64, err error)
+}
+
+// Diagnoser is a part that adds its own diagnostics to each hidden layer's
+// (SPEC §4). d.Layers already holds the delta and update angles.
+type Diagnoser interface {
+	Diagnose(d *Diagnosis)
+}
+
+// Step is what the parts of a rule share during one step.
+type Step struct {
+	Net   *nn.Net
+	Loss  nn.Loss
+	Scale float32     // the loss reduction's factor: 1 for a summed loss, 1/batch for a mean
+	X, Y  *tensor.Mat // batch × In, batch × Out
+	Grads *nn.Grads   // the backward pass's output
+	Rand  *rand.Rand  // every random draw of the step
+	Learn bool        // the feedback learns in this step
+	// Filled by the pass: the output and the clean per-example losses.
+	YHat   *tensor.Mat
+	Losses []float64
+}
+
+// Diagnosis is what a Diagnoser gets: the network at the diagnostic
+// batch, the rule's gradients and backprop's on it, and the layers to
+// complete (index i is hidden site i).
+type Diagnosis struct {
+	Net      *nn.Net
+	Rule, BP *nn.Grads
+	Layers   []metrics.Layer
+}
+
+// Def defines a rule: its name, a one-line description, and the parts it
+// is made of (Parts returns them afresh for every rule made; the first is
+// the Delivery).
+type Def struct {
+	Name, Doc string
+	Parts     func() []Part
+}
+
+var registry = map[string]Def{}
+
+// Register adds a rule. Each of credit's rules calls it from an init
+// function; a rule defined in another package can do the same, and is
+// then trained, listed and checked like credit's own. Register panics on a
+// duplicate or empty name, or a Def without parts (programming errors).
+func Register(d Def) {
+	if d.Name == "" || d.Parts == nil {
+		panic("feedback: Register needs a name and parts")
+	}
+	if _, dup := registry[d.Name]; dup {
+		panic("feedback: rule " + d.Name + " registered twice")
+	}
+	registry[d.Name] = d
+}
 
 // Names returns the registered rule names, sorted.
 func Names() []string {
 	return slices.Sorted(maps.Keys(registry))
 }
 
-// SpecOf returns the choices of the rule named name.
-func SpecOf(name string) (Spec, bool) {
-	e, ok := registry[name]
-	return e.spec, ok
+// Lookup returns the definition of the rule named name.
+func Lookup(name string) (Def, bool) {
+	d, ok := registry[name]
+	return d, ok
 }
 
 // Doc returns a one-line description of the rule named name.
-func Doc(name string) string { return registry[name].doc }
+func Doc(name string) string { return registry[name].Doc }
 
-// Options are the settings of the rules that perturb and learn; fixed
-// rules ignore them. Decays are per-step factors, not scaled by a learning
-// rate (Akrout et al. 2019's λ).
-type Options struct {
-	// Noise is the node-perturbation scale c. With c = 0 there is no noisy
-	// pass and λ̂ = 0, so nothing learns from it.
-	Noise float64
-	// Solver is the feedback learner: "sgd" (random start, step FeedbackLR)
-	// or "ridge" (zero start, regulariser Ridge); see NewLearner.
-	Solver string
-	// FeedbackLR is η_B: the sgd solver's step, and the weight mirror's.
-	FeedbackLR float64
-	Ridge      float64
-	// FeedbackDecay is the weight mirror's λ_WM: F ← F + η_B·mirror − λ_WM·F
-	// each step, so F settles at (η_B/λ_WM)·W.
-	FeedbackDecay float64
-	// WeightDecay is the per-step decay λ of the forward weights, which
-	// the trainer applies (W ← (1 − λ)W before each optimiser step) and
-	// Kolen–Pollack's feedback shares.
-	WeightDecay float64
-	// PerturbLoss, if non-nil, is the loss whose per-example difference
-	// node perturbation uses, in place of the training loss (the paper's
-	// CNN code used ½‖softmax(ŷ) − y‖² while training on cross-entropy).
-	PerturbLoss nn.Loss
-	// ActivityNoise, if positive, adds noise of this scale at every hidden
-	// site in the training passes of rules that do not perturb (the
-	// paper's control: backprop on a network with the same activity noise
-	// as node perturbation's). Passes with net.Training false stay clean.
-	ActivityNoise float64
+// Check reports whether the settings o are acceptable for the rule named
+// name, without a network: o's own ranges (Options.Check) and each part's
+// conditions (Checker). Its errors are *OptionError naming the setting.
+func Check(name string, o Options) error {
+	d, ok := registry[name]
+	if !ok {
+		return &OptionError{Key: "rule", Msg: fmt.Sprintf("unknown rule %q (want one of %v)", name, Names())}
+	}
+	if err := o.Check(); err != nil {
+		return err
+	}
+	for _, p := range parts(d, o) {
+		if c, ok := p.(Checker); ok {
+			if err := c.Check(o); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
-// Rule is a credit-assignment rule bound to one network. It implements
-// nn.Deliverer.
+// parts makes d's parts, with the activity-noise control when o asks for it.
+func parts(d Def, o Options) []Part {
+	ps := d.Parts()
+	if o.ActivityNoise != 0 {
+		ps = append(ps, &activityNoise{})
+	}
+	return ps
+}
+
+// Rule is a credit-assignment rule bound to one network: its parts, and
+// the scratch of a step. It implements nn.Deliverer.
 type Rule struct {
 	Name string
-	Spec
-	Opt Options
-	// F holds the feedback matrices, one per hidden site (nil for Exact and
-	// Estimate). See the package comment for shapes.
-	F []*tensor.Mat
-	// Learner updates F when the rule learns its feedback by regression.
-	Learner Learner
-	// F and the Learner's state are all the state a rule carries from one
-	// step to the next; the fields below are scratch.
+	Opt  Options
 
-	lossClean, lossNoisy []float64
-	lossAlt, lossBase    []float64 // clean losses under PerturbLoss; the baseline in use
-	xi, noise, lambda    []*tensor.Mat
-	dOut                 tensor.Mat
-	probe, gW            tensor.Mat    // the weight mirror's noise and its correlation with the response
-	gB                   []float32     // the response's bias gradient (discarded)
-	gap                  []*tensor.Mat // Kolen–Pollack: W − F before the optimiser's step
+	parts     []Part
+	delivery  Delivery
+	holder    Holder
+	estimator Estimator
+	passer    Passer
+	mover     Mover
+	step      Step
+	dOut      tensor.Mat
+	clean     []float64
 }
 
-// New returns the rule named name for net, with random feedback matrices
-// drawn from rng: N(0, 2/fan_in) entrywise, fan_in being the matrix's
-// column count (the width n_i of the site it delivers to, or a conv
-// kernel's InC·K·K), the scale of the forward weights W^{i+1} it stands in
-// for. Layer-wise feedback of a convolution is a set of kernels of W's
-// shape.
+// New returns the rule named name for net with the settings opt. rng draws
+// whatever starts random: feedback matrices are N(0, 2/fan_in) entrywise,
+// fan_in being the matrix's column count (the width n_i of the site it
+// delivers to, or a conv kernel's InC·K·K), the scale of the forward
+// weights W^{i+1} they stand in for.
 func New(name string, net *nn.Net, opt Options, rng *rand.Rand) (*Rule, error) {
-	e, ok := registry[name]
-	if !ok {
-		return nil, fmt.Errorf("unknown rule %q (want one of %v)", name, Names())
+	if err := Check(name, opt); err != nil {
+		return nil, err
 	}
-	r := &Rule{Name: name, Spec: e.spec, Opt: opt}
-	if r.Perturb && !(opt.Noise >= 0 && !math.IsInf(opt.Noise, 0)) {
-		return nil, fmt.Errorf("noise scale must be a finite number ≥ 0, got %v", opt.Noise)
+	r := &Rule{Name: name, Opt: opt, parts: parts(registry[name], opt)}
+	var ok bool
+	if r.delivery, ok = r.parts[0].(Delivery); !ok {
+		return nil, fmt.Errorf("rule %s: its first part (%T) is not a Delivery", name, r.parts[0])
 	}
-	if opt.ActivityNoise != 0 && (r.Perturb || !(opt.ActivityNoise > 0) || math.IsInf(opt.ActivityNoise, 0)) {
-		return nil, fmt.Errorf("activity noise must be a finite number > 0, for a rule that does not perturb (not %s)", name)
-	}
-	switch r.Learn {
-	case Regress:
-		var err error
-		if r.Learner, err = NewLearner(opt.Solver, opt.FeedbackLR, opt.Ridge); err != nil {
+	r.holder, _ = r.delivery.(Holder)
+	for _, p := range r.parts {
+		if err := p.Attach(r, net, rng); err != nil {
 			return nil, err
 		}
-		r.ZeroInit = r.ZeroInit || opt.Solver == "ridge"
-	case Mirror:
-		if !(opt.FeedbackLR >= 0) || math.IsInf(opt.FeedbackLR, 0) || !(opt.FeedbackDecay >= 0 && opt.FeedbackDecay < 1) {
-			return nil, fmt.Errorf("rule %s needs a finite feedback learning rate ≥ 0 and a feedback decay in [0, 1), got %v and %v", name, opt.FeedbackLR, opt.FeedbackDecay)
+		if e, ok := p.(Estimator); ok && r.estimator == nil {
+			r.estimator = e
 		}
-	case Track:
-		if !(opt.WeightDecay >= 0 && opt.WeightDecay < 1) {
-			return nil, fmt.Errorf("rule %s needs a weight decay in [0, 1), got %v", name, opt.WeightDecay)
-		}
-	}
-	for i := 0; i < net.Sites(); i++ {
-		var f *tensor.Mat
-		switch r.Topology {
-		case LayerWise:
-			above := net.Blocks[i+1].Core
-			if _, dense := above.(*nn.Dense); r.Learn == Regress && !dense {
-				return nil, fmt.Errorf("rule %s learns layer-wise feedback for dense layers only, and the layer above hidden site %d is not dense (use npdfa)", name, i+1)
+		if ps, ok := p.(Passer); ok {
+			if r.passer != nil {
+				return nil, fmt.Errorf("rule %s: two parts run the forward pass (%T and %T)", name, r.passer, p)
 			}
-			f = tensor.New(above.Weight().Rows, above.Weight().Cols)
-		case Direct:
-			f = tensor.New(net.Out(), net.SiteWidth(i))
-		default:
-			continue
+			r.passer = ps
 		}
-		if !r.ZeroInit {
-			std := math.Sqrt(2 / float64(f.Cols))
-			for k := range f.Data {
-				f.Data[k] = float32(rng.NormFloat64() * std)
+		if m, ok := p.(Mover); ok {
+			if r.mover != nil {
+				return nil, fmt.Errorf("rule %s: two parts follow the forward weights' move (%T and %T)", name, r.mover, p)
 			}
+			r.mover = m
 		}
-		r.F = append(r.F, f)
-	}
-	if r.Tie != NoTie {
-		r.tie(net, rng)
 	}
 	return r, nil
 }
 
-// Deliver implements nn.Deliverer.
-func (r *Rule) Deliver(n *nn.Net, site int, eAbove, eOut, dst *tensor.Mat) {
-	switch r.Topology {
-	case Exact:
-		core := n.Blocks[site+1].Core
-		core.InputGrad(eAbove, core.Weight(), dst)
-	case LayerWise:
-		n.Blocks[site+1].Core.InputGrad(eAbove, r.F[site], dst)
-	case Direct:
-		dst.Resize(eOut.Rows, r.F[site].Cols)
-		tensor.MatMul(false, false, 1, eOut, r.F[site], 0, dst)
-	case Estimate:
-		dst.CopyFrom(r.lambda[site])
+// Feedback returns the rule's feedback matrices, one per hidden site (nil
+// for a rule without: bp, nodepert). See the package comment for shapes.
+func (r *Rule) Feedback() []*tensor.Mat {
+	if r.holder == nil {
+		return nil
 	}
+	return r.holder.Feedback()
+}
+
+// Regressor returns the error that carries the feedback to hidden site
+// `site` in the backward pass that filled g (nil without feedback
+// matrices); see Holder.
+func (r *Rule) Regressor(g *nn.Grads, site int) *tensor.Mat {
+	if r.holder == nil {
+		return nil
+	}
+	return r.holder.Regressor(g, site)
+}
+
+// Lambda returns the node-perturbation estimate λ̂ at hidden site `site`
+// from the last Step (batch × width), or nil for a rule that does not
+// estimate it.
+func (r *Rule) Lambda(site int) *tensor.Mat {
+	if r.estimator == nil {
+		return nil
+	}
+	return r.estimator.Lambda(site)
+}
+
+// Parts returns the rule's parts, delivery first.
+func (r *Rule) Parts() []Part { return r.parts }
+
+// Deliver implements nn.Deliverer through the rule's delivery part.
+func (r *Rule) Deliver(n *nn.Net, site int, eAbove, eOut, dst *tensor.Mat) {
+	r.delivery.Deliver(n, site, eAbove, eOut, dst)
 }
 
 // Step runs one batch: forward, loss, the rule's backward pass into g, and,
-// when learn is true, the feedback update. x is batch × In, y batch × Out;
-// scale is the loss reduction's factor (1 for a summed loss, 1/batch for a
-// mean). rng supplies every random draw of the step (perturbation noise,
-// brsf's magnitudes, the weight mirror's noise). It returns the clean
-// per-example losses (valid until the next Step).
+// when learn is true, the feedback's learning. x is batch × In, y batch ×
+// Out; scale is the loss reduction's factor (1 for a summed loss, 1/batch
+// for a mean). rng supplies every random draw of the step. It returns the
+// clean per-example losses (valid until the next Step).
 //
-// Feedback tied to sign(W) is re-tied first, and the weight mirror's step
-// (learn only) runs before the forward pass, so the pass uses the feedback
-// of the current W. Kolen–Pollack learns in Move, not here.
+// The order is: every Preparer (re-tying to sign(W), the weight mirror's
+// step), the pass (a Passer's, or one clean forward pass), the loss's
+// gradient, the backward pass, every Learner when learn. The forward
+// weights' move comes later, from the trainer, through Move.
 func (r *Rule) Step(net *nn.Net, loss nn.Loss, scale float32, x, y *tensor.Mat, g *nn.Grads, rng *rand.Rand, learn bool) []float64 {
-	batch := x.Rows
-	if r.Tie != NoTie {
-		r.tie(net, rng)
+	s := &r.step
+	*s = Step{Net: net, Loss: loss, Scale: scale, X: x, Y: y, Grads: g, Rand: rng, Learn: learn}
+	for _, p := range r.parts {
+		if h, ok := p.(Preparer); ok {
+			h.Prepare(s)
+		}
 	}
-	if learn && r.Learn == Mirror {
-		r.mirror(net, batch, rng)
+	if r.passer != nil {
+		r.passer.Pass(s)
+	} else {
+		s.YHat = net.Forward(x, nil)
+		r.clean = resize64(r.clean, x.Rows)
+		loss.PerSample(s.YHat, y, r.clean)
+		s.Losses = r.clean
 	}
-	r.lossClean = resize64(r.lossClean, batch)
-	pl := loss // the loss of the perturbation's loss difference
-	if r.Opt.PerturbLoss != nil {
-		pl = r.Opt.PerturbLoss
-	}
-	perturb := r.Perturb && r.drawNoise(net, batch, r.Opt.Noise, rng)
-	// Two orders give the same numbers: when the first block carries most
-	// of the cost (an MLP on images), the noisy pass and the clean pass
-	// that restores the layers' state replay only what lies above it;
-	// otherwise (a CNN) the noisy pass runs first and the clean one reruns
-	// the whole network with the same dropout masks.
-	replay := net.ReplayPays()
-	var yhat *tensor.Mat
-	switch {
-	case perturb && !replay:
-		r.noisyLoss(pl, net.Forward(x, r.noise), y)
-		yhat = net.Rerun(x)
-	case r.Opt.ActivityNoise > 0 && net.Training:
-		r.drawNoise(net, batch, r.Opt.ActivityNoise, rng)
-		yhat = net.Forward(x, r.noise)
-	default:
-		yhat = net.Forward(x, nil)
-	}
-	loss.PerSample(yhat, y, r.lossClean)
-	r.lossBase = r.lossClean
-	if r.Perturb && r.Opt.PerturbLoss != nil {
-		r.lossAlt = resize64(r.lossAlt, batch)
-		pl.PerSample(yhat, y, r.lossAlt)
-		r.lossBase = r.lossAlt
-	}
-	if perturb && replay {
-		r.noisyLoss(pl, net.Replay(r.noise), y)
-		yhat = net.Replay(nil)
-	}
-	loss.Grad(yhat, y, scale, &r.dOut)
-	if r.Perturb {
-		r.estimate(scale)
-	}
+	loss.Grad(s.YHat, y, scale, &r.dOut)
 	net.Backward(&r.dOut, r, g)
-	if learn && r.Learn == Regress && r.Opt.Noise > 0 {
-		for i, f := range r.F {
-			r.Learner.Update(i, f, r.Regressor(g, i), r.lambda[i])
+	if learn {
+		for _, p := range r.parts {
+			if h, ok := p.(Learner); ok {
+				h.Learn(s)
+			}
 		}
 	}
-	return r.lossClean
+	return s.Losses
 }
 
-// Regressor returns the error that carries feedback to hidden site i in
-// the backward pass that filled g: the error at the core above (layer-wise)
-// or at the output (direct).
-func (r *Rule) Regressor(g *nn.Grads, site int) *tensor.Mat {
-	if r.Topology == Direct {
-		return g.Delta[len(g.Delta)-1]
+// Move runs update, which moves the forward weights (the trainer's decay
+// and the optimiser's step), through the rule's Mover if it has one (a
+// feedback that follows W's changes). The trainer calls Move once per
+// optimiser step and not at all when the forward weights do not move.
+func (r *Rule) Move(net *nn.Net, update func()) {
+	if r.mover == nil {
+		update()
+		return
 	}
-	return g.Delta[site+1]
+	r.mover.Move(net, update)
 }
 
-// Lambda returns the node-perturbation estimate λ̂ at hidden site i from
-// the last Step (batch × width), or nil for a rule that does not perturb.
-func (r *Rule) Lambda(site int) *tensor.Mat {
-	if !r.Perturb {
-		return nil
-	}
-	return r.lambda[site]
-}
-
-// drawNoise draws ξ ~ N(0, I) for every hidden site and the noise c·ξ. It
-// reports whether a noisy pass is needed (not when c = 0: then ξ = 0 and
-// λ̂ = 0). ξ comes from tensor.FillNormal: Box–Muller in float32 on rng's
-// Uint64 stream (vectorised; normal up to a truncation at |ξ| ≤ 6.66 and
-// float32 rounding, see there), so a seed fixes every draw.
-func (r *Rule) drawNoise(net *nn.Net, batch int, c float64, rng *rand.Rand) bool {
-	sites := net.Sites()
-	if r.xi == nil {
-		r.xi, r.noise, r.lambda = mats(sites), mats(sites), mats(sites)
-	}
-	for i := 0; i < sites; i++ {
-		xi, nz := r.xi[i].Resize(batch, net.SiteWidth(i)), r.noise[i].Resize(batch, net.SiteWidth(i))
-		if c == 0 {
-			xi.Zero()
-			continue
+// State returns the rule's state across steps, its Stateful parts' in
+// order: float32 arrays (the feedback matrices) and float64 arrays (a
+// learner's sums). Everything else a rule holds is scratch.
+func (r *Rule) State() (f32 [][]float32, f64 [][]float64) {
+	for _, p := range r.parts {
+		if s, ok := p.(Stateful); ok {
+			a, b := s.State()
+			f32, f64 = append(f32, a...), append(f64, b...)
 		}
-		tensor.FillNormal(xi.Data, rng)
-		tensor.ScaleTo(nz.Data, float32(c), xi.Data)
 	}
-	return c != 0
+	return f32, f64
 }
 
-// noisyLoss keeps the per-example losses of a noisy pass's output.
-func (r *Rule) noisyLoss(loss nn.Loss, yhat, y *tensor.Mat) {
-	r.lossNoisy = resize64(r.lossNoisy, y.Rows)
-	loss.PerSample(yhat, y, r.lossNoisy)
-}
-
-// estimate writes λ̂_n = scale·(L̃_n − L_n)·ξ_n / c for every hidden site.
-func (r *Rule) estimate(scale float32) {
-	for i, xi := range r.xi {
-		lam := r.lambda[i].Resize(xi.Rows, xi.Cols)
-		if r.Opt.Noise == 0 {
-			lam.Zero()
-			continue
+// Restore sets the rule's state to what State returned, or says what does
+// not fit.
+func (r *Rule) Restore(f32 [][]float32, f64 [][]float64) error {
+	for _, p := range r.parts {
+		if s, ok := p.(Stateful); ok {
+			var err error
+			if f32, f64, err = s.Restore(f32, f64); err != nil {
+				return err
+			}
 		}
-		for n := 0; n < xi.Rows; n++ {
-			d := float32(float64(scale) * (r.lossNoisy[n] - r.lossBase[n]) / r.Opt.Noise)
-			tensor.ScaleTo(lam.Row(n), d, xi.Row(n))
+	}
+	if len(f32) > 0 || len(f64) > 0 {
+		return fmt.Errorf("%d float32 and %d float64 state arrays more than rule %s keeps", len(f32), len(f64), r.Name)
+	}
+	return nil
+}
+
+// Diagnose completes the diagnostics of each hidden layer (layers, as
+// metrics.Compare made them from the rule's gradients g and backprop's bp
+// on the same batch and weights) with those of the rule's parts.
+func (r *Rule) Diagnose(net *nn.Net, g, bp *nn.Grads, layers []metrics.Layer) {
+	d := &Diagnosis{Net: net, Rule: g, BP: bp, Layers: layers}
+	for _, p := range r.parts {
+		if h, ok := p.(Diagnoser); ok {
+			h.Diagnose(d)
 		}
 	}
 }
 
+// mats returns n empty matrices.
 func mats(n int) []*tensor.Mat {
 	m := make([]*tensor.Mat, n)
 	for i := range m {
@@ -370,6 +416,7 @@ func mats(n int) []*tensor.Mat {
 	return m
 }
 
+// resize64 returns s with length n, reallocated only when it is too short.
 func resize64(s []float64, n int) []float64 {
 	if cap(s) < n {
 		return make([]float64, n)
@@ -377,34 +424,11 @@ func resize64(s []float64, n int) []float64 {
 	return s[:n]
 }
 
-// Move runs update, which moves the forward weights: the caller's decay
-// W ← (1 − λ)W with λ = Opt.WeightDecay, then the optimiser's step ΔW.
-// Feedback that learns by Track (Kolen–Pollack) follows: it receives the
-// same ΔW and the same decay, F ← (1 − λ)F + ΔW, computed as
-// F_new = W_new − (1 − λ)(W_old − F_old), so that W − F shrinks by (1 − λ)
-// each step whatever the optimiser. Other rules just run update. The
-// trainer calls Move once per optimiser step and not at all when the
-// forward weights do not move (then neither does F).
-func (r *Rule) Move(net *nn.Net, update func()) {
-	if r.Learn != Track {
-		update()
-		return
+// matrices returns the feedback matrices of r's delivery, or an error
+// naming the part that needs them (for a part's Attach).
+func (r *Rule) matrices(who string) ([]*tensor.Mat, error) {
+	if r.holder == nil {
+		return nil, fmt.Errorf("rule %s: %s needs a delivery with feedback matrices", r.Name, who)
 	}
-	for len(r.gap) < len(r.F) {
-		r.gap = append(r.gap, &tensor.Mat{})
-	}
-	for i, f := range r.F {
-		w, d := net.Blocks[i+1].Core.Weight().Data, r.gap[i].Resize(f.Rows, f.Cols).Data
-		for k, v := range f.Data {
-			d[k] = w[k] - v
-		}
-	}
-	update()
-	keep := float32(1 - r.Opt.WeightDecay)
-	for i, f := range r.F {
-		w, d := net.Blocks[i+1].Core.Weight().Data, r.gap[i].Data
-		for k := range f.Data {
-			f.Data[k] = w[k] - keep*d[k]
-		}
-	}
+	return r.holder.Feedback(), nil
 }

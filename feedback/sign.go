@@ -1,10 +1,12 @@
 package feedback
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 
 	"github.com/creditlab/credit/nn"
+	"github.com/creditlab/credit/tensor"
 )
 
 // Magnitude is where sign-tied feedback F = m ∘ sign(W) takes its
@@ -15,10 +17,8 @@ import (
 type Magnitude int
 
 const (
-	// NoTie: F is not tied to W.
-	NoTie Magnitude = iota
 	// Uniform: m = s (usf).
-	Uniform
+	Uniform Magnitude = iota
 	// Redrawn: m = |M|, M ~ N(0, s²) drawn afresh at every step from the
 	// step's random stream (brsf).
 	Redrawn
@@ -27,15 +27,36 @@ const (
 	Frozen
 )
 
-// tie sets F[i] = m ∘ sign(W^{i+1}) for every layer-wise matrix, with
-// sign(0) taken as +1 so that Frozen magnitudes are never lost.
-func (r *Rule) tie(net *nn.Net, rng *rand.Rand) {
-	for i, f := range r.F {
+// Tie ties layer-wise feedback to the signs of the forward weights: when
+// the rule is made and at the start of every step, F[i] = m ∘ sign(W^{i+1})
+// (sign congruence 1 by construction; sign(0) is taken as +, so that
+// Frozen magnitudes are never lost), with magnitudes m from Magnitude.
+type Tie struct {
+	Magnitude Magnitude
+	f         []*tensor.Mat
+}
+
+// Attach implements Part: the rule's feedback matrices must have the
+// shapes of the forward weights above each site (layer-wise).
+func (t *Tie) Attach(r *Rule, net *nn.Net, rng *rand.Rand) error {
+	var err error
+	if t.f, err = layerWise(r, net, "sign ties"); err != nil {
+		return err
+	}
+	t.tie(net, rng)
+	return nil
+}
+
+// Prepare implements Preparer.
+func (t *Tie) Prepare(s *Step) { t.tie(s.Net, s.Rand) }
+
+func (t *Tie) tie(net *nn.Net, rng *rand.Rand) {
+	for i, f := range t.f {
 		w := net.Blocks[i+1].Core.Weight().Data
 		s := math.Sqrt(2 / float64(f.Cols))
 		for k, v := range f.Data {
 			var m float32
-			switch r.Tie {
+			switch t.Magnitude {
 			case Uniform:
 				m = float32(s)
 			case Redrawn:
@@ -49,4 +70,20 @@ func (r *Rule) tie(net *nn.Net, rng *rand.Rand) {
 			f.Data[k] = m
 		}
 	}
+}
+
+// layerWise returns the rule's feedback matrices after checking that each
+// has the shape of the forward weights above its site, as a part that
+// works on layer-wise feedback (who) needs.
+func layerWise(r *Rule, net *nn.Net, who string) ([]*tensor.Mat, error) {
+	fs, err := r.matrices(who)
+	if err != nil {
+		return nil, err
+	}
+	for i, f := range fs {
+		if w := net.Blocks[i+1].Core.Weight(); f.Rows != w.Rows || f.Cols != w.Cols {
+			return nil, fmt.Errorf("rule %s: %s need layer-wise feedback, and feedback matrix %d is %d×%d, not W's %d×%d", r.Name, who, i, f.Rows, f.Cols, w.Rows, w.Cols)
+		}
+	}
+	return fs, nil
 }

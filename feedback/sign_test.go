@@ -55,15 +55,15 @@ func TestSignSymmetry(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			start := magnitudes(r.F)
+			start := magnitudes(r.Feedback())
 			prev := start
 			for step := 0; step < 3; step++ {
 				flipSome(net, rng)
 				r.Step(net, nn.SquaredError{}, 1, x, y, g, rng, true)
-				mag := magnitudes(r.F)
+				mag := magnitudes(r.Feedback())
 				var sum float64
 				n := 0
-				for i, f := range r.F {
+				for i, f := range r.Feedback() {
 					w := net.Blocks[i+1].Core.Weight()
 					if c := metrics.SignCongruence(f.Data, w.Data); c != 1 {
 						t.Errorf("%s %s step %d: F[%d] sign congruence %v, want 1", kind, name, step, i, c)
@@ -102,9 +102,9 @@ func TestBRSFDeterministic(t *testing.T) {
 	for run := 0; run < 2; run++ {
 		r, _ := New("brsf", net, Options{}, rand.New(rand.NewPCG(1, 1)))
 		r.Step(net, nn.SquaredError{}, 1, x, y, g, rand.New(rand.NewPCG(2, 2)), true)
-		if run == 1 && !equal(got[0], r.F[0].Data) {
+		if run == 1 && !equal(got[0], r.Feedback()[0].Data) {
 			t.Error("brsf: the same streams gave different feedback")
 		}
-		got = append(got, append([]float32(nil), r.F[0].Data...))
+		got = append(got, append([]float32(nil), r.Feedback()[0].Data...))
 	}
 }

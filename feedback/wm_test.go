@@ -53,7 +53,7 @@ func TestWeightMirrorAligns(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i, f := range r.F {
+		for i, f := range r.Feedback() {
 			if a := metrics.Angle(f.Data, mirrorTarget(net.Blocks[i+1].Core)); a < 60 {
 				t.Fatalf("%s: F[%d] starts %.1f° from its target, want a random start", kind, i, a)
 			}
@@ -63,7 +63,7 @@ func TestWeightMirrorAligns(t *testing.T) {
 		for step := 0; step < 700; step++ {
 			r.Step(net, nn.SquaredError{}, 1, x, y, g, rng, true)
 		}
-		for i, f := range r.F {
+		for i, f := range r.Feedback() {
 			want := mirrorTarget(net.Blocks[i+1].Core)
 			a, e := metrics.Angle(f.Data, want), metrics.RelativeError(f.Data, want)
 			t.Logf("%s F[%d]: %.2f° from its target, relative error %.3f", kind, i, a, e)
@@ -81,9 +81,9 @@ func TestWeightMirrorScale(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 5))
 	r, _ := New("wm", net, Options{FeedbackLR: 0.02, FeedbackDecay: 0.01}, rng)
 	g := nn.NewGrads(net)
-	before := append([]float32(nil), r.F[0].Data...)
+	before := append([]float32(nil), r.Feedback()[0].Data...)
 	r.Step(net, nn.SquaredError{}, 1, x, y, g, rng, false)
-	if !equal(before, r.F[0].Data) {
+	if !equal(before, r.Feedback()[0].Data) {
 		t.Fatal("wm learned in a step with learn false")
 	}
 	big, by := tensor.New(64, x.Cols), tensor.New(64, y.Cols)
@@ -92,7 +92,7 @@ func TestWeightMirrorScale(t *testing.T) {
 	}
 	w := net.Blocks[1].Core.Weight().Clone()
 	tensor.Scale(2, w.Data)
-	if e := metrics.RelativeError(r.F[0].Data, w.Data); e > 0.1 {
+	if e := metrics.RelativeError(r.Feedback()[0].Data, w.Data); e > 0.1 {
 		t.Errorf("F is %.3f from 2W in relative error", e)
 	}
 	if _, err := New("wm", net, Options{FeedbackLR: 0.01, FeedbackDecay: 1}, rng); err == nil {

@@ -140,25 +140,28 @@ func RegressionLoss(F, e, lam *tensor.Mat) float64 {
 	return s / 2 / float64(e.Rows)
 }
 
-// Compare returns the diagnostics of every hidden layer, given the rule's
-// and backprop's gradients on the same batch and weights. fb, if non-nil,
-// holds the layer-wise feedback matrices (fb[i] in the shape of W^{i+1},
-// see package feedback) and w the forward weights W^{i+1} they stand in
-// for.
-func Compare(rule, bp *nn.Grads, fb, w []*tensor.Mat) []Layer {
+// Compare returns the delta and update angles of every hidden layer, given
+// the rule's and backprop's gradients on the same batch and weights. The
+// rule's own diagnostics (feedback against W, λ̂'s SNR, …) come from the
+// rule (feedback.Rule.Diagnose).
+func Compare(rule, bp *nn.Grads) []Layer {
 	hidden := len(rule.W) - 1
 	out := make([]Layer, hidden)
 	for i := range out {
 		out[i].DeltaAngle = Value(Angle(rule.Delta[i].Data, bp.Delta[i].Data))
 		out[i].UpdateAngle = Value(Angle(rule.W[i].Data, bp.W[i].Data))
-		if fb != nil {
-			a := Value(Angle(fb[i].Data, w[i].Data))
-			r := Value(RelativeError(fb[i].Data, w[i].Data))
-			s := Value(SignCongruence(fb[i].Data, w[i].Data))
-			out[i].WeightAngle, out[i].RelativeError, out[i].SignCongruence = &a, &r, &s
-		}
 	}
 	return out
+}
+
+// SetFeedback sets the layer's weight angle, relative error and sign
+// congruence of a layer-wise feedback matrix fb against the forward
+// weights w it stands in for (fb in w's shape, see package feedback).
+func (l *Layer) SetFeedback(fb, w []float32) {
+	a := Value(Angle(fb, w))
+	r := Value(RelativeError(fb, w))
+	s := Value(SignCongruence(fb, w))
+	l.WeightAngle, l.RelativeError, l.SignCongruence = &a, &r, &s
 }
 
 // MeanDeltaAngle returns the mean delta angle over layers, ignoring NaNs.

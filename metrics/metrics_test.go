@@ -61,7 +61,7 @@ func TestValueJSON(t *testing.T) {
 }
 
 // Compare on hand-made gradients: identical errors give 0°, negated
-// updates 180°, and a feedback matrix equal to W gives angle 0, relative
+// updates 180°, no feedback fields until SetFeedback, and a feedback matrix equal to W gives angle 0, relative
 // error 0 and congruence 1.
 func TestCompare(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 1))
@@ -76,16 +76,17 @@ func TestCompare(t *testing.T) {
 		b.Delta[i] = tensor.FromSlice(1, 2, []float32{1, 2})
 	}
 	w := []*tensor.Mat{net.Blocks[1].Core.Weight()}
-	ls := Compare(a, b, []*tensor.Mat{w[0].Clone()}, w)
+	ls := Compare(a, b)
+	if ls[0].WeightAngle != nil {
+		t.Error("weight angle reported without layer-wise feedback")
+	}
+	ls[0].SetFeedback(w[0].Clone().Data, w[0].Data)
 	if len(ls) != 1 {
 		t.Fatalf("%d layers, want 1 hidden", len(ls))
 	}
 	l := ls[0]
 	if l.DeltaAngle != 0 || math.Abs(float64(l.UpdateAngle)-180) > 1e-9 || *l.WeightAngle != 0 || *l.RelativeError != 0 || *l.SignCongruence != 1 {
 		t.Errorf("got %+v", l)
-	}
-	if ls := Compare(a, b, nil, nil); ls[0].WeightAngle != nil {
-		t.Error("weight angle reported without layer-wise feedback")
 	}
 }
 

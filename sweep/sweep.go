@@ -33,6 +33,7 @@
 package sweep
 
 import (
+	"errors"
 	"fmt"
 	"github.com/creditlab/credit/config"
 	"os"
@@ -427,32 +428,28 @@ func (p *Point) set(s setting, i int) {
 	}
 }
 
-// Locate places an error about a key, worded as config.Config.Validate and
-// train.Run word them ("--lr: must be …"), in the file: at the line of the
-// value the run took from it, or at the file alone when the value is a
-// default. An error about a value set on the command line, and any other
-// error, is returned as it is.
+// Locate places a *config.Error (from config.Config.Validate or
+// train.Run) in the file: at the line of the value the run took from it,
+// or at the file alone when the value is a default. An error about a value
+// set on the command line, about the run directory (a point's out is its
+// caller's), and any other error, is returned as it is.
 func (p *Point) Locate(err error) error {
-	if err == nil {
-		return nil
-	}
-	msg := err.Error()
-	head, rest, ok := strings.Cut(msg, ": ")
-	if !strings.HasPrefix(head, "--") || !ok {
+	var ce *config.Error
+	if !errors.As(err, &ce) {
 		return err
 	}
-	key := canon(strings.Fields(head[2:])[0])
-	if _, ok := fields[key]; !ok || key == "out" { // a point's out is its caller's
+	key := canon(ce.Key)
+	if _, ok := fields[key]; !ok || key == "out" {
 		return err
 	}
 	o, ok := p.where[key]
 	switch {
 	case !ok:
-		return &Error{File: p.file, Key: key, Msg: rest}
+		return &Error{File: p.file, Key: key, Msg: ce.Msg}
 	case o.flag:
 		return err
 	}
-	return &Error{File: p.file, Line: o.line, Key: o.spelled, Msg: rest}
+	return &Error{File: p.file, Line: o.line, Key: o.spelled, Msg: ce.Msg}
 }
 
 // RunName is the directory name of a run of group with seed: the group

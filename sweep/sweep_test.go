@@ -281,7 +281,11 @@ func TestOverride(t *testing.T) {
 	}
 	// Errors that train.Run finds later (the data) are placed too.
 	p := expand(t, "rule: bp\ndata: linear\n", "")[0]
-	if err := p.Locate(errors.New("--data linear: something")); err.Error() != "x.yaml:2: data: something" {
+	if err := p.Locate(&config.Error{Key: "data", Msg: "linear: something"}); err.Error() != "x.yaml:2: data: linear: something" {
+		t.Errorf("Locate: %v", err)
+	}
+	// The key is data: an error that merely reads like one is not placed.
+	if err := p.Locate(errors.New("--data linear: something")); err.Error() != "--data linear: something" {
 		t.Errorf("Locate: %v", err)
 	}
 	if err := p.Locate(errors.New("epoch 3: loss is NaN")); err.Error() != "epoch 3: loss is NaN" {

@@ -11,7 +11,6 @@ import (
 	"math"
 	"os"
 
-	"github.com/creditlab/credit/feedback"
 	"github.com/creditlab/credit/metrics"
 )
 
@@ -227,14 +226,9 @@ func (t *trainer) snapshot() *checkpoint {
 			ck.Streams[streamNames[i]], _ = src.MarshalBinary()
 		}
 	}
-	for _, f := range t.rule.F {
-		ck.feedback = append(ck.feedback, f.Data)
-	}
+	ck.feedback, ck.learner = t.rule.State()
 	if o, ok := t.opt.(stateful); ok {
 		ck.OptStep, ck.opt = o.state()
-	}
-	if l, ok := t.rule.Learner.(feedback.StatefulLearner); ok {
-		ck.learner = l.State()
 	}
 	return ck
 }
@@ -268,14 +262,7 @@ func (t *trainer) restore(ck *checkpoint) error {
 		}
 		return nil
 	}
-	var fb [][]float32
-	for _, f := range t.rule.F {
-		fb = append(fb, f.Data)
-	}
 	if err := fit("parameter", ck.params, t.params); err != nil {
-		return err
-	}
-	if err := fit("feedback", ck.feedback, fb); err != nil {
 		return err
 	}
 	if len(ck.perm) != t.train.N {
@@ -311,18 +298,11 @@ func (t *trainer) restore(ck *checkpoint) error {
 	} else if len(ck.opt) > 0 {
 		return fmt.Errorf("%d optimiser arrays for %s, which keeps none", len(ck.opt), t.c.Opt)
 	}
-	if l, ok := t.rule.Learner.(feedback.StatefulLearner); ok {
-		if err := l.SetState(t.rule.F, ck.learner); err != nil {
-			return err
-		}
-	} else if len(ck.learner) > 0 {
-		return fmt.Errorf("%d feedback-learner arrays for rule %s, whose learner keeps none", len(ck.learner), t.c.Rule)
+	if err := t.rule.Restore(ck.feedback, ck.learner); err != nil {
+		return err
 	}
 	for i, p := range t.params {
 		copy(p, ck.params[i])
-	}
-	for i, f := range fb {
-		copy(f, ck.feedback[i])
 	}
 	copy(t.perm, ck.perm)
 	t.pos, t.steps, t.seen, t.angle = ck.Pos, ck.Steps, ck.Seen, float64(ck.Angle)

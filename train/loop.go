@@ -239,9 +239,9 @@ func build(c config.Config) (*trainer, error) {
 	})
 	if err != nil {
 		if c.DataDir != "" {
-			return nil, fmt.Errorf("--data-dir: %v", err)
+			return nil, &config.Error{Key: "data_dir", Msg: err.Error()}
 		}
-		return nil, fmt.Errorf("--data %s: %v", c.Data, err)
+		return nil, &config.Error{Key: "data", Msg: fmt.Sprintf("%s: %v", c.Data, err)}
 	}
 	if c.Autoencoder {
 		trainSet, testSet = autoencode(trainSet), autoencode(testSet)
@@ -270,7 +270,6 @@ type trainer struct {
 
 	x, y        tensor.Mat // the current batch
 	dx, dy      tensor.Mat // the diagnostic batch
-	lam         tensor.Mat // exact ∂L/∂h at a site, for the SNR
 	params, gsl [][]float32
 	move        func() // the forward weights' decay and the optimiser's step
 	steps, seen int
@@ -288,7 +287,7 @@ func newTrainer(c config.Config, spec *nn.Spec, trainSet, testSet *data.Dataset)
 	}
 	var err error
 	misfit := func(why string) error {
-		return fmt.Errorf("--net: %s does not fit %s, whose examples have %d inputs and %d targets: %s", c.Net, c.Data, trainSet.In, trainSet.Out, why)
+		return &config.Error{Key: "net", Msg: fmt.Sprintf("%s does not fit %s, whose examples have %d inputs and %d targets: %s", c.Net, c.Data, trainSet.In, trainSet.Out, why)}
 	}
 	if t.net, err = spec.Build(trainSet.In, trainSet.Shape, c.Act, c.OutAct, stream(streamInit), stream(streamDropout)); err != nil {
 		return nil, misfit(err.Error())
@@ -297,13 +296,8 @@ func newTrainer(c config.Config, spec *nn.Spec, trainSet, testSet *data.Dataset)
 		return nil, misfit(fmt.Sprintf("the output layer has %d units", t.net.Out()))
 	}
 	fbRand := stream(streamFeedback)
-	opt := feedback.Options{Noise: c.Noise, Solver: c.FeedbackSolver, FeedbackLR: c.FeedbackLR, Ridge: c.Ridge,
-		FeedbackDecay: c.FeedbackDecay, WeightDecay: c.WeightDecay, ActivityNoise: c.ActivityNoise}
-	if c.NPLoss != "" {
-		opt.PerturbLoss, _ = nn.NewLoss(c.NPLoss)
-	}
-	if t.rule, err = feedback.New(c.Rule, t.net, opt, fbRand); err != nil {
-		return nil, fmt.Errorf("--rule: %v", err)
+	if t.rule, err = feedback.New(c.Rule, t.net, c.FeedbackOptions(), fbRand); err != nil {
+		return nil, config.RuleError(err)
 	}
 	t.bp, _ = feedback.New("bp", t.net, feedback.Options{}, fbRand)
 	t.loss, _ = nn.NewLoss(c.Loss)
@@ -491,31 +485,8 @@ func (t *trainer) diagnose() []metrics.Layer {
 	scale := t.red.Scale(t.dx.Rows)
 	t.rule.Step(t.net, t.loss, scale, &t.dx, &t.dy, t.diagG, t.diag, false)
 	t.bp.Step(t.net, t.loss, scale, &t.dx, &t.dy, t.bpG, nil, false)
-	var w []*tensor.Mat
-	if t.rule.Topology == feedback.LayerWise {
-		for b := 1; b < len(t.net.Blocks); b++ {
-			w = append(w, t.net.Blocks[b].Core.Weight())
-		}
-	}
-	var layers []metrics.Layer
-	if w == nil {
-		layers = metrics.Compare(t.diagG, t.bpG, nil, nil)
-	} else {
-		layers = metrics.Compare(t.diagG, t.bpG, t.rule.F, w)
-	}
-	if !t.rule.Perturb {
-		return layers
-	}
-	for i := range layers {
-		core := t.net.Blocks[i+1].Core
-		core.InputGrad(t.bpG.Delta[i+1], core.Weight(), &t.lam)
-		snr := metrics.Value(metrics.SNR(t.rule.Lambda(i), &t.lam))
-		layers[i].LambdaSNR = &snr
-		if t.rule.Learn == feedback.Regress {
-			fl := metrics.Value(metrics.RegressionLoss(t.rule.F[i], t.rule.Regressor(t.diagG, i), t.rule.Lambda(i)))
-			layers[i].FeedbackLoss = &fl
-		}
-	}
+	layers := metrics.Compare(t.diagG, t.bpG)
+	t.rule.Diagnose(t.net, t.diagG, t.bpG, layers)
 	return layers
 }
 

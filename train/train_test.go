@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -64,7 +65,7 @@ func TestEveryRuleLearns(t *testing.T) {
 				if learns := rule == "np" || rule == "npdfa"; learns != (l.FeedbackLoss != nil) {
 					t.Errorf("%s layer %d: feedback loss present = %v", rule, i+1, l.FeedbackLoss != nil)
 				}
-				if spec, _ := feedback.SpecOf(rule); (l.WeightAngle != nil) != (spec.Topology == feedback.LayerWise) {
+				if layerWise := !slices.Contains([]string{"bp", "dfa", "npdfa", "nodepert"}, rule); (l.WeightAngle != nil) != layerWise {
 					t.Errorf("%s layer %d: weight angle present = %v", rule, i+1, l.WeightAngle != nil)
 				}
 			}

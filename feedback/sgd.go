@@ -1,0 +1,20 @@
+package feedback
+
+import "github.com/creditlab/credit/tensor"
+
+// SGD takes one gradient step on the batch-summed regression loss:
+// F ← F − LR·eᵀ(e·F − λ̂), the paper's B ← B − η_B Σ_n (B ẽ_n − λ̂_n) ẽ_nᵀ.
+type SGD struct {
+	LR  float32
+	res tensor.Mat
+}
+
+// Update implements Solver.
+func (s *SGD) Update(_ int, F, e, lam *tensor.Mat) {
+	if s.LR == 0 {
+		return
+	}
+	s.res.CopyFrom(lam)
+	tensor.MatMul(false, false, 1, e, F, -1, &s.res) // e·F − λ̂
+	tensor.MatMul(true, false, -s.LR, e, &s.res, 1, F)
+}
