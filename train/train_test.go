@@ -189,7 +189,10 @@ func TestDivergenceStops(t *testing.T) {
 	}
 }
 
-// The linear teacher trains as regression: no test error, finite loss.
+// The linear teacher trains as regression: no test error, and the test
+// loss falls well below the untrained network's. Seed 1 measures 56.2 at
+// epoch 0 and 3.9 after 3 epochs; half leaves room while failing for a run
+// that learns nothing.
 func TestLinearData(t *testing.T) {
 	c := small(t)
 	c.Data, c.Net, c.Act, c.TrainSize, c.Opt, c.LR = "linear", "30-10-10-10", "linear", 1000, "sgd", 1e-4
@@ -197,8 +200,16 @@ func TestLinearData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !math.IsNaN(float64(s.TestError)) || !(s.TestLoss < s.TrainLoss*10) {
-		t.Errorf("linear: test error %v (want NaN), test loss %v", s.TestError, s.TestLoss)
+	var first struct {
+		TestLoss float64 `json:"test_loss"`
+	}
+	m := must(os.ReadFile(filepath.Join(c.Out, "metrics.jsonl")))
+	if err := json.Unmarshal(m[:bytes.IndexByte(m, '\n')], &first); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("test loss %.4g at epoch 0, %.4g after %d epochs", first.TestLoss, float64(s.TestLoss), c.Epochs)
+	if !math.IsNaN(float64(s.TestError)) || !(float64(s.TestLoss) < first.TestLoss/2) {
+		t.Errorf("linear: test error %v (want NaN), test loss %v from %v at epoch 0 (want less than half)", s.TestError, s.TestLoss, first.TestLoss)
 	}
 }
 
