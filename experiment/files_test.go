@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"github.com/creditlab/credit/config"
@@ -84,6 +85,72 @@ func TestPaperFilesEqualGoRuns(t *testing.T) {
 	}
 }
 
+// configs/zoo.yaml describes, run by run, exactly the runs that zoo.go's Go
+// code built before it was deleted: testdata/zoo_runs.json holds those (as
+// differences from config.Default). Runs are matched by their directory
+// (group and seed) and their settings compared whole; the groups, which
+// the reports show in order of first appearance, come in the same order.
+// (The file lists the seeds innermost, the Go code outermost: only the
+// order of training differs.)
+func TestZooFileEqualsGoRuns(t *testing.T) {
+	b, err := os.ReadFile("testdata/zoo_runs.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var golden map[string]map[Scale][]struct {
+		Group  string          `json:"group"`
+		Config json.RawMessage `json:"config"`
+	}
+	if err := json.Unmarshal(b, &golden); err != nil {
+		t.Fatal(err)
+	}
+	es, err := Lookup("zoo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, scale := range []Scale{Quick, Full} {
+		want := golden["zoo"][scale]
+		if len(want) == 0 {
+			t.Fatalf("%s: no golden runs", scale)
+		}
+		wantBy := map[string]config.Config{}
+		var wantGroups, gotGroups []string
+		for _, w := range want {
+			c := config.Default()
+			if err := json.Unmarshal(w.Config, &c); err != nil {
+				t.Fatal(err)
+			}
+			wantBy[sweep.RunName(w.Group, c.Seed)] = c
+			if !slices.Contains(wantGroups, w.Group) {
+				wantGroups = append(wantGroups, w.Group)
+			}
+		}
+		got := place(es[0].Runs(scale), "d")
+		if len(got) != len(want) {
+			t.Errorf("%s: %d runs, want %d", scale, len(got), len(want))
+		}
+		for _, r := range got {
+			name := filepath.Base(r.Config.Out)
+			w, ok := wantBy[name]
+			r.Config.Out = ""
+			switch {
+			case !ok:
+				t.Errorf("%s: run %s is not one of the Go code's", scale, name)
+			case r.Config != w:
+				gb, _ := json.Marshal(r.Config)
+				wb, _ := json.Marshal(w)
+				t.Errorf("%s %s:\n%s\nwant\n%s", scale, name, gb, wb)
+			}
+			if !slices.Contains(gotGroups, r.Group) {
+				gotGroups = append(gotGroups, r.Group)
+			}
+		}
+		if !slices.Equal(gotGroups, wantGroups) {
+			t.Errorf("%s: groups %q, want %q", scale, gotGroups, wantGroups)
+		}
+	}
+}
+
 // tinySweep is a sweep of 2 rules × 2 seeds on the linear teacher, about
 // 0.1 s a run.
 const tinySweep = `name: tiny
@@ -114,7 +181,7 @@ func TestSweepIndexAndSkip(t *testing.T) {
 	if err != nil || len(runs) != 4 {
 		t.Fatalf("%v, %d runs", err, len(runs))
 	}
-	if err := Sweep(f, SweepOptions{Dir: dir, Jobs: 2, Index: 2}); err != nil {
+	if err := Sweep(context.Background(), f, SweepOptions{Dir: dir, Jobs: 2, Index: 2}); err != nil {
 		t.Fatal(err)
 	}
 	for i, r := range runs {
@@ -130,7 +197,7 @@ func TestSweepIndexAndSkip(t *testing.T) {
 	old := time.Now().Add(-time.Hour)
 	os.Chtimes(summary, old, old)
 	var log strings.Builder
-	if err := Sweep(f, SweepOptions{Dir: dir, Jobs: 2, Index: -1, Log: &log}); err != nil {
+	if err := Sweep(context.Background(), f, SweepOptions{Dir: dir, Jobs: 2, Index: -1, Log: &log}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(log.String(), "1 of 4 runs already finished") {
@@ -149,11 +216,11 @@ func TestSweepIndexAndSkip(t *testing.T) {
 	}
 	// The same directory for a file whose runs differ.
 	g := parseTiny(t, strings.Replace(tinySweep, "epochs: 1", "epochs: 1\nlr: 0.002", 1))
-	err = Sweep(g, SweepOptions{Dir: dir, Jobs: 1, Index: 0})
+	err = Sweep(context.Background(), g, SweepOptions{Dir: dir, Jobs: 1, Index: 0})
 	if err == nil || !strings.Contains(err.Error(), "other settings (lr 0.001 there, 0.002 here)") {
 		t.Errorf("other settings: %v", err)
 	}
-	if err := Sweep(f, SweepOptions{Dir: dir, Jobs: 1, Index: 4}); err == nil || !strings.HasPrefix(err.Error(), "--index: 4 is out of range") {
+	if err := Sweep(context.Background(), f, SweepOptions{Dir: dir, Jobs: 1, Index: 4}); err == nil || !strings.HasPrefix(err.Error(), "--index: 4 is out of range") {
 		t.Errorf("index 4: %v", err)
 	}
 }
@@ -171,14 +238,14 @@ func TestSweepThenReproduce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	register(e)
+	Register(e)
 	defer delete(registry, "tiny")
 	dir := t.TempDir()
-	if err := Sweep(f, SweepOptions{Scale: "full", Dir: dir, Jobs: 2, Index: -1}); err != nil {
+	if err := Sweep(context.Background(), f, SweepOptions{Scale: "full", Dir: dir, Jobs: 2, Index: -1}); err != nil {
 		t.Fatal(err)
 	}
 	var log strings.Builder
-	if err := Reproduce("tiny", Options{Scale: Full, Dir: dir, Jobs: 2, Log: &log}); err != nil {
+	if err := Reproduce(context.Background(), "tiny", Options{Scale: Full, Dir: dir, Jobs: 2, Log: &log}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(log.String(), "4 of 4 runs already finished") {
