@@ -6,8 +6,8 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"github.com/creditlab/credit/metrics"
 	"github.com/creditlab/credit/experiment"
+	"github.com/creditlab/credit/metrics"
 	"github.com/creditlab/credit/report"
 	"github.com/creditlab/credit/train"
 )

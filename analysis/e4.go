@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"path/filepath"
 
-	"github.com/creditlab/credit/metrics"
 	"github.com/creditlab/credit/experiment"
+	"github.com/creditlab/credit/metrics"
 	"github.com/creditlab/credit/report"
 	"github.com/creditlab/credit/train"
 )

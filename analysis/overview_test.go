@@ -12,8 +12,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/creditlab/credit/metrics"
 	"github.com/creditlab/credit/experiment"
+	"github.com/creditlab/credit/metrics"
 	"github.com/creditlab/credit/report"
 	"github.com/creditlab/credit/train"
 )

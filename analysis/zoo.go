@@ -5,8 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/creditlab/credit/metrics"
 	"github.com/creditlab/credit/experiment"
+	"github.com/creditlab/credit/metrics"
 	"github.com/creditlab/credit/report"
 	"github.com/creditlab/credit/train"
 )
