@@ -222,13 +222,14 @@ func reproduce(ctx context.Context, e *Experiment, dir string, runs []Run, todo 
 // checkpoints.
 type Stopped struct {
 	Cause      error    // context.Cause of the context
+	Runs       int      // runs asked for
 	Done       int      // runs finished, those skipped included
 	Stopped    []string // the directories of the runs stopped at a checkpoint
 	NotStarted int      // runs not begun
 }
 
 func (e *Stopped) Error() string {
-	return fmt.Sprintf("stopped (%v): %d runs finished, %d stopped at a checkpoint, %d not started", e.Cause, e.Done, len(e.Stopped), e.NotStarted)
+	return fmt.Sprintf("stopped (%v) with %d of %d runs finished, %d stopped at a checkpoint and %d not started", e.Cause, e.Done, e.Runs, len(e.Stopped), e.NotStarted)
 }
 
 func (e *Stopped) Unwrap() error { return e.Cause }
@@ -343,7 +344,7 @@ func runTodo(ctx context.Context, runs []Run, todo []int, jobs int, log io.Write
 		return first
 	}
 	if ctx.Err() != nil && ok < len(todo) {
-		return &Stopped{Cause: context.Cause(ctx), Done: len(runs) - len(todo) + ok, Stopped: stopped, NotStarted: len(todo) - started}
+		return &Stopped{Cause: context.Cause(ctx), Runs: len(runs), Done: len(runs) - len(todo) + ok, Stopped: stopped, NotStarted: len(todo) - started}
 	}
 	return nil
 }
