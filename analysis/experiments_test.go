@@ -93,13 +93,14 @@ func reproduceTiny(t *testing.T, name string, shrink func(*experiment.Run)) stri
 }
 
 // The E3 report on tiny runs of every E3 group: table with the authors'
-// column, loss and code figures, reconstruction grid.
+// column, loss and code figures, reconstruction grid, and the common
+// report in report/.
 func TestE3Report(t *testing.T) {
 	mnist := tinyMNIST(t, 300, 100)
 	dir := reproduceTiny(t, "e3", func(r *experiment.Run) {
 		r.Config.DataDir, r.Config.Net, r.Config.Epochs, r.Config.DiagBatch = mnist, "fc8,fc2:linear,fc8,fc784", 1, 50
 	})
-	for _, f := range []string{"e3.md", "e3.csv", "e3.png", "e3.svg", "e3_reconstructions.png"} {
+	for _, f := range []string{"e3.md", "e3.csv", "e3.png", "e3.svg", "e3_reconstructions.png", "report/report.md", "report/report.csv", "report/curves.svg", "report/alignment.png"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Error(err)
 		}
