@@ -1,20 +1,33 @@
 package experiment
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 
+	"github.com/creditlab/credit/config"
 	"github.com/creditlab/credit/configs"
 	"github.com/creditlab/credit/internal/atomicfile"
 	"github.com/creditlab/credit/sweep"
 )
 
-// fromFile registers the experiment of the embedded file configs/<name>.yaml
-// with its report. A broken file stops the program at start rather than
-// an hour into a run.
-func fromFile(name string, report func(dir string, rs []Result) (string, error)) {
+// The experiments of configs/: E1 (the linear theory check), E2 (a:
+// feedback learned with W frozen; b: W and B learned together; e2 runs
+// both), E3 (the MNIST autoencoder), E4 (the CIFAR-10 CNN) and the zoo
+// (every rule on three networks). Their reports are package analysis's.
+func init() {
+	for _, name := range []string{"e1", "e2a", "e2b", "e3", "e4", "zoo"} {
+		fromFile(name)
+	}
+	alias("e2", "e2a", "e2b")
+}
+
+// fromFile registers the experiment of the embedded file
+// configs/<name>.yaml, without a report (see RegisterReport). A broken file
+// stops the program at start rather than an hour into a run.
+func fromFile(name string) {
 	path := name + ".yaml"
 	src, err := configs.FS.ReadFile(path)
 	if err != nil {
@@ -24,15 +37,24 @@ func fromFile(name string, report func(dir string, rs []Result) (string, error))
 	if err != nil {
 		panic(err)
 	}
-	e, err := FileExperiment(f, report)
+	e, err := FileExperiment(f, nil)
 	if err != nil {
 		panic(err)
 	}
-	register(e)
+	Register(e)
+}
+
+// E4Small returns the first run of E4's quick scale as configs/e4.yaml
+// gives it (bp, seed 1, no run directory): the E4-small network and its
+// training setup, for the benchmarks (configs/zoo.yaml repeats it).
+func E4Small() config.Config {
+	es, _ := Lookup("e4")
+	return es[0].Runs(Quick)[0].Config
 }
 
 // FileExperiment is the experiment of a file: its runs at each scale are
-// the file's at the scale of that name, all checked here.
+// the file's at the scale of that name, all checked here. report may be
+// nil, to be set later (RegisterReport).
 func FileExperiment(f *sweep.File, report func(dir string, rs []Result) (string, error)) (*Experiment, error) {
 	runs := map[Scale][]Run{}
 	for _, s := range []Scale{Quick, Full} {
@@ -86,9 +108,11 @@ func SweepRuns(f *sweep.File, scale, dir string) ([]Run, error) {
 }
 
 // Sweep runs the runs of f (all, or the one of o.Index) with RunAll,
-// after keeping a copy of the file as o.Dir/sweep.yaml. Nothing is
-// written when the file or the options are wrong.
-func Sweep(f *sweep.File, o SweepOptions) error {
+// after keeping a copy of the file as o.Dir/sweep.yaml. Everything is
+// checked before anything is written: a wrong file or option, or a run
+// directory holding a finished run with other settings (see Finished),
+// leaves o.Dir as it was. ctx stops the sweep as it stops RunAll.
+func Sweep(ctx context.Context, f *sweep.File, o SweepOptions) error {
 	runs, err := SweepRuns(f, o.Scale, o.Dir)
 	if err != nil {
 		return err
@@ -102,13 +126,17 @@ func Sweep(f *sweep.File, o SweepOptions) error {
 	if o.Jobs < 1 {
 		return fmt.Errorf("--jobs: must be at least 1, got %d", o.Jobs)
 	}
+	todo, err := unfinished(runs)
+	if err != nil {
+		return err
+	}
 	if err := writeSource(f, o.Dir); err != nil {
 		return err
 	}
 	if o.Log != nil && o.Index < 0 {
 		fmt.Fprintf(o.Log, "%s: %d runs, %d at a time, in %s\n", f.Path, len(runs), min(o.Jobs, len(runs)), o.Dir)
 	}
-	return RunAll(runs, o.Jobs, o.Log)
+	return runTodo(ctx, runs, todo, o.Jobs, o.Log)
 }
 
 // State describes r's directory: "finished", "unfinished" (an interrupted
@@ -140,13 +168,17 @@ func writeSource(f *sweep.File, dir string) error {
 // f at scale as a Slurm job array (see sweep.Slurm), with a copy of f as
 // dir/sweep.yaml for the tasks to read, and creates dir/slurm/ for their
 // logs. credit is the binary the tasks run; dir and credit are made
-// absolute. It returns the script's path.
+// absolute. It returns the script's path. As Sweep, it writes nothing when
+// a run directory holds a finished run with other settings.
 func EmitSlurm(f *sweep.File, scale, dir, credit string, cpusPerTask int) (string, error) {
 	if cpusPerTask < 1 {
 		return "", fmt.Errorf("--cpus-per-task: must be at least 1, got %d", cpusPerTask)
 	}
-	pts, err := f.Expand(scale)
+	runs, err := SweepRuns(f, scale, dir)
 	if err != nil {
+		return "", err
+	}
+	if _, err := unfinished(runs); err != nil {
 		return "", err
 	}
 	if dir, err = filepath.Abs(dir); err == nil {
@@ -161,7 +193,7 @@ func EmitSlurm(f *sweep.File, scale, dir, credit string, cpusPerTask int) (strin
 	if err := os.MkdirAll(filepath.Join(dir, "slurm"), 0o755); err != nil {
 		return "", fmt.Errorf("--out: %v", err)
 	}
-	s := sweep.Slurm{Name: f.Name, Runs: len(pts), CPUsPerTask: cpusPerTask, Credit: credit,
+	s := sweep.Slurm{Name: f.Name, Runs: len(runs), CPUsPerTask: cpusPerTask, Credit: credit,
 		File: filepath.Join(dir, "sweep.yaml"), Scale: scale, Dir: dir}
 	path := filepath.Join(dir, "sweep.sbatch")
 	return path, atomicfile.WriteBytes(path, []byte(s.Script()))

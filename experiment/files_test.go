@@ -1,7 +1,9 @@
 package experiment
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"github.com/creditlab/credit/config"
 	"os"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"github.com/creditlab/credit/sweep"
+	"github.com/creditlab/credit/train"
 )
 
 // The paper's experiments, now files in configs/, describe exactly the
@@ -84,6 +87,72 @@ func TestPaperFilesEqualGoRuns(t *testing.T) {
 	}
 }
 
+// configs/zoo.yaml describes, run by run, exactly the runs that zoo.go's Go
+// code built before it was deleted: testdata/zoo_runs.json holds those (as
+// differences from config.Default). Runs are matched by their directory
+// (group and seed) and their settings compared whole; the groups, which
+// the reports show in order of first appearance, come in the same order.
+// (The file lists the seeds innermost, the Go code outermost: only the
+// order of training differs.)
+func TestZooFileEqualsGoRuns(t *testing.T) {
+	b, err := os.ReadFile("testdata/zoo_runs.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var golden map[string]map[Scale][]struct {
+		Group  string          `json:"group"`
+		Config json.RawMessage `json:"config"`
+	}
+	if err := json.Unmarshal(b, &golden); err != nil {
+		t.Fatal(err)
+	}
+	es, err := Lookup("zoo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, scale := range []Scale{Quick, Full} {
+		want := golden["zoo"][scale]
+		if len(want) == 0 {
+			t.Fatalf("%s: no golden runs", scale)
+		}
+		wantBy := map[string]config.Config{}
+		var wantGroups, gotGroups []string
+		for _, w := range want {
+			c := config.Default()
+			if err := json.Unmarshal(w.Config, &c); err != nil {
+				t.Fatal(err)
+			}
+			wantBy[sweep.RunName(w.Group, c.Seed)] = c
+			if !slices.Contains(wantGroups, w.Group) {
+				wantGroups = append(wantGroups, w.Group)
+			}
+		}
+		got := place(es[0].Runs(scale), "d")
+		if len(got) != len(want) {
+			t.Errorf("%s: %d runs, want %d", scale, len(got), len(want))
+		}
+		for _, r := range got {
+			name := filepath.Base(r.Config.Out)
+			w, ok := wantBy[name]
+			r.Config.Out = ""
+			switch {
+			case !ok:
+				t.Errorf("%s: run %s is not one of the Go code's", scale, name)
+			case r.Config != w:
+				gb, _ := json.Marshal(r.Config)
+				wb, _ := json.Marshal(w)
+				t.Errorf("%s %s:\n%s\nwant\n%s", scale, name, gb, wb)
+			}
+			if !slices.Contains(gotGroups, r.Group) {
+				gotGroups = append(gotGroups, r.Group)
+			}
+		}
+		if !slices.Equal(gotGroups, wantGroups) {
+			t.Errorf("%s: groups %q, want %q", scale, gotGroups, wantGroups)
+		}
+	}
+}
+
 // tinySweep is a sweep of 2 rules × 2 seeds on the linear teacher, about
 // 0.1 s a run.
 const tinySweep = `name: tiny
@@ -114,7 +183,7 @@ func TestSweepIndexAndSkip(t *testing.T) {
 	if err != nil || len(runs) != 4 {
 		t.Fatalf("%v, %d runs", err, len(runs))
 	}
-	if err := Sweep(f, SweepOptions{Dir: dir, Jobs: 2, Index: 2}); err != nil {
+	if err := Sweep(context.Background(), f, SweepOptions{Dir: dir, Jobs: 2, Index: 2}); err != nil {
 		t.Fatal(err)
 	}
 	for i, r := range runs {
@@ -130,7 +199,7 @@ func TestSweepIndexAndSkip(t *testing.T) {
 	old := time.Now().Add(-time.Hour)
 	os.Chtimes(summary, old, old)
 	var log strings.Builder
-	if err := Sweep(f, SweepOptions{Dir: dir, Jobs: 2, Index: -1, Log: &log}); err != nil {
+	if err := Sweep(context.Background(), f, SweepOptions{Dir: dir, Jobs: 2, Index: -1, Log: &log}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(log.String(), "1 of 4 runs already finished") {
@@ -149,11 +218,11 @@ func TestSweepIndexAndSkip(t *testing.T) {
 	}
 	// The same directory for a file whose runs differ.
 	g := parseTiny(t, strings.Replace(tinySweep, "epochs: 1", "epochs: 1\nlr: 0.002", 1))
-	err = Sweep(g, SweepOptions{Dir: dir, Jobs: 1, Index: 0})
+	err = Sweep(context.Background(), g, SweepOptions{Dir: dir, Jobs: 1, Index: 0})
 	if err == nil || !strings.Contains(err.Error(), "other settings (lr 0.001 there, 0.002 here)") {
 		t.Errorf("other settings: %v", err)
 	}
-	if err := Sweep(f, SweepOptions{Dir: dir, Jobs: 1, Index: 4}); err == nil || !strings.HasPrefix(err.Error(), "--index: 4 is out of range") {
+	if err := Sweep(context.Background(), f, SweepOptions{Dir: dir, Jobs: 1, Index: 4}); err == nil || !strings.HasPrefix(err.Error(), "--index: 4 is out of range") {
 		t.Errorf("index 4: %v", err)
 	}
 }
@@ -171,14 +240,14 @@ func TestSweepThenReproduce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	register(e)
+	Register(e)
 	defer delete(registry, "tiny")
 	dir := t.TempDir()
-	if err := Sweep(f, SweepOptions{Scale: "full", Dir: dir, Jobs: 2, Index: -1}); err != nil {
+	if err := Sweep(context.Background(), f, SweepOptions{Scale: "full", Dir: dir, Jobs: 2, Index: -1}); err != nil {
 		t.Fatal(err)
 	}
 	var log strings.Builder
-	if err := Reproduce("tiny", Options{Scale: Full, Dir: dir, Jobs: 2, Log: &log}); err != nil {
+	if err := Reproduce(context.Background(), "tiny", Options{Scale: Full, Dir: dir, Jobs: 2, Log: &log}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(log.String(), "4 of 4 runs already finished") {
@@ -218,5 +287,189 @@ func TestEmitSlurm(t *testing.T) {
 	}
 	if _, err := EmitSlurm(f, "full", dir, "/opt/bin/credit", 1); err == nil || !strings.HasPrefix(err.Error(), "--scale") {
 		t.Errorf("unknown scale: %v", err)
+	}
+}
+
+// snapshot returns every file under dir with its mode and contents, and
+// every directory, to compare a directory before and after a refusal.
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, e os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := e.Info()
+		if err != nil {
+			return err
+		}
+		v := info.Mode().String()
+		if !e.IsDir() {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			v += " " + string(b)
+		}
+		m[p] = v
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// sameTree fails t unless dir holds what was holds.
+func sameTree(t *testing.T, what, dir string, was map[string]string) {
+	t.Helper()
+	now := snapshot(t, dir)
+	for p, v := range was {
+		if now[p] != v {
+			t.Errorf("%s changed %s", what, p)
+		}
+	}
+	for p := range now {
+		if _, ok := was[p]; !ok {
+			t.Errorf("%s wrote %s", what, p)
+		}
+	}
+}
+
+// A sweep, a Slurm script or a reproduction refused because a run's
+// directory holds a finished run with other settings leaves the directory
+// byte for byte as it was: sweep.yaml included (issue 16).
+func TestRefusalChangesNothing(t *testing.T) {
+	dir := t.TempDir()
+	f := parseTiny(t, tinySweep)
+	if err := Sweep(context.Background(), f, SweepOptions{Dir: dir, Jobs: 2, Index: -1}); err != nil {
+		t.Fatal(err)
+	}
+	was := snapshot(t, dir)
+	other := strings.Replace(tinySweep, "epochs: 1", "epochs: 1\nlr: 0.002", 1)
+	g := parseTiny(t, other)
+	for _, index := range []int{-1, 0} {
+		err := Sweep(context.Background(), g, SweepOptions{Dir: dir, Jobs: 2, Index: index})
+		if err == nil || !strings.Contains(err.Error(), "other settings (lr 0.001 there, 0.002 here)") {
+			t.Errorf("sweep --index %d over other settings: %v", index, err)
+		}
+		sameTree(t, fmt.Sprintf("a refused sweep (--index %d)", index), dir, was)
+	}
+	if _, err := EmitSlurm(g, "", dir, "/opt/bin/credit", 1); err == nil || !strings.Contains(err.Error(), "other settings") {
+		t.Errorf("--emit slurm over other settings: %v", err)
+	}
+	sameTree(t, "a refused --emit slurm", dir, was)
+
+	e, err := FileExperiment(parseTiny(t, other+"scales:\n  quick: {}\n  full: {}\n"), func(string, []Result) (string, error) {
+		t.Error("a refused reproduction reported")
+		return "", nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Name = "tiny-other"
+	Register(e)
+	defer delete(registry, e.Name)
+	if err := Reproduce(context.Background(), e.Name, Options{Scale: Quick, Dir: dir, Jobs: 1}); err == nil || !strings.Contains(err.Error(), "other settings") {
+		t.Errorf("reproduce over other settings: %v", err)
+	}
+	sameTree(t, "a refused reproduction", dir, was)
+	// An experiment without a report is refused before anything runs.
+	e.Report = nil
+	empty := filepath.Join(t.TempDir(), "none")
+	if err := Reproduce(context.Background(), e.Name, Options{Scale: Quick, Dir: empty, Jobs: 1}); err == nil || !strings.Contains(err.Error(), "no report registered") {
+		t.Errorf("reproduce without a report: %v", err)
+	}
+	if _, err := os.Stat(empty); err == nil {
+		t.Error("a reproduction without a report wrote its directory")
+	}
+}
+
+// longSweep is two runs of a few seconds each, long enough to be stopped
+// in the middle.
+const longSweep = `name: long
+data: linear
+net: 30-20-10
+act: tanh
+opt: momentum
+train_size: 1000
+batch: 4
+epochs: 4
+diag_batch: 100
+diag_every: 100
+rule: [np, fa]
+`
+
+// When RunAll's context ends, the run in progress finishes its step and
+// writes its checkpoint, no other run starts, and the error is a *Stopped
+// that unwraps to the context's cause; running again skips what finished,
+// resumes the stopped run from its checkpoint, and every run ends as it
+// would have uninterrupted.
+func TestRunAllStopsAtCheckpoint(t *testing.T) {
+	f := parseTiny(t, longSweep)
+	dir := t.TempDir()
+	runs, err := SweepRuns(f, "", dir)
+	if err != nil || len(runs) != 2 {
+		t.Fatal(err, len(runs))
+	}
+	// A context already done starts nothing.
+	done, cancel := context.WithCancelCause(context.Background())
+	cause := errors.New("told to stop")
+	cancel(cause)
+	var stop *Stopped
+	if err := RunAll(done, runs, 1, nil); !errors.As(err, &stop) || !errors.Is(err, cause) || stop.NotStarted != 2 || len(stop.Stopped) != 0 {
+		t.Fatalf("RunAll with a done context: %v", err)
+	}
+	if _, err := os.Stat(dir + "/runs"); err == nil {
+		t.Fatal("a run started after the context ended")
+	}
+
+	ctx, cancel := context.WithCancelCause(context.Background())
+	go func() {
+		for {
+			if _, err := os.Stat(filepath.Join(runs[0].Config.Out, train.CheckpointFile)); err == nil {
+				cancel(cause)
+				return
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}()
+	var log strings.Builder
+	err = RunAll(ctx, runs, 1, &log)
+	if !errors.As(err, &stop) || !errors.Is(err, cause) {
+		t.Fatalf("want a *Stopped by the cause, got %v", err)
+	}
+	if stop.Done != 0 || stop.NotStarted != 1 || len(stop.Stopped) != 1 || stop.Stopped[0] != runs[0].Config.Out {
+		t.Errorf("stopped %+v", stop)
+	}
+	if !strings.Contains(log.String(), "stopped (told to stop)") || !strings.Contains(log.String(), "checkpoint written") {
+		t.Errorf("log:\n%s", log.String())
+	}
+	if _, err := os.Stat(filepath.Join(runs[0].Config.Out, "summary.json")); err == nil {
+		t.Error("the stopped run finished")
+	}
+	if _, err := os.Stat(runs[1].Config.Out); err == nil {
+		t.Error("the second run started after the context ended")
+	}
+	if got := State(runs[0]); got != "unfinished" {
+		t.Errorf("the stopped run's state is %q", got)
+	}
+	if err := RunAll(context.Background(), runs, 2, nil); err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := os.ReadFile(filepath.Join(runs[0].Config.Out, "train.log")); !strings.Contains(string(l), "resuming") {
+		t.Errorf("the stopped run was not resumed:\n%s", l)
+	}
+	c := runs[0].Config
+	c.Out = filepath.Join(t.TempDir(), "ref")
+	if _, err := train.Run(c, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"summary.json", "diag.jsonl"} {
+		want, _ := os.ReadFile(filepath.Join(c.Out, name))
+		got, _ := os.ReadFile(filepath.Join(runs[0].Config.Out, name))
+		if len(want) == 0 || string(got) != string(want) {
+			t.Errorf("the resumed run's %s differs from an uninterrupted run's", name)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"github.com/creditlab/credit/config"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -160,4 +161,78 @@ func TestSweepCommand(t *testing.T) {
 	if err := run([]string{"sweep", file, "--emit", "pbs"}, &b); err == nil || !strings.HasPrefix(err.Error(), "--emit: unknown target") {
 		t.Errorf("--emit pbs: %v", err)
 	}
+}
+
+// tree returns every file and directory under dir with its mode and
+// contents.
+func tree(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, e os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := e.Info()
+		if err != nil {
+			return err
+		}
+		m[p] = info.Mode().String()
+		if !e.IsDir() {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			m[p] += " " + string(b)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// A refused credit sweep (a finished sweep with other settings in --out)
+// or credit run (a run already in --out) leaves the directory byte for
+// byte as it was (issue 16: sweep.yaml was replaced by the refused file).
+func TestRefusalChangesNothing(t *testing.T) {
+	dir := t.TempDir()
+	file := write(t, dir, "s.yaml", strings.Replace(tinyRun, "rule: np", "rule: [bp, np]", 1))
+	out := filepath.Join(dir, "sw")
+	if err := run([]string{"sweep", file, "--out", out}, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	was := tree(t, out)
+	same := func(what string) {
+		t.Helper()
+		if now := tree(t, out); !reflect.DeepEqual(now, was) {
+			for p, v := range now {
+				if was[p] != v {
+					t.Errorf("%s changed or wrote %s", what, p)
+				}
+			}
+			for p := range was {
+				if _, ok := now[p]; !ok {
+					t.Errorf("%s removed %s", what, p)
+				}
+			}
+		}
+	}
+	other := write(t, dir, "new.yaml", strings.Replace(tinyRun, "rule: np", "rule: [bp, np]", 1)+"batch: 16\n")
+	for _, args := range [][]string{
+		{"sweep", other, "--out", out},
+		{"sweep", other, "--out", out, "--index", "1"},
+	} {
+		err := run(args, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "other settings (batch 32 there, 16 here)") {
+			t.Errorf("%v: %v", args, err)
+		}
+		same(strings.Join(args[:1], " "))
+	}
+	runDir := filepath.Join(out, "runs", "rule_np-seed1")
+	one := write(t, dir, "one.yaml", tinyRun)
+	if err := run([]string{"run", one, "--out", runDir}, io.Discard); err == nil || !strings.Contains(err.Error(), "already holds a run") {
+		t.Errorf("credit run into a run: %v", err)
+	}
+	same("credit run")
 }

@@ -32,6 +32,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/creditlab/credit/analysis"
 	"github.com/creditlab/credit/bench"
 	"github.com/creditlab/credit/experiment"
 	"github.com/creditlab/credit/feedback"
@@ -357,7 +358,35 @@ func sweepCmd(args []string, stdout io.Writer) error {
 	case *emit != "":
 		return fmt.Errorf("--emit: unknown target %q (want slurm)", *emit)
 	}
-	return experiment.Sweep(f, o)
+	ctx, stop := signalContext()
+	defer stop()
+	return continueWith(experiment.Sweep(ctx, f, o), "sweep", args)
+}
+
+// continueWith adds to err, when it is the *experiment.Stopped of a sweep
+// or reproduction stopped by a signal, how to continue: the same command
+// again (credit cmd args…), which skips the finished runs and resumes the
+// stopped ones from their checkpoints. Other errors are returned as they
+// are.
+func continueWith(err error, cmd string, args []string) error {
+	var stop *experiment.Stopped
+	if !errors.As(err, &stop) {
+		return err
+	}
+	line := []string{"credit", cmd}
+	for _, a := range args {
+		line = append(line, shellQuote(a))
+	}
+	return fmt.Errorf("%w; continue with the same command, which skips the finished runs and resumes the stopped ones from their checkpoints: %s", err, strings.Join(line, " "))
+}
+
+// shellQuote quotes s for a POSIX shell when it holds more than letters,
+// digits and -_./=:,+@%.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func reproduceCmd(args []string, stdout io.Writer) error {
@@ -376,7 +405,10 @@ func reproduceCmd(args []string, stdout io.Writer) error {
 	if *out == "" {
 		*out = fmt.Sprintf("runs/reproduce-%s-%s", name, *scale)
 	}
-	return experiment.Reproduce(name, experiment.Options{Scale: experiment.Scale(*scale), Dir: *out, Jobs: *jobs, Log: stdout})
+	ctx, stop := signalContext()
+	defer stop()
+	err = experiment.Reproduce(ctx, name, experiment.Options{Scale: experiment.Scale(*scale), Dir: *out, Jobs: *jobs, Log: stdout})
+	return continueWith(err, "reproduce", args)
 }
 
 func reportCmd(args []string, stdout io.Writer) error {
@@ -397,8 +429,8 @@ func reportCmd(args []string, stdout io.Writer) error {
 	if _, err := os.Stat(filepath.Join(*out, "report.md")); err == nil && !*force {
 		return fmt.Errorf("--out: %s already holds a report (report.md); pass --force to replace it, or choose another --out", *out)
 	}
-	experiment.ByConfig(rs)
-	md, err := experiment.Overview(*out, rs)
+	analysis.ByConfig(rs)
+	md, err := analysis.Overview(*out, rs)
 	if err != nil {
 		return err
 	}

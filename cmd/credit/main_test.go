@@ -244,3 +244,92 @@ func TestReportCommand(t *testing.T) {
 		}
 	}
 }
+
+// credit sweep stops on SIGINT and SIGTERM as credit train does: the run
+// in progress writes its checkpoint, no other run starts, the exit status
+// is 130 or 143, and stderr says to run the same command again, which
+// continues: the runs end as uninterrupted ones do. credit reproduce
+// stops the same way.
+func TestSignalStopsSweep(t *testing.T) {
+	bin := binary(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "s.yaml")
+	yaml := "data: linear\nnet: 30-20-10\nact: tanh\nopt: momentum\nlr: 1e-3\ntrain_size: 1000\nbatch: 4\nepochs: 30\ndiag_batch: 100\ndiag_every: 100\nseed: 3\nrule: [np, fa]\n"
+	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "sw")
+	first, second := filepath.Join(out, "runs", "rule_np-seed3"), filepath.Join(out, "runs", "rule_fa-seed3")
+	size := func(f string) int64 {
+		st, err := os.Stat(f)
+		if err != nil {
+			return -1
+		}
+		return st.Size()
+	}
+	signalWhen := func(cmd *exec.Cmd, sig os.Signal, ready func() bool) (int, string) {
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(time.Minute)
+		for !ready() && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		cmd.Process.Signal(sig)
+		cmd.Wait()
+		return cmd.ProcessState.ExitCode(), stderr.String()
+	}
+	args := []string{"sweep", file, "--out", out, "--jobs", "1"}
+	again := "continue with the same command, which skips the finished runs and resumes the stopped ones from their checkpoints: credit " + strings.Join(args, " ")
+	code, stderr := signalWhen(exec.Command(bin, args...), os.Interrupt,
+		func() bool { return size(filepath.Join(first, "checkpoint")) > 0 })
+	if code != 130 || !strings.Contains(stderr, "stopped (interrupt)") || !strings.Contains(stderr, again) {
+		t.Fatalf("SIGINT: exit %d, stderr %q; want 130 and how to continue", code, stderr)
+	}
+	if size(filepath.Join(first, "summary.json")) >= 0 || size(second) >= 0 {
+		t.Fatal("after SIGINT the first run finished or the second started")
+	}
+	at := size(filepath.Join(first, "metrics.jsonl"))
+	code, stderr = signalWhen(exec.Command(bin, args...), syscall.SIGTERM,
+		func() bool { return size(filepath.Join(first, "metrics.jsonl")) > at })
+	if code != 143 || !strings.Contains(stderr, "stopped (terminated)") || !strings.Contains(stderr, again) {
+		t.Fatalf("SIGTERM: exit %d, stderr %q; want 143 and how to continue", code, stderr)
+	}
+	if b, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
+		t.Fatalf("continue: %v\n%s", err, b)
+	}
+	if l, _ := os.ReadFile(filepath.Join(first, "train.log")); strings.Count(string(l), "resuming") != 2 {
+		t.Errorf("the first run was not resumed twice:\n%s", l)
+	}
+	for _, rule := range []string{"np", "fa"} {
+		ref := config.Default()
+		fs := trainFlags(&ref)
+		if err := fs.Parse([]string{"--data", "linear", "--net", "30-20-10", "--act", "tanh", "--opt", "momentum", "--lr", "1e-3",
+			"--train-size", "1000", "--batch", "4", "--epochs", "30", "--diag-batch", "100", "--diag-every", "100", "--seed", "3", "--rule", rule}); err != nil {
+			t.Fatal(err)
+		}
+		ref.Out = filepath.Join(dir, "ref-"+rule)
+		if _, err := train.Run(ref, nil); err != nil {
+			t.Fatal(err)
+		}
+		a, _ := os.ReadFile(filepath.Join(ref.Out, "summary.json"))
+		b, _ := os.ReadFile(filepath.Join(out, "runs", "rule_"+rule+"-seed3", "summary.json"))
+		if len(a) == 0 || !bytes.Equal(a, b) {
+			t.Errorf("%s: the interrupted sweep's summary differs from an uninterrupted run's:\n%s\n%s", rule, b, a)
+		}
+	}
+
+	// credit reproduce: E1 trains on the linear teacher, nothing to load.
+	rep := filepath.Join(dir, "e1")
+	args = []string{"reproduce", "e1", "--out", rep, "--jobs", "1"}
+	code, stderr = signalWhen(exec.Command(bin, args...), syscall.SIGTERM,
+		func() bool { return size(filepath.Join(rep, "runs", "np_c_0.001-seed1", "checkpoint")) > 0 })
+	if code != 143 || !strings.Contains(stderr, "stopped (terminated)") || !strings.Contains(stderr, "credit "+strings.Join(args, " ")) {
+		t.Fatalf("credit reproduce, SIGTERM: exit %d, stderr %q; want 143 and how to continue", code, stderr)
+	}
+	if size(filepath.Join(rep, "runs", "np_c_0.001-seed2")) >= 0 {
+		t.Error("credit reproduce started another run after SIGTERM")
+	}
+}

@@ -1,4 +1,4 @@
-package experiment
+package analysis
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/creditlab/credit/experiment"
 	"github.com/creditlab/credit/report"
 )
 
@@ -60,7 +61,7 @@ func setting(c config.Config, key string) string {
 
 // varying returns the settings whose values differ across rs (config.json
 // keys in order, notSettings left out) and each run's values of them.
-func varying(rs []Result) (keys []string, vals [][]string) {
+func varying(rs []experiment.Result) (keys []string, vals [][]string) {
 	all := make([][]string, len(rs))
 	var names []string
 	for i, r := range rs {
@@ -88,7 +89,7 @@ func varying(rs []Result) (keys []string, vals [][]string) {
 // sorted by configuration (values compared key by key, as numbers where
 // both are numbers, else as text) and then by seed and directory, so
 // groups() finds the configurations in that order.
-func ByConfig(rs []Result) {
+func ByConfig(rs []experiment.Result) {
 	keys, vals := varying(rs)
 	for i := range rs {
 		var parts []string
@@ -119,7 +120,7 @@ func ByConfig(rs []Result) {
 		}
 		return cmp.Or(cmp.Compare(rs[a].Config.Seed, rs[b].Config.Seed), strings.Compare(rs[a].Config.Out, rs[b].Config.Out))
 	})
-	sorted := make([]Result, len(rs))
+	sorted := make([]experiment.Result, len(rs))
 	for i, j := range idx {
 		sorted[i] = rs[j]
 	}
@@ -147,7 +148,7 @@ func ByConfig(rs []Result) {
 // marked "(unfinished)". Files are replaced atomically; an alignment figure
 // left by an earlier report is removed when this one has none. Returns the
 // Markdown of report.md.
-func Overview(dir string, rs []Result) (string, error) {
+func Overview(dir string, rs []experiment.Result) (string, error) {
 	if len(rs) == 0 {
 		return "", errors.New("report: no runs")
 	}
@@ -210,12 +211,12 @@ func Overview(dir string, rs []Result) (string, error) {
 
 // overviewPanels returns the panels of Overview's two figures, plotting
 // each group's finished runs, or its unfinished ones if it has none.
-func overviewPanels(order []string, by map[string][]Result, layers int) (curves, alignment []report.Panel) {
+func overviewPanels(order []string, by map[string][]experiment.Result, layers int) (curves, alignment []report.Panel) {
 	var plotOrder []string
-	plotBy := map[string][]Result{}
+	plotBy := map[string][]experiment.Result{}
 	testError := false
 	for _, g := range order {
-		var done, running []Result
+		var done, running []experiment.Result
 		for _, r := range by[g] {
 			if r.Finished {
 				done = append(done, r)

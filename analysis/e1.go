@@ -1,15 +1,16 @@
-package experiment
+package analysis
 
 import (
 	"path/filepath"
 
+	"github.com/creditlab/credit/experiment"
 	"github.com/creditlab/credit/report"
 )
 
 // E1 (SPEC §5, configs/e1.yaml): the linear theory check. Ridge-learned B
 // must approach Wᵀ for every layer of a linear network with W fixed.
 func init() {
-	fromFile("e1", func(dir string, rs []Result) (string, error) {
+	reportOf("e1", func(dir string, rs []experiment.Result) (string, error) {
 		order, by := groups(rs)
 		var panels []report.Panel
 		for i := 1; i >= 0; i-- {

@@ -1,4 +1,4 @@
-package experiment
+package analysis
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/creditlab/credit/experiment"
 	"github.com/creditlab/credit/metrics"
 	"github.com/creditlab/credit/report"
 	"github.com/creditlab/credit/train"
@@ -13,9 +14,9 @@ import (
 
 // groups returns the group labels in order of first appearance and the
 // results of each.
-func groups(rs []Result) ([]string, map[string][]Result) {
+func groups(rs []experiment.Result) ([]string, map[string][]experiment.Result) {
 	var order []string
-	by := map[string][]Result{}
+	by := map[string][]experiment.Result{}
 	for _, r := range rs {
 		if _, ok := by[r.Group]; !ok {
 			order = append(order, r.Group)
@@ -26,11 +27,11 @@ func groups(rs []Result) ([]string, map[string][]Result) {
 }
 
 // curve extracts one x-y curve from a result.
-type curve func(Result) (x, y []float64)
+type curve func(experiment.Result) (x, y []float64)
 
 // series aggregates a curve over the results of each group into a line
 // with a mean ± sd band.
-func series(order []string, by map[string][]Result, f curve) []report.Series {
+func series(order []string, by map[string][]experiment.Result, f curve) []report.Series {
 	var ss []report.Series
 	for _, g := range order {
 		var xs, ys [][]float64
@@ -78,7 +79,7 @@ func layerAt(ls []metrics.Layer, i int) metrics.Layer {
 
 // diagCurve is a per-step diagnostic of layer i against samples (or steps).
 func diagCurve(i int, v layerValue, bySteps bool) curve {
-	return func(r Result) (x, y []float64) {
+	return func(r experiment.Result) (x, y []float64) {
 		for _, d := range r.Diags {
 			if bySteps {
 				x = append(x, float64(d.Step))
@@ -93,7 +94,7 @@ func diagCurve(i int, v layerValue, bySteps bool) curve {
 
 // epochCurve is a per-epoch quantity against the epoch.
 func epochCurve(f func(train.Epoch) float64) curve {
-	return func(r Result) (x, y []float64) {
+	return func(r experiment.Result) (x, y []float64) {
 		for _, e := range r.Epochs {
 			x = append(x, float64(e.Epoch))
 			y = append(y, f(e))
@@ -105,7 +106,7 @@ func epochCurve(f func(train.Epoch) float64) curve {
 // stepCurve is a diagnostic of layer i against optimiser steps: from
 // diag.jsonl if the run recorded one, else from metrics.jsonl.
 func stepCurve(i int, v layerValue) curve {
-	return func(r Result) (x, y []float64) {
+	return func(r experiment.Result) (x, y []float64) {
 		if len(r.Diags) > 0 {
 			return diagCurve(i, v, true)(r)
 		}
@@ -118,7 +119,7 @@ func stepCurve(i int, v layerValue) curve {
 }
 
 // final aggregates a per-run number over each group's seeds.
-func final(rs []Result, f func(Result) float64) (mean, sd float64) {
+func final(rs []experiment.Result, f func(experiment.Result) float64) (mean, sd float64) {
 	var xs []float64
 	for _, r := range rs {
 		xs = append(xs, f(r))
@@ -127,14 +128,14 @@ func final(rs []Result, f func(Result) float64) (mean, sd float64) {
 }
 
 // lastLayer returns the final diagnostics of hidden layer i (0-based).
-func lastLayer(r Result, i int) metrics.Layer { return layerAt(r.Summary.Layers, i) }
+func lastLayer(r experiment.Result, i int) metrics.Layer { return layerAt(r.Summary.Layers, i) }
 
 // Per-run final numbers that tables aggregate.
-func testErrorPct(r Result) float64  { return 100 * float64(r.Summary.TestError) }
-func finalTestLoss(r Result) float64 { return float64(r.Summary.TestLoss) }
+func testErrorPct(r experiment.Result) float64  { return 100 * float64(r.Summary.TestError) }
+func finalTestLoss(r experiment.Result) float64 { return float64(r.Summary.TestLoss) }
 
 // minTestLoss is the smallest test loss of the trained network (epochs ≥ 1).
-func minTestLoss(r Result) float64 {
+func minTestLoss(r experiment.Result) float64 {
 	best := math.NaN()
 	for _, e := range r.Epochs {
 		if v := float64(e.TestLoss); e.Epoch > 0 && !math.IsNaN(v) && (math.IsNaN(best) || v < best) {
@@ -150,14 +151,14 @@ func minTestLoss(r Result) float64 {
 type stat struct {
 	name     string
 	decimals int // in the Markdown; negative: four significant digits
-	of       func(Result) float64
+	of       func(experiment.Result) float64
 	ref      map[string]string
 }
 
 // layerStat is layer i's final diagnostic v; name ends in "layer i+1".
 func layerStat(name string, decimals, i int, v layerValue) stat {
 	return stat{name: fmt.Sprintf("%s layer %d (°)", name, i+1), decimals: decimals,
-		of: func(r Result) float64 { return v(lastLayer(r, i)) }}
+		of: func(r experiment.Result) float64 { return v(lastLayer(r, i)) }}
 }
 
 // decimalsFor returns the decimals that show about four significant digits
@@ -176,8 +177,8 @@ func decimalsFor(m float64) int {
 // own at full precision (empty when undefined), and after the label the
 // value of each of the settings keys (config.json names) in the group's
 // first run.
-func statTable(first string, order []string, by map[string][]Result, stats []stat, keys []string) (md, csv *report.Table) {
-	done := map[string][]Result{}
+func statTable(first string, order []string, by map[string][]experiment.Result, stats []stat, keys []string) (md, csv *report.Table) {
+	done := map[string][]experiment.Result{}
 	unfinished := map[string]int{}
 	anyUnfinished := false
 	for _, g := range order {
@@ -268,7 +269,7 @@ func writeTable(dir, name string, md, csv *report.Table) (string, error) {
 	return md.Markdown(), nil
 }
 
-func pm(rs []Result, decimals int, f func(Result) float64) string {
+func pm(rs []experiment.Result, decimals int, f func(experiment.Result) float64) string {
 	m, s := final(rs, f)
 	return report.PM(m, s, decimals)
 }
@@ -281,7 +282,7 @@ var layerNames = []string{"hidden layer 1 (B ≈ W²ᵀ)", "hidden layer 2 (B �
 // order of layers), the final relative error, weight angle and sign
 // congruence of the learned feedback, mean ± sd over the seeds, after the
 // training samples or, if bySteps, the iterations of the group's first run.
-func feedbackTable(order []string, by map[string][]Result, layers []int, bySteps bool) *report.Table {
+func feedbackTable(order []string, by map[string][]experiment.Result, layers []int, bySteps bool) *report.Table {
 	count := "samples"
 	if bySteps {
 		count = "iterations"
@@ -294,16 +295,16 @@ func feedbackTable(order []string, by map[string][]Result, layers []int, bySteps
 		}
 		for _, i := range layers {
 			t.Rows = append(t.Rows, []string{g, layerNames[i], fmt.Sprint(n),
-				pm(by[g], 4, func(r Result) float64 { return relErr(lastLayer(r, i)) }),
-				pm(by[g], 2, func(r Result) float64 { return weightAngle(lastLayer(r, i)) }),
-				pm(by[g], 4, func(r Result) float64 { return signCong(lastLayer(r, i)) })})
+				pm(by[g], 4, func(r experiment.Result) float64 { return relErr(lastLayer(r, i)) }),
+				pm(by[g], 2, func(r experiment.Result) float64 { return weightAngle(lastLayer(r, i)) }),
+				pm(by[g], 4, func(r experiment.Result) float64 { return signCong(lastLayer(r, i)) })})
 		}
 	}
 	return t
 }
 
 // errorPanel plots the test error (%) against the epoch.
-func errorPanel(order []string, by map[string][]Result) report.Panel {
+func errorPanel(order []string, by map[string][]experiment.Result) report.Panel {
 	return report.Panel{
 		Title: "test error", XLabel: "epoch", YLabel: "test error (%)", LogY: true,
 		Series: series(order, by, epochCurve(func(e train.Epoch) float64 { return 100 * float64(e.TestError) })),
@@ -313,7 +314,7 @@ func errorPanel(order []string, by map[string][]Result) report.Panel {
 // lossPanel plots scale × the test loss (solid) and the training loss
 // (dashed, in the same colour) against the epoch, with bands of ± sd, or
 // of ± se (sd/√n) if se.
-func lossPanel(order []string, by map[string][]Result, scale float64, se bool, title, yLabel string) report.Panel {
+func lossPanel(order []string, by map[string][]experiment.Result, scale float64, se bool, title, yLabel string) report.Panel {
 	var curves []report.Series
 	for _, which := range []string{"test", "train"} {
 		f := func(e train.Epoch) float64 { return scale * float64(e.TestLoss) }
@@ -341,7 +342,7 @@ func lossPanel(order []string, by map[string][]Result, scale float64, se bool, t
 // layerPanel plots hidden layer i's diagnostic v against the epoch, or,
 // when some run recorded diag.jsonl, against optimiser steps (see
 // stepCurve).
-func layerPanel(order []string, by map[string][]Result, i int, v layerValue, title, yLabel string) report.Panel {
+func layerPanel(order []string, by map[string][]experiment.Result, i int, v layerValue, title, yLabel string) report.Panel {
 	for _, g := range order {
 		for _, r := range by[g] {
 			if len(r.Diags) > 0 {
@@ -354,6 +355,6 @@ func layerPanel(order []string, by map[string][]Result, i int, v layerValue, tit
 }
 
 // deltaAnglePanel plots the delta angle of hidden layer i (see layerPanel).
-func deltaAnglePanel(order []string, by map[string][]Result, i int, name string) report.Panel {
+func deltaAnglePanel(order []string, by map[string][]experiment.Result, i int, name string) report.Panel {
 	return layerPanel(order, by, i, deltaAngle, "delta angle, "+name, "angle to backprop's error (°)")
 }

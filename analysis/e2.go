@@ -1,9 +1,10 @@
-package experiment
+package analysis
 
 import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/creditlab/credit/experiment"
 	"github.com/creditlab/credit/report"
 )
 
@@ -18,7 +19,7 @@ var e2bAuthors = map[string]string{
 // frozen, B learned by ridge regression at three noise levels; (b): W and B
 // learned together, np against fa and bp.
 func init() {
-	fromFile("e2a", func(dir string, rs []Result) (string, error) {
+	reportOf("e2a", func(dir string, rs []experiment.Result) (string, error) {
 		order, by := groups(rs)
 		var panels []report.Panel
 		for _, m := range []struct {
@@ -40,7 +41,7 @@ func init() {
 		return writeTable(dir, "e2a", t, t)
 	})
 
-	fromFile("e2b", func(dir string, rs []Result) (string, error) {
+	reportOf("e2b", func(dir string, rs []experiment.Result) (string, error) {
 		order, by := groups(rs)
 		panels := []report.Panel{errorPanel(order, by)}
 		for i := range layerNames {
@@ -57,5 +58,5 @@ func init() {
 		}, nil)
 		return writeTable(dir, "e2b", md, csv)
 	})
-	alias("e2", "e2a", "e2b")
+
 }

@@ -1,4 +1,4 @@
-package experiment
+package analysis
 
 import (
 	"encoding/csv"
@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/creditlab/credit/experiment"
 	"github.com/creditlab/credit/metrics"
 	"github.com/creditlab/credit/report"
 	"github.com/creditlab/credit/train"
@@ -134,7 +135,7 @@ func TestOverviewOfHandMadeRuns(t *testing.T) {
 	root := t.TempDir()
 	fakeSweep(t, root)
 	// Naming a run directory again, inside its parent, does not count it twice.
-	rs, err := Gather(root, filepath.Join(root, "a", "np8-seed2"))
+	rs, err := experiment.Gather(root, filepath.Join(root, "a", "np8-seed2"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +298,7 @@ func TestOverviewOfOneRun(t *testing.T) {
 		diag = append(append(diag, b...), '\n')
 	}
 	os.WriteFile(filepath.Join(dir, "diag.jsonl"), diag, 0o644)
-	rs, err := Gather(dir)
+	rs, err := experiment.Gather(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -327,7 +328,7 @@ func TestOverviewOfOneRun(t *testing.T) {
 
 	flat := filepath.Join(t.TempDir(), "flat")
 	writeRun(t, flat, fakeConfig("bp", 8, 1), []train.Epoch{fakeEpoch(0, 0.5, 4, nan, nil, nil), fakeEpoch(1, 0.25, 2, 3, nil, nil)}, true)
-	rs, err = Gather(flat)
+	rs, err = experiment.Gather(flat)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -373,19 +374,19 @@ func TestGatherErrors(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "runs")
 		os.MkdirAll(dir, 0o755)
 		c.setup(dir)
-		_, err := Gather(dir)
+		_, err := experiment.Gather(dir)
 		if err == nil || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s: want one line naming %s and %q, got %v", c.name, dir, c.want, err)
 		}
 	}
 	missing := filepath.Join(t.TempDir(), "missing")
-	if _, err := Gather(missing); err == nil || !strings.Contains(err.Error(), missing) {
+	if _, err := experiment.Gather(missing); err == nil || !strings.Contains(err.Error(), missing) {
 		t.Errorf("missing directory: %v", err)
 	}
 	// A run that stopped before its first epoch is unfinished, not an error.
 	dir := t.TempDir()
 	writeRun(t, dir, fakeConfig("np", 8, 1), nil, false)
-	rs, err := Gather(dir)
+	rs, err := experiment.Gather(dir)
 	if err != nil || len(rs) != 1 || rs[0].Finished {
 		t.Errorf("a run with only config.json: %v, %+v", err, rs)
 	}

@@ -1,13 +1,17 @@
-package experiment
+package analysis
 
 import (
+	"bytes"
 	"encoding/csv"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 
+	"github.com/creditlab/credit/experiment"
 	"github.com/creditlab/credit/report"
 )
 
@@ -20,9 +24,9 @@ var e3Authors = map[string]string{
 // E3 (SPEC §5, configs/e3.yaml): an MNIST autoencoder with a 2-unit
 // bottleneck; np against bp, fa and the controls that separate noise's
 // regularising effect from learned feedback.
-func init() { fromFile("e3", e3Report) }
+func init() { reportOf("e3", e3Report) }
 
-func e3Report(dir string, rs []Result) (string, error) {
+func e3Report(dir string, rs []experiment.Result) (string, error) {
 	order, by := groups(rs)
 	// Loss curves: test solid, train dashed, mean ± standard error.
 	panels := []report.Panel{lossPanel(order, by, 32, true, "loss per batch of 32 (test solid, train dashed; ± se)", "½‖x̂ − x‖² per 32 images")}
@@ -58,7 +62,7 @@ func e3Report(dir string, rs []Result) (string, error) {
 		return "", err
 	}
 	md, csv := statTable("rule", order, by, []stat{
-		{name: "min test loss per batch of 32", decimals: 1, of: func(r Result) float64 { return 32 * minTestLoss(r) }},
+		{name: "min test loss per batch of 32", decimals: 1, of: func(r experiment.Result) float64 { return 32 * minTestLoss(r) }},
 		{name: "authors", ref: e3Authors},
 	}, nil)
 	return writeTable(dir, "e3", md, csv)
@@ -99,4 +103,28 @@ func readCodes(path string) ([]report.PointSet, error) {
 		out = append(out, *sets[l])
 	}
 	return out, nil
+}
+
+// readJSON decodes the JSON file path (a run's reconstructions.json) into
+// v; a decoding error names the file and the line, as Load's errors do.
+// It goes when the run directory's owner reads reconstructions.json.
+func readJSON(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		var off int64
+		var syn *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &syn):
+			off = syn.Offset
+		case errors.As(err, &typ):
+			off = typ.Offset
+		}
+		off = min(max(off, 0), int64(len(b)))
+		return fmt.Errorf("%s: line %d: %v", path, 1+bytes.Count(b[:off], []byte("\n")), err)
+	}
+	return nil
 }

@@ -1,10 +1,10 @@
-package experiment
+package analysis
 
 import (
 	"fmt"
-	"github.com/creditlab/credit/config"
 	"path/filepath"
 
+	"github.com/creditlab/credit/experiment"
 	"github.com/creditlab/credit/metrics"
 	"github.com/creditlab/credit/report"
 	"github.com/creditlab/credit/train"
@@ -13,7 +13,7 @@ import (
 // E4 (SPEC §5, configs/e4.yaml): the paper's CIFAR-10 CNN, npdfa against
 // dfa and bp.
 func init() {
-	fromFile("e4", func(dir string, rs []Result) (string, error) {
+	reportOf("e4", func(dir string, rs []experiment.Result) (string, error) {
 		order, by := groups(rs)
 		acc := func(e train.Epoch) float64 { return 100 * (1 - float64(e.TestError)) }
 		panels := []report.Panel{{
@@ -33,17 +33,9 @@ func init() {
 			return "", err
 		}
 		md, csv := statTable("rule", order, by, []stat{
-			{name: "test accuracy (%)", decimals: 2, of: func(r Result) float64 { return 100 - testErrorPct(r) }},
-			{name: "mean delta angle (°)", decimals: 1, of: func(r Result) float64 { return metrics.MeanDeltaAngle(r.Summary.Layers) }},
+			{name: "test accuracy (%)", decimals: 2, of: func(r experiment.Result) float64 { return 100 - testErrorPct(r) }},
+			{name: "mean delta angle (°)", decimals: 1, of: func(r experiment.Result) float64 { return metrics.MeanDeltaAngle(r.Summary.Layers) }},
 		}, nil)
 		return writeTable(dir, "e4", md, csv)
 	})
-}
-
-// E4Small returns the first run of E4's quick scale as configs/e4.yaml
-// gives it (bp, seed 1, no run directory): the E4-small network and its
-// training setup, for the zoo and the benchmarks.
-func E4Small() config.Config {
-	es, _ := Lookup("e4")
-	return es[0].Runs(Quick)[0].Config
 }
