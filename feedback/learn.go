@@ -59,7 +59,7 @@ func (g *Regression) Learn(s *Step) {
 		return
 	}
 	for i, f := range g.F {
-		g.Solver.Update(i, f, g.holder.Regressor(s.Grads, i), g.est.Lambda(i))
+		g.Solver.Update(i, f, g.holder.Regressor(s.Grads, i), g.est.Lambda(i), s.Scale)
 	}
 }
 
@@ -95,8 +95,11 @@ type Solver interface {
 	// Update moves F (s×t) toward argmin_F Σ_n ‖λ̂_n − e_n·F‖², given a batch
 	// of regressors e (batch × s, the error delivered from above or from
 	// the output) and targets lam (batch × t). site indexes the solver's
-	// per-matrix state.
-	Update(site int, F, e, lam *tensor.Mat)
+	// per-matrix state. scale is the loss reduction's factor (1 for a
+	// summed loss, 1/batch for a mean), by which e and lam are scaled
+	// from their summed-loss values; a solver whose settings are in
+	// summed-loss units (ridge's γ) divides it out.
+	Update(site int, F, e, lam *tensor.Mat, scale float32)
 }
 
 // StatefulSolver is a Solver that keeps state between updates besides the

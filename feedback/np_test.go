@@ -230,9 +230,9 @@ func TestSolversAgree(t *testing.T) {
 	tensor.MatMul(false, false, 1, e, truth, 0, lam)
 	ridge, sgd := tensor.New(3, 5), tensor.New(3, 5)
 	rl, sl := &Ridge{Gamma: 1e-6}, &SGD{LR: 0.005}
-	rl.Update(0, ridge, e, lam)
+	rl.Update(0, ridge, e, lam, 1)
 	for k := 0; k < 2000; k++ {
-		sl.Update(0, sgd, e, lam)
+		sl.Update(0, sgd, e, lam, 1)
 	}
 	if re := metrics.RelativeError(ridge.Data, truth.Data); re > 1e-4 {
 		t.Errorf("ridge relative error %.2g on noiseless data", re)
@@ -297,7 +297,7 @@ func TestRidgeState(t *testing.T) {
 	F := []*tensor.Mat{tensor.New(3, 5), tensor.New(4, 2)}
 	a := &Ridge{Gamma: 0.1}
 	e, lam := batch()
-	a.Update(0, F[0], e, lam) // site 1 never updated: its state stays empty
+	a.Update(0, F[0], e, lam, 1) // site 1 never updated: its state stays empty
 	var _ StatefulSolver = a
 	b := &Ridge{Gamma: 0.1}
 	if err := b.SetState(F, a.State()); err != nil {
@@ -307,8 +307,8 @@ func TestRidgeState(t *testing.T) {
 	copy(Fb.Data, F[0].Data)
 	for k := 0; k < 2; k++ {
 		e, lam = batch()
-		a.Update(0, F[0], e, lam)
-		b.Update(0, Fb, e, lam)
+		a.Update(0, F[0], e, lam, 1)
+		b.Update(0, Fb, e, lam, 1)
 	}
 	for i := range Fb.Data {
 		if math.Float32bits(Fb.Data[i]) != math.Float32bits(F[0].Data[i]) {
@@ -329,5 +329,33 @@ func TestRidgeState(t *testing.T) {
 	}
 	if err := b.SetState(F, bad[4]); err != nil {
 		t.Errorf("good state refused: %v", err)
+	}
+}
+
+// Ridge's γ is in summed-loss units whatever the reduction: the same steps
+// with a mean over the batch (scale 1/b, so ẽ and λ̂ are 1/b of their summed
+// values) learn the same B as with the sum, to float rounding. Without the
+// rescaling, γ = 0.1 would act as 0.1·b² = 6.4 here and pin B near zero
+// (the relative difference would be of order 1).
+func TestRidgeGammaInSummedUnits(t *testing.T) {
+	for _, name := range []string{"np", "npdfa"} {
+		var fs [2][]*tensor.Mat
+		for k, scale := range []float32{1, 1.0 / 8} {
+			net, x, y := fixture(t, 31)
+			r, err := New(name, net, Options{Noise: 1e-3, Solver: "ridge", Ridge: 0.1}, rand.New(rand.NewPCG(7, 7)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, rng := nn.NewGrads(net), rand.New(rand.NewPCG(8, 8))
+			for s := 0; s < 5; s++ {
+				r.Step(net, nn.SquaredError{}, scale, x, y, g, rng, true)
+			}
+			fs[k] = r.Feedback()
+		}
+		for i := range fs[0] {
+			if e := metrics.RelativeError(fs[1][i].Data, fs[0][i].Data); !(e < 1e-4) {
+				t.Errorf("%s: B at site %d under the mean is %.3g from the sum's (relative)", name, i+1, e)
+			}
+		}
 	}
 }

@@ -10,6 +10,13 @@ import (
 // Ridge is least squares over all history: V ← V + eᵀe (V starts at γI),
 // M ← M + eᵀλ̂ (M starts at 0), F = V⁻¹M by a Cholesky solve. This is the
 // paper's B = S V⁻¹ with S = Mᵀ. Sums are kept in float64.
+//
+// V and M are kept in the units of a summed loss whatever the reduction
+// (SPEC §3): under a mean over b examples e and λ̂ are 1/b of their summed
+// values, so each batch's products are multiplied by 1/scale² = b² before
+// they are added. γ therefore means the same at every batch size and
+// reduction, and a run with the mean gives the B of the same run with the
+// sum (to float rounding); a summed run multiplies by 1, exactly.
 type Ridge struct {
 	Gamma float64
 	state []*ridgeState
@@ -67,7 +74,7 @@ func (r *Ridge) SetState(F []*tensor.Mat, a [][]float64) error {
 }
 
 // Update implements Solver.
-func (r *Ridge) Update(site int, F, e, lam *tensor.Mat) {
+func (r *Ridge) Update(site int, F, e, lam *tensor.Mat, scale float32) {
 	for len(r.state) <= site {
 		r.state = append(r.state, nil)
 	}
@@ -84,11 +91,12 @@ func (r *Ridge) Update(site int, F, e, lam *tensor.Mat) {
 	// the history accumulates in float64.
 	tensor.MatMul(true, false, 1, e, e, 0, st.bv.Resize(s, s))
 	tensor.MatMul(true, false, 1, e, lam, 0, st.bm.Resize(s, t))
+	w := 1 / (float64(scale) * float64(scale)) // to summed-loss units
 	for i, v := range st.bv.Data {
-		st.v[i] += float64(v)
+		st.v[i] += float64(v) * w
 	}
 	for i, v := range st.bm.Data {
-		st.m[i] += float64(v)
+		st.m[i] += float64(v) * w
 	}
 	if !cholesky(st.v, st.l, s) {
 		return // not positive definite (γ = 0 and too few samples): keep F

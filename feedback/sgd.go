@@ -9,8 +9,9 @@ type SGD struct {
 	res tensor.Mat
 }
 
-// Update implements Solver.
-func (s *SGD) Update(_ int, F, e, lam *tensor.Mat) {
+// Update implements Solver. Its step, like the forward learning rate, is
+// in the units of the run's loss reduction (scale is not used).
+func (s *SGD) Update(_ int, F, e, lam *tensor.Mat, _ float32) {
 	if s.LR == 0 {
 		return
 	}
