@@ -1,14 +1,13 @@
 package experiment
 
 import (
-	"encoding/csv"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 
 	"github.com/creditlab/credit/report"
+	"github.com/creditlab/credit/rundir"
 )
 
 // e3Authors are the authors' minimum test losses per batch of 32.
@@ -32,18 +31,13 @@ func e3Report(dir string, rs []Result) (string, error) {
 	h, w := 28, 28
 	for _, g := range order {
 		r := by[g][0]
-		pts, err := readCodes(filepath.Join(r.Config.Out, "codes.csv"))
+		pts, err := readCodes(r.Config.Out)
 		if err != nil {
 			return "", err
 		}
 		panels = append(panels, report.Panel{Title: "2-D codes of the test set, " + g, XLabel: "z₁", YLabel: "z₂", Points: pts})
-		var rec struct {
-			Height  int         `json:"height"`
-			Width   int         `json:"width"`
-			Inputs  [][]float32 `json:"inputs"`
-			Outputs [][]float32 `json:"outputs"`
-		}
-		if err := readJSON(filepath.Join(r.Config.Out, "reconstructions.json"), &rec); err != nil {
+		rec, err := rundir.ReadReconstructions(r.Config.Out)
+		if err != nil {
 			return "", err
 		}
 		if grid == nil {
@@ -64,20 +58,17 @@ func e3Report(dir string, rs []Result) (string, error) {
 	return writeTable(dir, "e3", md, csv)
 }
 
-// readCodes reads codes.csv (z1,z2,…,label) into one point set per label.
-func readCodes(path string) ([]report.PointSet, error) {
-	f, err := os.Open(path)
+// readCodes reads dir's codes.csv (z1,z2,…,label) into one point set per
+// label.
+func readCodes(dir string) ([]report.PointSet, error) {
+	_, rows, err := rundir.ReadCodes(dir)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
-	}
+	path := rundir.Path(dir, rundir.CodesFile)
 	sets := map[string]*report.PointSet{}
 	var labels []string
-	for i, rec := range recs[1:] {
+	for i, rec := range rows {
 		if len(rec) < 3 {
 			return nil, fmt.Errorf("%s: line %d: want z1,z2,label", path, i+2)
 		}

@@ -137,7 +137,7 @@ func Prepare(dir string) (*Lock, error) {
 	l, err := lockDir(dir)
 	if err != nil {
 		removeCreated(dir, created)
-		return nil, fmt.Errorf("--out: %v", err)
+		return nil, fmt.Errorf("--out: %w", err)
 	}
 	l.created = created
 	refuse := func(err error) (*Lock, error) {

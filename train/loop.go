@@ -135,7 +135,7 @@ func Resume(ctx context.Context, dir string, epochs int, log io.Writer) (*rundir
 func reopen(dir string, epochs int) (*trainer, error) {
 	lock, err := rundir.LockDir(dir)
 	if err != nil {
-		return nil, fmt.Errorf("--resume: %v", err)
+		return nil, fmt.Errorf("--resume: %w", err)
 	}
 	t, err := reopenLocked(dir, epochs)
 	if err != nil {
