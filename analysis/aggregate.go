@@ -9,7 +9,7 @@ import (
 	"github.com/creditlab/credit/experiment"
 	"github.com/creditlab/credit/metrics"
 	"github.com/creditlab/credit/report"
-	"github.com/creditlab/credit/train"
+	"github.com/creditlab/credit/rundir"
 )
 
 // groups returns the group labels in order of first appearance and the
@@ -93,7 +93,7 @@ func diagCurve(i int, v layerValue, bySteps bool) curve {
 }
 
 // epochCurve is a per-epoch quantity against the epoch.
-func epochCurve(f func(train.Epoch) float64) curve {
+func epochCurve(f func(rundir.Epoch) float64) curve {
 	return func(r experiment.Result) (x, y []float64) {
 		for _, e := range r.Epochs {
 			x = append(x, float64(e.Epoch))
@@ -307,7 +307,7 @@ func feedbackTable(order []string, by map[string][]experiment.Result, layers []i
 func errorPanel(order []string, by map[string][]experiment.Result) report.Panel {
 	return report.Panel{
 		Title: "test error", XLabel: "epoch", YLabel: "test error (%)", LogY: true,
-		Series: series(order, by, epochCurve(func(e train.Epoch) float64 { return 100 * float64(e.TestError) })),
+		Series: series(order, by, epochCurve(func(e rundir.Epoch) float64 { return 100 * float64(e.TestError) })),
 	}
 }
 
@@ -317,9 +317,9 @@ func errorPanel(order []string, by map[string][]experiment.Result) report.Panel 
 func lossPanel(order []string, by map[string][]experiment.Result, scale float64, se bool, title, yLabel string) report.Panel {
 	var curves []report.Series
 	for _, which := range []string{"test", "train"} {
-		f := func(e train.Epoch) float64 { return scale * float64(e.TestLoss) }
+		f := func(e rundir.Epoch) float64 { return scale * float64(e.TestLoss) }
 		if which == "train" {
-			f = func(e train.Epoch) float64 { return scale * float64(e.TrainLoss) }
+			f = func(e rundir.Epoch) float64 { return scale * float64(e.TrainLoss) }
 		}
 		for _, s := range series(order, by, epochCurve(f)) {
 			if se {
@@ -351,7 +351,7 @@ func layerPanel(order []string, by map[string][]experiment.Result, i int, v laye
 		}
 	}
 	return report.Panel{Title: title, XLabel: "epoch", YLabel: yLabel,
-		Series: series(order, by, epochCurve(func(e train.Epoch) float64 { return v(layerAt(e.Layers, i)) }))}
+		Series: series(order, by, epochCurve(func(e rundir.Epoch) float64 { return v(layerAt(e.Layers, i)) }))}
 }
 
 // deltaAnglePanel plots the delta angle of hidden layer i (see layerPanel).

@@ -1,18 +1,14 @@
 package analysis
 
 import (
-	"bytes"
-	"encoding/csv"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 
 	"github.com/creditlab/credit/experiment"
 	"github.com/creditlab/credit/report"
+	"github.com/creditlab/credit/rundir"
 )
 
 // e3Authors are the authors' minimum test losses per batch of 32.
@@ -36,18 +32,13 @@ func e3Report(dir string, rs []experiment.Result) (string, error) {
 	h, w := 28, 28
 	for _, g := range order {
 		r := by[g][0]
-		pts, err := readCodes(filepath.Join(r.Config.Out, "codes.csv"))
+		pts, err := readCodes(r.Config.Out)
 		if err != nil {
 			return "", err
 		}
 		panels = append(panels, report.Panel{Title: "2-D codes of the test set, " + g, XLabel: "z₁", YLabel: "z₂", Points: pts})
-		var rec struct {
-			Height  int         `json:"height"`
-			Width   int         `json:"width"`
-			Inputs  [][]float32 `json:"inputs"`
-			Outputs [][]float32 `json:"outputs"`
-		}
-		if err := readJSON(filepath.Join(r.Config.Out, "reconstructions.json"), &rec); err != nil {
+		rec, err := rundir.ReadReconstructions(r.Config.Out)
+		if err != nil {
 			return "", err
 		}
 		if grid == nil {
@@ -68,20 +59,17 @@ func e3Report(dir string, rs []experiment.Result) (string, error) {
 	return writeTable(dir, "e3", md, csv)
 }
 
-// readCodes reads codes.csv (z1,z2,…,label) into one point set per label.
-func readCodes(path string) ([]report.PointSet, error) {
-	f, err := os.Open(path)
+// readCodes reads dir's codes.csv (z1,z2,…,label) into one point set per
+// label.
+func readCodes(dir string) ([]report.PointSet, error) {
+	_, rows, err := rundir.ReadCodes(dir)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
-	}
+	path := rundir.Path(dir, rundir.CodesFile)
 	sets := map[string]*report.PointSet{}
 	var labels []string
-	for i, rec := range recs[1:] {
+	for i, rec := range rows {
 		if len(rec) < 3 {
 			return nil, fmt.Errorf("%s: line %d: want z1,z2,label", path, i+2)
 		}
@@ -103,28 +91,4 @@ func readCodes(path string) ([]report.PointSet, error) {
 		out = append(out, *sets[l])
 	}
 	return out, nil
-}
-
-// readJSON decodes the JSON file path (a run's reconstructions.json) into
-// v; a decoding error names the file and the line, as Load's errors do.
-// It goes when the run directory's owner reads reconstructions.json.
-func readJSON(path string, v any) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		var off int64
-		var syn *json.SyntaxError
-		var typ *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &syn):
-			off = syn.Offset
-		case errors.As(err, &typ):
-			off = typ.Offset
-		}
-		off = min(max(off, 0), int64(len(b)))
-		return fmt.Errorf("%s: line %d: %v", path, 1+bytes.Count(b[:off], []byte("\n")), err)
-	}
-	return nil
 }

@@ -7,7 +7,7 @@ import (
 	"github.com/creditlab/credit/experiment"
 	"github.com/creditlab/credit/metrics"
 	"github.com/creditlab/credit/report"
-	"github.com/creditlab/credit/train"
+	"github.com/creditlab/credit/rundir"
 )
 
 // E4 (SPEC §5, configs/e4.yaml): the paper's CIFAR-10 CNN, npdfa against
@@ -15,7 +15,7 @@ import (
 func init() {
 	reportOf("e4", func(dir string, rs []experiment.Result) (string, error) {
 		order, by := groups(rs)
-		acc := func(e train.Epoch) float64 { return 100 * (1 - float64(e.TestError)) }
+		acc := func(e rundir.Epoch) float64 { return 100 * (1 - float64(e.TestError)) }
 		panels := []report.Panel{{
 			Title: "test accuracy", XLabel: "epoch", YLabel: "test accuracy (%)",
 			Series: series(order, by, epochCurve(acc)),

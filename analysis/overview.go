@@ -17,6 +17,7 @@ import (
 
 	"github.com/creditlab/credit/experiment"
 	"github.com/creditlab/credit/report"
+	"github.com/creditlab/credit/rundir"
 )
 
 // notSettings are the config.json keys that do not make a configuration:
@@ -185,7 +186,7 @@ func Overview(dir string, rs []experiment.Result) (string, error) {
 		}
 	}
 	if len(unfinished) > 0 {
-		text += fmt.Sprintf("\nUnfinished runs (no summary.json), left out of the table's finals: %d\n%s\n", len(unfinished), strings.Join(unfinished, "\n"))
+		text += fmt.Sprintf("\nUnfinished runs (no %s), left out of the table's finals: %d\n%s\n", rundir.SummaryFile, len(unfinished), strings.Join(unfinished, "\n"))
 	}
 	if err := report.WriteFile(filepath.Join(dir, "report.md"), []byte(text)); err != nil {
 		return "", err

@@ -15,14 +15,14 @@ import (
 	"github.com/creditlab/credit/experiment"
 	"github.com/creditlab/credit/metrics"
 	"github.com/creditlab/credit/report"
-	"github.com/creditlab/credit/train"
+	"github.com/creditlab/credit/rundir"
 )
 
 // fakeEpoch is one line of a hand-made metrics.jsonl: test error, test
 // loss, train loss, then per hidden layer the delta angle and, where not
 // NaN, the weight angle.
-func fakeEpoch(epoch int, testErr, testLoss, trainLoss float64, delta, weight []float64) train.Epoch {
-	e := train.Epoch{Epoch: epoch, Steps: 10 * epoch, Samples: 80 * epoch,
+func fakeEpoch(epoch int, testErr, testLoss, trainLoss float64, delta, weight []float64) rundir.Epoch {
+	e := rundir.Epoch{Epoch: epoch, Steps: 10 * epoch, Samples: 80 * epoch,
 		TestError: metrics.Value(testErr), TestLoss: metrics.Value(testLoss), TrainLoss: metrics.Value(trainLoss)}
 	for i, d := range delta {
 		l := metrics.Layer{DeltaAngle: metrics.Value(d), UpdateAngle: metrics.Value(d)}
@@ -37,7 +37,7 @@ func fakeEpoch(epoch int, testErr, testLoss, trainLoss float64, delta, weight []
 
 // writeRun writes a hand-made run directory: config.json, metrics.jsonl
 // and, if finished, summary.json from the last epoch.
-func writeRun(t *testing.T, dir string, c config.Config, eps []train.Epoch, finished bool) {
+func writeRun(t *testing.T, dir string, c config.Config, eps []rundir.Epoch, finished bool) {
 	t.Helper()
 	c.Out = dir
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -56,17 +56,17 @@ func writeRun(t *testing.T, dir string, c config.Config, eps []train.Epoch, fini
 			t.Fatal(err)
 		}
 	}
-	write("config.json", c)
+	write(rundir.ConfigFile, c)
 	var lines []any
 	for _, e := range eps {
 		lines = append(lines, e)
 	}
 	if len(lines) > 0 {
-		write("metrics.jsonl", lines...)
+		write(rundir.MetricsFile, lines...)
 	}
 	if finished {
 		last := eps[len(eps)-1]
-		write("summary.json", train.Summary{Rule: c.Rule, Seed: c.Seed, Epochs: last.Epoch, Steps: last.Steps, Samples: last.Samples,
+		write(rundir.SummaryFile, rundir.Summary{Rule: c.Rule, Seed: c.Seed, Epochs: last.Epoch, Steps: last.Steps, Samples: last.Samples,
 			TestError: last.TestError, TestLoss: last.TestLoss, TrainLoss: last.TrainLoss, Layers: last.Layers})
 	}
 }
@@ -97,29 +97,29 @@ func fakeSweep(t *testing.T, root string) {
 			c.DataDir = "/elsewhere"
 		}
 		f := float64(s)
-		writeRun(t, filepath.Join(root, "a", "np8-seed"+strconv.Itoa(s)), c, []train.Epoch{
+		writeRun(t, filepath.Join(root, "a", "np8-seed"+strconv.Itoa(s)), c, []rundir.Epoch{
 			fakeEpoch(0, 0.875, 8, nan, []float64{90, 90}, []float64{90, nan}),
 			fakeEpoch(1, 0.5, f, 4, []float64{30, 30}, []float64{70, nan}),
 			fakeEpoch(2, 0.25*f, f+0.5, 2, []float64{10 * f, 5 * f}, []float64{40 + 8*f, nan}),
 		}, true)
 	}
 	for s := 1; s <= 3; s++ {
-		eps := []train.Epoch{
+		eps := []rundir.Epoch{
 			fakeEpoch(0, 0.875, 8, nan, []float64{90, 90}, nil),
 			fakeEpoch(1, 0.5, 4, 4, []float64{30, 30}, nil),
 			fakeEpoch(2, 0.25*float64(s)-0.125, 2, 2, []float64{20, 20}, nil),
 		}
 		if s == 3 {
-			eps = []train.Epoch{eps[0], fakeEpoch(1, 0.99, 99, 99, []float64{1, 1}, nil)}
+			eps = []rundir.Epoch{eps[0], fakeEpoch(1, 0.99, 99, 99, []float64{1, 1}, nil)}
 		}
 		writeRun(t, filepath.Join(root, "b", "np16-seed"+strconv.Itoa(s)), fakeConfig("np", 16, uint64(s)), eps, s < 3)
 	}
-	writeRun(t, filepath.Join(root, "b", "fa8-seed1"), fakeConfig("fa", 8, 1), []train.Epoch{
+	writeRun(t, filepath.Join(root, "b", "fa8-seed1"), fakeConfig("fa", 8, 1), []rundir.Epoch{
 		fakeEpoch(0, 0.875, 8, nan, []float64{90, 90}, nil),
 		fakeEpoch(1, 0.5, 4, 4, []float64{45, 45}, nil),
 		fakeEpoch(2, 0.5, 3, 3, []float64{45, 45}, nil),
 	}, true)
-	writeRun(t, filepath.Join(root, "b", "fa16-seed1"), fakeConfig("fa", 16, 1), []train.Epoch{
+	writeRun(t, filepath.Join(root, "b", "fa16-seed1"), fakeConfig("fa", 16, 1), []rundir.Epoch{
 		fakeEpoch(0, 0.875, 8, nan, []float64{90, 90}, nil),
 		fakeEpoch(1, 0.625, 5, 5, []float64{60, 60}, nil),
 	}, false)
@@ -288,13 +288,13 @@ func TestOverviewOfHandMadeRuns(t *testing.T) {
 // without hidden layers removes the alignment figure.
 func TestOverviewOfOneRun(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "run")
-	writeRun(t, dir, fakeConfig("np", 8, 1), []train.Epoch{
+	writeRun(t, dir, fakeConfig("np", 8, 1), []rundir.Epoch{
 		fakeEpoch(0, nan, 4, nan, []float64{90}, nil),
 		fakeEpoch(1, nan, 2, 3, []float64{30}, nil),
 	}, true)
 	var diag []byte
 	for _, step := range []int{3, 6} {
-		b, _ := json.Marshal(train.Diag{Epoch: 1, Step: step, Samples: 8 * step, Layers: []metrics.Layer{{DeltaAngle: metrics.Value(60 - step)}}})
+		b, _ := json.Marshal(rundir.Diag{Epoch: 1, Step: step, Samples: 8 * step, Layers: []metrics.Layer{{DeltaAngle: metrics.Value(60 - step)}}})
 		diag = append(append(diag, b...), '\n')
 	}
 	os.WriteFile(filepath.Join(dir, "diag.jsonl"), diag, 0o644)
@@ -327,7 +327,7 @@ func TestOverviewOfOneRun(t *testing.T) {
 	}
 
 	flat := filepath.Join(t.TempDir(), "flat")
-	writeRun(t, flat, fakeConfig("bp", 8, 1), []train.Epoch{fakeEpoch(0, 0.5, 4, nan, nil, nil), fakeEpoch(1, 0.25, 2, 3, nil, nil)}, true)
+	writeRun(t, flat, fakeConfig("bp", 8, 1), []rundir.Epoch{fakeEpoch(0, 0.5, 4, nan, nil, nil), fakeEpoch(1, 0.25, 2, 3, nil, nil)}, true)
 	rs, err = experiment.Gather(flat)
 	if err != nil {
 		t.Fatal(err)
@@ -342,7 +342,7 @@ func TestOverviewOfOneRun(t *testing.T) {
 
 // Bad run directories give one-line errors naming the file and line.
 func TestGatherErrors(t *testing.T) {
-	good := []train.Epoch{fakeEpoch(0, 0.5, 1, nan, nil, nil), fakeEpoch(1, 0.5, 1, 1, nil, nil)}
+	good := []rundir.Epoch{fakeEpoch(0, 0.5, 1, nan, nil, nil), fakeEpoch(1, 0.5, 1, 1, nil, nil)}
 	cases := []struct {
 		name  string
 		setup func(dir string)

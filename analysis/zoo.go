@@ -8,7 +8,7 @@ import (
 	"github.com/creditlab/credit/experiment"
 	"github.com/creditlab/credit/metrics"
 	"github.com/creditlab/credit/report"
-	"github.com/creditlab/credit/train"
+	"github.com/creditlab/credit/rundir"
 )
 
 // zooRules is every rule of the comparison, in the order of the table.
@@ -102,11 +102,11 @@ func zooReport(dir string, rs []experiment.Result) (string, error) {
 	for _, m := range []struct {
 		title string
 		logY  bool
-		f     func(train.Epoch) float64
+		f     func(rundir.Epoch) float64
 	}{
-		{"test error (%)", true, func(e train.Epoch) float64 { return 100 * float64(e.TestError) }},
-		{"delta angle (°), mean over hidden layers", false, func(e train.Epoch) float64 { return meanOver(e.Layers, deltaAngle) }},
-		{"weight angle (°), mean over hidden layers", false, func(e train.Epoch) float64 { return meanOver(e.Layers, weightAngle) }},
+		{"test error (%)", true, func(e rundir.Epoch) float64 { return 100 * float64(e.TestError) }},
+		{"delta angle (°), mean over hidden layers", false, func(e rundir.Epoch) float64 { return meanOver(e.Layers, deltaAngle) }},
+		{"weight angle (°), mean over hidden layers", false, func(e rundir.Epoch) float64 { return meanOver(e.Layers, weightAngle) }},
 	} {
 		for _, net := range nets {
 			ss := series(perNet[net], by, epochCurve(m.f))

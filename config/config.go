@@ -4,14 +4,13 @@
 package config
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
-	"os"
-	"reflect"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/creditlab/credit/feedback"
@@ -76,21 +75,6 @@ func Default() Config {
 		AdamEps: 1e-8, Batch: 32, Epochs: 80, Seed: 1, DiagBatch: 1000,
 		Noise: 1e-3, FeedbackSolver: "ridge", FeedbackLR: 1e-3, Ridge: 0.1, FeedbackDecay: 1e-3,
 	}
-}
-
-// Read reads a run's config.json. Keys it lacks (a run written by
-// an older credit, before the key existed) keep their Default values, so
-// the run means what it meant when it was written.
-func Read(path string) (Config, error) {
-	c := Default()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return c, err
-	}
-	if err := json.Unmarshal(b, &c); err != nil {
-		return c, fmt.Errorf("%s: %v", path, err)
-	}
-	return c, nil
 }
 
 // Optimizers lists the accepted optimiser names.
@@ -206,25 +190,49 @@ func (c *Config) Validate() error {
 
 func positive(v float64) bool { return v > 0 && !math.IsInf(v, 0) }
 
-// Diff lists the settings in which a and b differ, ignoring the run
-// directory and the epoch count (a resumed run may move or be extended),
-// as "name a ≠ b" joined by commas; "" if they agree.
-func Diff(a, b Config) string {
-	a.Out, b.Out, a.Epochs, b.Epochs = "", "", 0, 0
-	if reflect.DeepEqual(a, b) {
-		return ""
+// A Difference is one setting in which two configurations differ: its
+// key in config.json and the JSON encoding of each side's value.
+type Difference struct {
+	Key  string
+	A, B json.RawMessage
+}
+
+// String formats d as "key a ≠ b", strings without their quotes
+// ("net 30-12-10 ≠ 30-10-10", "lr 0.001 ≠ 0.002").
+func (d Difference) String() string {
+	var a, b any
+	json.Unmarshal(d.A, &a)
+	json.Unmarshal(d.B, &b)
+	return fmt.Sprintf("%s %v ≠ %v", d.Key, a, b)
+}
+
+// Diff is the one comparison of two runs' settings: it lists the settings
+// in which a and b differ, in key order, leaving out the keys named in
+// ignore (such as "out", where a run is, and "epochs", which a resumed run
+// may change). Each caller words the list its own way (see Join).
+func Diff(a, b Config, ignore ...string) []Difference {
+	if a == b {
+		return nil
 	}
-	var ma, mb map[string]any
+	var ma, mb map[string]json.RawMessage
 	ja, _ := json.Marshal(a)
 	jb, _ := json.Marshal(b)
 	json.Unmarshal(ja, &ma)
 	json.Unmarshal(jb, &mb)
-	var d []string
-	for k, va := range ma {
-		if vb := mb[k]; !reflect.DeepEqual(va, vb) {
-			d = append(d, fmt.Sprintf("%s %v ≠ %v", k, va, vb))
+	var d []Difference
+	for _, k := range slices.Sorted(maps.Keys(ma)) {
+		if va, vb := ma[k], mb[k]; !slices.Contains(ignore, k) && !bytes.Equal(va, vb) {
+			d = append(d, Difference{Key: k, A: va, B: vb})
 		}
 	}
-	sort.Strings(d)
-	return strings.Join(d, ", ")
+	return d
+}
+
+// Join formats ds as "key a ≠ b" joined by commas; "" for none.
+func Join(ds []Difference) string {
+	s := make([]string, len(ds))
+	for i, d := range ds {
+		s[i] = d.String()
+	}
+	return strings.Join(s, ", ")
 }

@@ -1,37 +1,21 @@
 package config
 
-import (
-	"encoding/json"
-	"os"
-	"path/filepath"
-	"testing"
-)
+import "testing"
 
-// A config.json written before a key existed reads back with that key at
-// its default, not at zero: such a run still resumes and still counts as
-// the same settings.
-func TestReadConfigOlderFile(t *testing.T) {
-	c := Default()
-	c.Rule, c.LR, c.Out = "fa", 0.5, "x"
-	b, _ := json.Marshal(c)
-	var m map[string]any
-	json.Unmarshal(b, &m)
-	delete(m, "feedback_decay")
-	delete(m, "momentum")
-	b, _ = json.Marshal(m)
-	path := filepath.Join(t.TempDir(), "config.json")
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
+// Diff lists the differing settings in key order, leaving out the keys it
+// is told to ignore; Join words them as "key a ≠ b".
+func TestDiff(t *testing.T) {
+	a := Default()
+	b := a
+	if d := Diff(a, b); d != nil {
+		t.Errorf("equal configs differ: %v", d)
 	}
-	got, err := Read(path)
-	if err != nil {
-		t.Fatal(err)
+	b.Net, b.LR, b.Out, b.Epochs = "30-10-10", 0.002, "x", 3
+	if got, want := Join(Diff(a, b, "out", "epochs")), "lr 0.001 ≠ 0.002, net 784-50-20-10 ≠ 30-10-10"; got != want {
+		t.Errorf("Join(Diff) = %q, want %q", got, want)
 	}
-	if got != c {
-		t.Errorf("read %+v\nwant %+v", got, c)
-	}
-	os.WriteFile(path, []byte(`{"lr": "fast"}`), 0o644)
-	if _, err := Read(path); err == nil {
-		t.Error("a malformed config.json was accepted")
+	d := Diff(a, b)
+	if len(d) != 4 || d[0].Key != "epochs" || string(d[3].A) != `""` || string(d[3].B) != `"x"` {
+		t.Errorf("Diff without ignored keys = %v", d)
 	}
 }

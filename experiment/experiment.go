@@ -23,10 +23,10 @@ package experiment
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"github.com/creditlab/credit/config"
+	"github.com/creditlab/credit/rundir"
 	"github.com/creditlab/credit/tensor"
 	"github.com/creditlab/credit/train"
 )
@@ -111,13 +112,21 @@ func Lookup(name string) ([]*Experiment, error) {
 	return es, nil
 }
 
-// Result is a run read back from its directory (see Load).
+// Result is a run read back from its directory (see rundir.Load) with
+// the label of its group (empty for a run not read as an experiment's).
 type Result struct {
-	Run
-	Finished bool          // summary.json exists
-	Summary  train.Summary // summary.json; zero if !Finished
-	Epochs   []train.Epoch // metrics.jsonl
-	Diags    []train.Diag  // diag.jsonl, if the run recorded one
+	Group string
+	rundir.Run
+}
+
+// Gather is rundir.Gather with each run as a Result of no group.
+func Gather(dirs ...string) ([]Result, error) {
+	runs, err := rundir.Gather(dirs...)
+	rs := make([]Result, len(runs))
+	for i, r := range runs {
+		rs[i].Run = r
+	}
+	return rs, err
 }
 
 // Options control a reproduction.
@@ -195,15 +204,14 @@ func reproduce(ctx context.Context, e *Experiment, dir string, runs []Run, todo 
 	}
 	rs := make([]Result, len(runs))
 	for i, r := range runs {
-		res, err := Load(r.Config.Out)
+		res, err := rundir.Load(r.Config.Out)
 		if err != nil {
 			return err
 		}
 		if !res.Finished {
-			return fmt.Errorf("run %s: no summary.json", r.Config.Out)
+			return fmt.Errorf("run %s: no %s", r.Config.Out, rundir.SummaryFile)
 		}
-		res.Group = r.Group
-		rs[i] = res
+		rs[i] = Result{Group: r.Group, Run: res}
 	}
 	table, err := e.Report(dir, rs)
 	if err != nil {
@@ -354,7 +362,7 @@ func runTodo(ctx context.Context, runs []Run, todo []int, jobs int, log io.Write
 // r.Config in anything but the directory: the directory belongs to other
 // settings, and skipping it would mix them into r's results.
 func Finished(r Run) (bool, error) {
-	if _, err := os.Stat(filepath.Join(r.Config.Out, "summary.json")); err != nil {
+	if !rundir.IsFinished(r.Config.Out) {
 		return false, nil
 	}
 	diff, err := otherSettings(r)
@@ -371,7 +379,7 @@ func Finished(r Run) (bool, error) {
 // setting (in key order) in which it differs from r.Config, the directory
 // aside ("lr 0.001 there, 0.002 here"); "" when it holds r's settings.
 func otherSettings(r Run) (string, error) {
-	had, err := config.Read(filepath.Join(r.Config.Out, "config.json"))
+	had, err := rundir.ReadConfig(r.Config.Out)
 	if err != nil {
 		return "", err
 	}
@@ -379,22 +387,15 @@ func otherSettings(r Run) (string, error) {
 	if had == r.Config {
 		return "", nil
 	}
-	var h, w map[string]json.RawMessage
-	b, _ := json.Marshal(had)
-	json.Unmarshal(b, &h)
-	b, _ = json.Marshal(r.Config)
-	json.Unmarshal(b, &w)
-	for _, k := range slices.Sorted(maps.Keys(w)) {
-		if string(h[k]) != string(w[k]) {
-			return fmt.Sprintf("%s %s there, %s here", k, h[k], w[k]), nil
-		}
+	if d := config.Diff(had, r.Config, "out"); d != nil {
+		return fmt.Sprintf("%s %s there, %s here", d[0].Key, d[0].A, d[0].B), nil
 	}
-	return "config.json differs", nil
+	return rundir.ConfigFile + " differs", nil
 }
 
 // status describes how a run ended: its final test error, or its test
 // loss when it has none (regression), or the error that stopped it.
-func status(s *train.Summary, err error) string {
+func status(s *rundir.Summary, err error) string {
 	var stop *train.Stopped
 	if errors.As(err, &stop) {
 		at := fmt.Sprintf("after step %d of %d in epoch %d", stop.Step, stop.PerEpoch, stop.Epoch)
@@ -416,22 +417,22 @@ func status(s *train.Summary, err error) string {
 // continues from its checkpoint if its config.json holds r's settings; any
 // other directory is cleared first. The run's own progress goes to its
 // train.log. It returns the run's summary.
-func runOne(ctx context.Context, r Run) (*train.Summary, error) {
+func runOne(ctx context.Context, r Run) (*rundir.Summary, error) {
 	if resumable(r) {
-		f, err := os.OpenFile(filepath.Join(r.Config.Out, "train.log"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		f, err := os.OpenFile(rundir.Path(r.Config.Out, rundir.LogFile), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 		if err != nil {
 			return nil, err
 		}
 		defer f.Close()
 		return train.Resume(ctx, r.Config.Out, 0, f)
 	}
-	if err := os.RemoveAll(r.Config.Out); err != nil {
+	if err := empty(r.Config.Out); err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(r.Config.Out, 0o755); err != nil {
 		return nil, err
 	}
-	f, err := os.Create(filepath.Join(r.Config.Out, "train.log"))
+	f, err := os.Create(rundir.Path(r.Config.Out, rundir.LogFile))
 	if err != nil {
 		return nil, err
 	}
@@ -439,10 +440,34 @@ func runOne(ctx context.Context, r Run) (*train.Summary, error) {
 	return train.RunContext(ctx, r.Config, f)
 }
 
+// empty empties dir, holding its lock meanwhile, so that a directory
+// another process is writing is refused rather than wiped. A missing dir
+// is fine.
+func empty(dir string) error {
+	l, err := rundir.LockDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer l.Unlock()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // resumable reports whether r's directory holds a checkpoint of a run with
 // r's settings.
 func resumable(r Run) bool {
-	if _, err := os.Stat(filepath.Join(r.Config.Out, train.CheckpointFile)); err != nil {
+	if !rundir.HasCheckpoint(r.Config.Out) {
 		return false
 	}
 	diff, err := otherSettings(r)

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/creditlab/credit/rundir"
 	"github.com/creditlab/credit/sweep"
 	"github.com/creditlab/credit/train"
 )
@@ -427,7 +428,7 @@ func TestRunAllStopsAtCheckpoint(t *testing.T) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	go func() {
 		for {
-			if _, err := os.Stat(filepath.Join(runs[0].Config.Out, train.CheckpointFile)); err == nil {
+			if _, err := os.Stat(filepath.Join(runs[0].Config.Out, rundir.CheckpointFile)); err == nil {
 				cancel(cause)
 				return
 			}

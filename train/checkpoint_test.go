@@ -15,6 +15,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/creditlab/credit/rundir"
 )
 
 // resumeConfigs are small runs that between them exercise every piece of
@@ -75,7 +77,7 @@ var errTestStop = errors.New("test stop")
 // runUntil runs tr until its step count reaches stop (a graceful stop, as
 // on a signal) or kill (the process dies: no checkpoint, as on SIGKILL);
 // 0 means never. It returns the run's result, or killed = true.
-func runUntil(t *testing.T, tr *trainer, stop, kill int) (s *Summary, err error, killed bool) {
+func runUntil(t *testing.T, tr *trainer, stop, kill int) (s *rundir.Summary, err error, killed bool) {
 	t.Helper()
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
@@ -150,17 +152,17 @@ func sameRun(t *testing.T, ref, dir string) {
 	if !bytes.Equal(a, b) {
 		t.Errorf("metrics.jsonl differs from the uninterrupted run's:\n%s\n%s", b, a)
 	}
-	ca, cb := read(ref, CheckpointFile), read(dir, CheckpointFile)
-	pa, err1 := parseCheckpoint(ca)
-	pb, err2 := parseCheckpoint(cb)
+	ca, cb := read(ref, rundir.CheckpointFile), read(dir, rundir.CheckpointFile)
+	pa, err1 := readCheckpoint(ref)
+	pb, err2 := readCheckpoint(dir)
 	if err1 != nil || err2 != nil {
 		t.Fatal(err1, err2)
 	}
 	if !bytes.Equal(ckBody(ca), ckBody(cb)) {
 		t.Error("the final checkpoints' arrays (weights, feedback, optimiser and learner state, order) differ")
 	}
-	if pa.Steps != pb.Steps || pa.Seen != pb.Seen || config.Diff(pa.Config, pb.Config) != "" {
-		t.Errorf("final steps %d/%d, samples %d/%d, config diff %q", pa.Steps, pb.Steps, pa.Seen, pb.Seen, config.Diff(pa.Config, pb.Config))
+	if pa.Steps != pb.Steps || pa.Seen != pb.Seen || config.Diff(pa.Config, pb.Config, "out", "epochs") != nil {
+		t.Errorf("final steps %d/%d, samples %d/%d, config diff %q", pa.Steps, pb.Steps, pa.Seen, pb.Seen, config.Join(config.Diff(pa.Config, pb.Config, "out", "epochs")))
 	}
 	for k, v := range pa.Streams {
 		if !bytes.Equal(v, pb.Streams[k]) {
@@ -172,8 +174,8 @@ func sameRun(t *testing.T, ref, dir string) {
 // ckBody returns a checkpoint's arrays: what follows the header, up to the
 // checksum.
 func ckBody(b []byte) []byte {
-	hlen := binary.LittleEndian.Uint32(b[len(ckMagic)+4:])
-	return b[len(ckMagic)+8+int(hlen) : len(b)-4]
+	hlen := binary.LittleEndian.Uint32(b[len(rundir.CheckpointMagic)+4:])
+	return b[len(rundir.CheckpointMagic)+8+int(hlen) : len(b)-4]
 }
 
 // A run stopped in the middle of an epoch and at an epoch's end, or killed
@@ -292,7 +294,7 @@ func TestFailedCheckpointWriteKeepsPrevious(t *testing.T) {
 	if now := before(); !bytes.Equal(now, last) {
 		t.Error("the previous checkpoint changed")
 	}
-	ck, err := readCheckpoint(tr.checkpointPath())
+	ck, err := readCheckpoint(tr.c.Out)
 	if err != nil || ck.Pos != (position{Epoch: 2}) {
 		t.Fatalf("the previous checkpoint: %v, at %+v, want the start of epoch 2", err, ck)
 	}
@@ -322,19 +324,19 @@ func TestBadCheckpointRefused(t *testing.T) {
 	if _, err, _ := runUntil(t, fresh(t, other), 3, 0); err == nil {
 		t.Fatal("the other run did not stop")
 	}
-	ckPath := filepath.Join(c.Out, CheckpointFile)
+	ckPath := filepath.Join(c.Out, rundir.CheckpointFile)
 	good, err := os.ReadFile(ckPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	foreign, _ := os.ReadFile(filepath.Join(other.Out, CheckpointFile))
+	foreign, _ := os.ReadFile(filepath.Join(other.Out, rundir.CheckpointFile))
 	cfg, _ := os.ReadFile(filepath.Join(c.Out, "config.json"))
 	flip := func(i int) []byte {
 		b := bytes.Clone(good)
 		b[i] ^= 0x10
 		return b
 	}
-	hdr := len(ckMagic) + 8
+	hdr := len(rundir.CheckpointMagic) + 8
 	cases := []struct {
 		name   string
 		ck     []byte // nil: no checkpoint
@@ -350,7 +352,7 @@ func TestBadCheckpointRefused(t *testing.T) {
 		{"flipped body bit", flip(len(good) - 100), nil, "corrupt"},
 		{"flipped header bit", flip(hdr + 20), nil, "corrupt"},
 		{"flipped checksum bit", flip(len(good) - 2), nil, "corrupt"},
-		{"newer version", flip(len(ckMagic)), nil, "version"},
+		{"newer version", flip(len(rundir.CheckpointMagic)), nil, "version"},
 		{"another run's checkpoint", foreign, nil, "net 30-12-10-10 ≠ 30-10-10-10"},
 		{"edited config", good, bytes.Replace(cfg, []byte(`"lr": 0.001`), []byte(`"lr": 0.002`), 1), "lr 0.001 ≠ 0.002"},
 	}

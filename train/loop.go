@@ -2,21 +2,18 @@ package train
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"github.com/creditlab/credit/config"
 	"io"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
+	"github.com/creditlab/credit/config"
 	"github.com/creditlab/credit/data"
 	"github.com/creditlab/credit/feedback"
 	"github.com/creditlab/credit/metrics"
 	"github.com/creditlab/credit/nn"
+	"github.com/creditlab/credit/rundir"
 	"github.com/creditlab/credit/tensor"
 )
 
@@ -43,41 +40,6 @@ func newRand(seed, stream uint64) (*rand.Rand, *rand.PCG) {
 	return rand.New(src), src
 }
 
-// Epoch is one line of metrics.jsonl. Epoch 0 is the network before
-// training (no train loss).
-type Epoch struct {
-	Epoch     int             `json:"epoch"`
-	Steps     int             `json:"steps"`      // optimiser steps so far
-	Samples   int             `json:"samples"`    // training examples seen so far
-	TrainLoss metrics.Value   `json:"train_loss"` // mean clean per-example loss over the epoch's batches
-	TestLoss  metrics.Value   `json:"test_loss"`  // mean per-example loss on the whole test set
-	TestError metrics.Value   `json:"test_error"` // fraction misclassified (null for regression)
-	Seconds   float64         `json:"seconds"`    // wall time of the epoch's training
-	Layers    []metrics.Layer `json:"layers"`     // per hidden layer, on the diagnostic batch
-}
-
-// Diag is one line of diag.jsonl (config.Config.DiagEvery > 0).
-type Diag struct {
-	Epoch   int             `json:"epoch"`
-	Step    int             `json:"step"`
-	Samples int             `json:"samples"`
-	Layers  []metrics.Layer `json:"layers"`
-}
-
-// Summary is DIR/summary.json: the final state of a finished run. It holds
-// no timings, so the same seed and settings give an identical file.
-type Summary struct {
-	Rule      string          `json:"rule"`
-	Seed      uint64          `json:"seed"`
-	Epochs    int             `json:"epochs"`
-	Steps     int             `json:"steps"`
-	Samples   int             `json:"samples"`
-	TestError metrics.Value   `json:"test_error"`
-	TestLoss  metrics.Value   `json:"test_loss"`
-	TrainLoss metrics.Value   `json:"train_loss"`
-	Layers    []metrics.Layer `json:"layers"`
-}
-
 // Stopped is the error of a run whose context ended: the run finished the
 // step in progress, wrote its checkpoint and can be continued with Resume.
 type Stopped struct {
@@ -99,14 +61,14 @@ func (e *Stopped) Unwrap() error { return e.Cause }
 
 // Run trains as c says, writes the run directory c.Out and returns the
 // summary. Progress and per-epoch lines go to log (nil for silence).
-func Run(c config.Config, log io.Writer) (*Summary, error) {
+func Run(c config.Config, log io.Writer) (*rundir.Summary, error) {
 	return RunContext(context.Background(), c, log)
 }
 
 // RunContext is Run that stops when ctx is done: it finishes the step in
 // progress, writes a checkpoint and returns a *Stopped error. A run also
 // writes its checkpoint (DIR/checkpoint) after every epoch.
-func RunContext(ctx context.Context, c config.Config, log io.Writer) (*Summary, error) {
+func RunContext(ctx context.Context, c config.Config, log io.Writer) (*rundir.Summary, error) {
 	t, err := start(c)
 	if err != nil {
 		return nil, err
@@ -126,21 +88,24 @@ func start(c config.Config) (*trainer, error) {
 	return t, nil
 }
 
-// create makes the run directory, config.json and the jsonl files.
+// create locks the run directory (creating it) and writes config.json
+// and the jsonl files. The lock is held until the trainer closes.
 func (t *trainer) create() error {
 	c := t.c
-	if err := prepareOut(c.Out); err != nil {
+	var err error
+	if t.lock, err = rundir.Prepare(c.Out); err != nil {
 		return err
 	}
-	if err := writeJSONAtomic(filepath.Join(c.Out, "config.json"), c); err != nil {
+	if err := rundir.WriteConfig(c.Out, c); err != nil {
+		t.close()
 		return fmt.Errorf("--out: %v", err)
 	}
-	var err error
-	if t.mf, err = createJSONL(filepath.Join(c.Out, "metrics.jsonl")); err != nil {
+	if t.mf, err = rundir.CreateJSONL(c.Out, rundir.MetricsFile); err != nil {
+		t.close()
 		return fmt.Errorf("--out: %v", err)
 	}
 	if c.DiagEvery > 0 {
-		if t.df, err = createJSONL(filepath.Join(c.Out, "diag.jsonl")); err != nil {
+		if t.df, err = rundir.CreateJSONL(c.Out, rundir.DiagFile); err != nil {
 			t.close()
 			return fmt.Errorf("--out: %v", err)
 		}
@@ -157,7 +122,7 @@ func (t *trainer) create() error {
 // removed until the new end); 0 keeps it. ctx stops the run as in
 // RunContext. A missing, corrupt, truncated or mismatched checkpoint is
 // refused, and nothing in dir is changed then.
-func Resume(ctx context.Context, dir string, epochs int, log io.Writer) (*Summary, error) {
+func Resume(ctx context.Context, dir string, epochs int, log io.Writer) (*rundir.Summary, error) {
 	t, err := reopen(dir, epochs)
 	if err != nil {
 		return nil, err
@@ -165,18 +130,34 @@ func Resume(ctx context.Context, dir string, epochs int, log io.Writer) (*Summar
 	return t.run(ctx, log)
 }
 
+// reopen locks dir and prepares its run to continue; the lock is held
+// until the trainer closes, and released at once if reopen refuses.
 func reopen(dir string, epochs int) (*trainer, error) {
-	cfgPath := filepath.Join(dir, "config.json")
-	c, err := config.Read(cfgPath)
+	lock, err := rundir.LockDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("--resume: %w", err)
+	}
+	t, err := reopenLocked(dir, epochs)
+	if err != nil {
+		lock.Unlock()
+		return nil, err
+	}
+	t.lock = lock
+	return t, nil
+}
+
+func reopenLocked(dir string, epochs int) (*trainer, error) {
+	cfgPath, ckPath := rundir.Path(dir, rundir.ConfigFile), rundir.Path(dir, rundir.CheckpointFile)
+	c, err := rundir.ReadConfig(dir)
 	if err != nil {
 		return nil, fmt.Errorf("--resume: %v", err)
 	}
-	ck, err := readCheckpoint(filepath.Join(dir, CheckpointFile))
+	ck, err := readCheckpoint(dir)
 	if err != nil {
 		return nil, fmt.Errorf("--resume: %v", err)
 	}
-	if d := config.Diff(ck.Config, c); d != "" {
-		return nil, fmt.Errorf("--resume: %s was written by another run than %s describes (checkpoint ≠ config.json: %s)", filepath.Join(dir, CheckpointFile), cfgPath, d)
+	if d := config.Diff(ck.Config, c, "out", "epochs"); d != nil {
+		return nil, fmt.Errorf("--resume: %s was written by another run than %s describes (checkpoint ≠ config.json: %s)", ckPath, cfgPath, config.Join(d))
 	}
 	c.Out = dir
 	extend := epochs > 0 && epochs != c.Epochs
@@ -194,31 +175,28 @@ func reopen(dir string, epochs int) (*trainer, error) {
 		return nil, err
 	}
 	if err := t.restore(ck); err != nil {
-		return nil, fmt.Errorf("--resume: %s does not fit the run of %s: %v", filepath.Join(dir, CheckpointFile), cfgPath, err)
+		return nil, fmt.Errorf("--resume: %s does not fit the run of %s: %v", ckPath, cfgPath, err)
 	}
-	metricsPath, diagPath := filepath.Join(dir, "metrics.jsonl"), filepath.Join(dir, "diag.jsonl")
-	if err := covers(metricsPath, ck.Metrics); err != nil {
+	if err := rundir.Covers(dir, rundir.MetricsFile, ck.Metrics); err != nil {
 		return nil, fmt.Errorf("--resume: %v", err)
 	}
 	if c.DiagEvery > 0 {
-		if err := covers(diagPath, ck.Diag); err != nil {
+		if err := rundir.Covers(dir, rundir.DiagFile, ck.Diag); err != nil {
 			return nil, fmt.Errorf("--resume: %v", err)
 		}
 	}
 	// Nothing is changed in dir before this point.
 	if extend {
-		if err := writeJSONAtomic(cfgPath, c); err != nil {
+		if err := rundir.WriteConfig(dir, c); err != nil {
 			return nil, fmt.Errorf("--resume: %v", err)
 		}
-		for _, f := range []string{"summary.json", "codes.csv", "reconstructions.json"} {
-			os.Remove(filepath.Join(dir, f))
-		}
+		rundir.RemoveResults(dir)
 	}
-	if t.mf, err = openJSONL(metricsPath, ck.Metrics); err != nil {
+	if t.mf, err = rundir.OpenJSONL(dir, rundir.MetricsFile, ck.Metrics); err != nil {
 		return nil, fmt.Errorf("--resume: %v", err)
 	}
 	if c.DiagEvery > 0 {
-		if t.df, err = openJSONL(diagPath, ck.Diag); err != nil {
+		if t.df, err = rundir.OpenJSONL(dir, rundir.DiagFile, ck.Diag); err != nil {
 			t.close()
 			return nil, fmt.Errorf("--resume: %v", err)
 		}
@@ -246,7 +224,11 @@ func build(c config.Config) (*trainer, error) {
 	if c.Autoencoder {
 		trainSet, testSet = autoencode(trainSet), autoencode(testSet)
 	}
-	return newTrainer(c, spec, trainSet, testSet)
+	t, err := newTrainer(c, spec, trainSet, testSet)
+	if err == nil && c.Autoencoder {
+		t.atEnd = append(t.atEnd, t.writeAutoencoderOutputs)
+	}
+	return t, err
 }
 
 // trainer holds one run's state.
@@ -264,7 +246,9 @@ type trainer struct {
 	order       *rand.Rand
 	input       *rand.Rand                // input noise (denoising)
 	src         [nStreams]*rand.PCG       // the streams' sources, by number
-	mf, df      *jsonl                    // metrics.jsonl, diag.jsonl (nil without DiagEvery)
+	mf, df      *rundir.JSONL             // metrics.jsonl, diag.jsonl (nil without DiagEvery)
+	lock        *rundir.Lock              // the run directory's, while the trainer writes it
+	atEnd       []func() error            // outputs written when the run finishes, after summary.json
 	ckWriter    func(io.Writer) io.Writer // test hook: wraps the checkpoint's writer
 	onStep      func()                    // test hook: called after each step
 
@@ -332,20 +316,22 @@ func newTrainer(c config.Config, spec *nn.Spec, trainSet, testSet *data.Dataset)
 
 func (t *trainer) stepsPerEpoch() int { return (t.train.N + t.c.Batch - 1) / t.c.Batch }
 
-func (t *trainer) checkpointPath() string { return filepath.Join(t.c.Out, CheckpointFile) }
+func (t *trainer) checkpointPath() string { return rundir.Path(t.c.Out, rundir.CheckpointFile) }
 
+// close closes the jsonl files and releases the run directory's lock.
 func (t *trainer) close() {
 	if t.mf != nil {
-		t.mf.close()
+		t.mf.Close()
 	}
 	if t.df != nil {
-		t.df.close()
+		t.df.Close()
 	}
+	t.lock.Unlock()
 }
 
 // run trains from the trainer's position to the end of the run, or until
 // ctx is done.
-func (t *trainer) run(ctx context.Context, log io.Writer) (*Summary, error) {
+func (t *trainer) run(ctx context.Context, log io.Writer) (*rundir.Summary, error) {
 	defer t.close()
 	c := t.c
 	spe := t.stepsPerEpoch()
@@ -383,7 +369,7 @@ func (t *trainer) run(ctx context.Context, log io.Writer) (*Summary, error) {
 			idx := t.perm[s*c.Batch : min((s+1)*c.Batch, len(t.perm))]
 			l, err := t.step(idx, !c.FreezeWeights && epoch > c.Warmup)
 			if err != nil {
-				return nil, fmt.Errorf("train: %v at epoch %d, step %d; the metrics of earlier epochs are in %s", err, epoch, s+1, filepath.Join(c.Out, "metrics.jsonl"))
+				return nil, fmt.Errorf("train: %v at epoch %d, step %d; the metrics of earlier epochs are in %s", err, epoch, s+1, rundir.Path(c.Out, rundir.MetricsFile))
 			}
 			t.pos.Step++
 			t.pos.LossSum += l
@@ -391,7 +377,7 @@ func (t *trainer) run(ctx context.Context, log io.Writer) (*Summary, error) {
 			if t.df != nil && t.steps%c.DiagEvery == 0 {
 				layers := t.diagnose()
 				t.angle = metrics.MeanDeltaAngle(layers)
-				if err := t.df.write(Diag{Epoch: epoch, Step: t.steps, Samples: t.seen, Layers: layers}); err != nil {
+				if err := t.df.Write(rundir.Diag{Epoch: epoch, Step: t.steps, Samples: t.seen, Layers: layers}); err != nil {
 					return nil, err
 				}
 			}
@@ -413,15 +399,15 @@ func (t *trainer) run(ctx context.Context, log io.Writer) (*Summary, error) {
 		prog.println("epoch %3d/%d  train loss %.4f  test loss %.4f  test error %s  delta angle %.1f°  %.1fs",
 			epoch, c.Epochs, float64(ep.TrainLoss), float64(ep.TestLoss), errStr, t.angle, dur.Seconds())
 		if epoch == c.Epochs {
-			s := &Summary{
+			s := &rundir.Summary{
 				Rule: c.Rule, Seed: c.Seed, Epochs: c.Epochs, Steps: t.steps, Samples: t.seen,
 				TestError: ep.TestError, TestLoss: ep.TestLoss, TrainLoss: ep.TrainLoss, Layers: ep.Layers,
 			}
-			if err := writeJSONAtomic(filepath.Join(c.Out, "summary.json"), s); err != nil {
+			if err := rundir.WriteSummary(c.Out, s); err != nil {
 				return nil, fmt.Errorf("--out: %v", err)
 			}
-			if c.Autoencoder {
-				if err := t.writeCodes(); err != nil {
+			for _, f := range t.atEnd {
+				if err := f(); err != nil {
 					return nil, fmt.Errorf("--out: %v", err)
 				}
 			}
@@ -430,7 +416,7 @@ func (t *trainer) run(ctx context.Context, log io.Writer) (*Summary, error) {
 			if err := t.endEpoch(ep); err != nil {
 				return nil, err
 			}
-			prog.println("done: %s", filepath.Join(c.Out, "summary.json"))
+			prog.println("done: %s", rundir.Path(c.Out, rundir.SummaryFile))
 			return s, nil
 		}
 		if err := t.endEpoch(ep); err != nil {
@@ -442,8 +428,8 @@ func (t *trainer) run(ctx context.Context, log io.Writer) (*Summary, error) {
 
 // endEpoch writes ep's metrics line, moves to the start of the next epoch
 // and writes the checkpoint.
-func (t *trainer) endEpoch(ep Epoch) error {
-	if err := t.mf.write(ep); err != nil {
+func (t *trainer) endEpoch(ep rundir.Epoch) error {
+	if err := t.mf.Write(ep); err != nil {
 		return err
 	}
 	t.pos = position{Epoch: ep.Epoch + 1}
@@ -492,7 +478,7 @@ func (t *trainer) diagnose() []metrics.Layer {
 
 // evaluate measures the clean network on the whole test set and the
 // diagnostics.
-func (t *trainer) evaluate(epoch int, trainLoss float64, dur time.Duration) Epoch {
+func (t *trainer) evaluate(epoch int, trainLoss float64, dur time.Duration) rundir.Epoch {
 	losses := make([]float64, t.test.N)
 	var sum float64
 	wrong := 0
@@ -512,7 +498,7 @@ func (t *trainer) evaluate(epoch int, trainLoss float64, dur time.Duration) Epoc
 	if t.test.Classes > 0 {
 		testErr = float64(wrong) / float64(t.test.N)
 	}
-	return Epoch{
+	return rundir.Epoch{
 		Epoch: epoch, Steps: t.steps, Samples: t.seen,
 		TrainLoss: metrics.Value(trainLoss), TestLoss: metrics.Value(sum / float64(t.test.N)),
 		TestError: metrics.Value(testErr), Seconds: dur.Seconds(), Layers: layers,
@@ -538,62 +524,4 @@ func (t *trainer) overTest(f func(lo int, y, yhat *tensor.Mat)) {
 		y := tensor.Mat{Rows: n, Cols: t.test.Out, Data: t.test.Y[lo*t.test.Out : (lo+n)*t.test.Out]}
 		f(lo, &y, t.net.Forward(&x, nil))
 	}
-}
-
-// autoencode returns d with the inputs as targets: Y = X, Out = In, no
-// classes (Labels stay, to colour latent codes by class).
-func autoencode(d *data.Dataset) *data.Dataset {
-	a := *d
-	a.Y, a.Out, a.Classes = d.X, d.In, 0
-	return &a
-}
-
-// writeCodes writes, for an autoencoder, DIR/codes.csv (the whole test
-// set's activity at the narrowest hidden site, one row per example, with
-// its label) and DIR/reconstructions.json (the first 10 test inputs and
-// their reconstructions).
-func (t *trainer) writeCodes() error {
-	site := 0
-	for i := 1; i < t.net.Sites(); i++ {
-		if t.net.SiteWidth(i) < t.net.SiteWidth(site) {
-			site = i
-		}
-	}
-	var b strings.Builder
-	for j := 0; j < t.net.SiteWidth(site); j++ {
-		fmt.Fprintf(&b, "z%d,", j+1)
-	}
-	b.WriteString("label\n")
-	var recon struct {
-		Height  int         `json:"height"`
-		Width   int         `json:"width"`
-		Inputs  [][]float32 `json:"inputs"`
-		Outputs [][]float32 `json:"outputs"`
-	}
-	recon.Height, recon.Width = t.test.Shape[1], t.test.Shape[2]
-	t.overTest(func(lo int, x, yhat *tensor.Mat) { // autoencoder: targets are the inputs
-		z := t.net.SiteOutput(site)
-		for i := 0; i < x.Rows; i++ {
-			for _, v := range z.Row(i) {
-				fmt.Fprintf(&b, "%g,", v)
-			}
-			label := -1
-			if t.test.Labels != nil {
-				label = t.test.Labels[lo+i]
-			}
-			fmt.Fprintf(&b, "%d\n", label)
-			if lo+i < 10 {
-				recon.Inputs = append(recon.Inputs, append([]float32(nil), x.Row(i)...))
-				recon.Outputs = append(recon.Outputs, append([]float32(nil), yhat.Row(i)...))
-			}
-		}
-	})
-	if err := writeFileAtomic(filepath.Join(t.c.Out, "codes.csv"), []byte(b.String())); err != nil {
-		return err
-	}
-	js, err := json.Marshal(recon)
-	if err != nil {
-		return err
-	}
-	return writeFileAtomic(filepath.Join(t.c.Out, "reconstructions.json"), append(js, '\n'))
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/creditlab/credit/data"
 	"github.com/creditlab/credit/feedback"
 	"github.com/creditlab/credit/nn"
+	"github.com/creditlab/credit/rundir"
 )
 
 // small is a quick MNIST configuration for tests.
@@ -230,9 +231,9 @@ func TestWarmupAndFreeze(t *testing.T) {
 		if _, err := Run(c, nil); err != nil {
 			t.Fatal(err)
 		}
-		var eps []Epoch
+		var eps []rundir.Epoch
 		for _, line := range bytes.Split(bytes.TrimSpace(must(os.ReadFile(filepath.Join(c.Out, "metrics.jsonl")))), []byte("\n")) {
-			var e Epoch
+			var e rundir.Epoch
 			if err := json.Unmarshal(line, &e); err != nil {
 				t.Fatal(err)
 			}
@@ -276,7 +277,7 @@ func TestAutoencoder(t *testing.T) {
 	if err := json.Unmarshal(must(os.ReadFile(filepath.Join(c.Out, "reconstructions.json"))), &rec); err != nil || rec.Height != 28 || len(rec.Outputs) != 10 || len(rec.Outputs[0]) != 784 {
 		t.Errorf("reconstructions.json: %v, height %d, %d outputs", err, rec.Height, len(rec.Outputs))
 	}
-	var first Epoch
+	var first rundir.Epoch
 	json.Unmarshal(bytes.SplitN(must(os.ReadFile(filepath.Join(c.Out, "metrics.jsonl"))), []byte("\n"), 2)[0], &first)
 	if !(s.TestLoss < first.TestLoss) {
 		t.Errorf("test loss %v → %v: did not learn", first.TestLoss, s.TestLoss)

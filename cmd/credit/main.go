@@ -36,6 +36,7 @@ import (
 	"github.com/creditlab/credit/bench"
 	"github.com/creditlab/credit/experiment"
 	"github.com/creditlab/credit/feedback"
+	"github.com/creditlab/credit/rundir"
 	"github.com/creditlab/credit/sweep"
 	"github.com/creditlab/credit/train"
 )
@@ -189,7 +190,7 @@ func trainCmd(args []string, stdout io.Writer) error {
 			}
 		})
 		if len(other) > 0 {
-			return fmt.Errorf("--resume: a resumed run keeps the settings in %s; only --epochs may change, not %s", filepath.Join(*resume, "config.json"), strings.Join(other, ", "))
+			return fmt.Errorf("--resume: a resumed run keeps the settings in %s; only --epochs may change, not %s", rundir.Path(*resume, rundir.ConfigFile), strings.Join(other, ", "))
 		}
 		if epochs < 0 || (epochs == 0 && c.Epochs == 0) {
 			return fmt.Errorf("--epochs: must be positive, got %d", c.Epochs)
