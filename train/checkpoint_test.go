@@ -93,7 +93,7 @@ func runUntil(t *testing.T, tr *trainer, stop, kill int) (s *rundir.Summary, err
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		s, err = tr.run(ctx, nil)
+		s, err = summary(tr.run(ctx, Options{}))
 		killed = false
 	}()
 	<-done
@@ -284,7 +284,7 @@ func TestFailedCheckpointWriteKeepsPrevious(t *testing.T) {
 	before := func() []byte { b, _ := os.ReadFile(tr.checkpointPath()); return b }
 	var last []byte
 	tr.onStep = func() { last = before() }
-	_, err := tr.run(context.Background(), nil)
+	_, err := tr.run(context.Background(), Options{})
 	if err == nil || !strings.Contains(err.Error(), "disk on fire") || !strings.Contains(err.Error(), "checkpoint") {
 		t.Fatalf("want the write error naming the checkpoint, got %v", err)
 	}

@@ -75,7 +75,7 @@ func TestConvEveryRuleLearns(t *testing.T) {
 			if err := tr.create(); err != nil {
 				t.Fatal(err)
 			}
-			s, err := tr.run(context.Background(), nil)
+			s, err := summary(tr.run(context.Background(), Options{}))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,6 +1,7 @@
 package train_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -56,13 +57,14 @@ func Example_ruleFromAnotherPackage() {
 	c := config.Default()
 	c.Rule, c.Data, c.Net, c.Act, c.Epochs, c.Opt, c.LR = "fa-norm", "linear", "30-20-10", "tanh", 3, "sgd", 1e-3
 	c.TrainSize, c.DiagBatch, c.Out = 2000, 200, filepath.Join(dir, "run")
-	s, err := train.Run(c, nil)
+	r, err := train.Train(context.Background(), c, train.Options{})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	l := s.Layers[0]
-	fmt.Printf("%s: ‖B‖ = ‖W‖ gives relative error ≥ 1: %v; delta angle below 90°: %v\n",
-		s.Rule, float64(*l.RelativeError) >= 1, float64(l.DeltaAngle) < 90)
-	// Output: fa-norm: ‖B‖ = ‖W‖ gives relative error ≥ 1: true; delta angle below 90°: true
+	// The last step rescaled B to ‖W‖; W has moved once since.
+	b, w := r.Rule.Feedback()[0], r.Net.Blocks[1].Core.Weight()
+	fmt.Printf("%s: ‖B‖/‖W‖ = %.2f, weight angle %s 90°\n", r.Summary.Rule, tensor.Norm(b.Data)/tensor.Norm(w.Data),
+		map[bool]string{true: "<", false: "≥"}[float64(*r.Summary.Layers[0].WeightAngle) < 90])
+	// Output: fa-norm: ‖B‖/‖W‖ = 1.00, weight angle < 90°
 }

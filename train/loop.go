@@ -59,21 +59,68 @@ func (e *Stopped) Error() string {
 
 func (e *Stopped) Unwrap() error { return e.Cause }
 
-// Run trains as c says, writes the run directory c.Out and returns the
-// summary. Progress and per-epoch lines go to log (nil for silence).
-func Run(c config.Config, log io.Writer) (*rundir.Summary, error) {
-	return RunContext(context.Background(), c, log)
+// Model is a run's network and rule: the forward weights, and the
+// feedback and its learner's state.
+type Model struct {
+	Net  *nn.Net
+	Rule *feedback.Rule
 }
 
-// RunContext is Run that stops when ctx is done: it finishes the step in
+// Options are how a library caller follows a run.
+type Options struct {
+	// Log receives the progress line and one line per epoch (nil: silence).
+	Log io.Writer
+	// OnEpoch, if set, is called after each epoch's line of metrics.jsonl
+	// and its checkpoint are written (first for epoch 0, the untrained
+	// network), with that line and the run's model as it stands. The
+	// model is the run's own: read it, copy it, but do not change it.
+	OnEpoch func(e rundir.Epoch, m Model)
+}
+
+// Result is a finished run: its summary.json and the trained model.
+type Result struct {
+	Summary *rundir.Summary
+	Model
+}
+
+// Train trains as c says, writes the run directory c.Out and returns the
+// summary and the trained model. When ctx is done it finishes the step in
 // progress, writes a checkpoint and returns a *Stopped error. A run also
 // writes its checkpoint (DIR/checkpoint) after every epoch.
-func RunContext(ctx context.Context, c config.Config, log io.Writer) (*rundir.Summary, error) {
+func Train(ctx context.Context, c config.Config, o Options) (*Result, error) {
 	t, err := start(c)
 	if err != nil {
 		return nil, err
 	}
-	return t.run(ctx, log)
+	return t.run(ctx, o)
+}
+
+// Continue continues the run in dir from its checkpoint, as Resume does,
+// and returns what Train returns.
+func Continue(ctx context.Context, dir string, epochs int, o Options) (*Result, error) {
+	t, err := reopen(dir, epochs)
+	if err != nil {
+		return nil, err
+	}
+	return t.run(ctx, o)
+}
+
+// Run is Train without a context or callbacks, returning the summary;
+// progress and per-epoch lines go to log (nil for silence).
+func Run(c config.Config, log io.Writer) (*rundir.Summary, error) {
+	return RunContext(context.Background(), c, log)
+}
+
+// RunContext is Train returning only the summary.
+func RunContext(ctx context.Context, c config.Config, log io.Writer) (*rundir.Summary, error) {
+	return summary(Train(ctx, c, Options{Log: log}))
+}
+
+func summary(r *Result, err error) (*rundir.Summary, error) {
+	if err != nil {
+		return nil, err
+	}
+	return r.Summary, nil
 }
 
 // start prepares a new run.
@@ -123,11 +170,7 @@ func (t *trainer) create() error {
 // RunContext. A missing, corrupt, truncated or mismatched checkpoint is
 // refused, and nothing in dir is changed then.
 func Resume(ctx context.Context, dir string, epochs int, log io.Writer) (*rundir.Summary, error) {
-	t, err := reopen(dir, epochs)
-	if err != nil {
-		return nil, err
-	}
-	return t.run(ctx, log)
+	return summary(Continue(ctx, dir, epochs, Options{Log: log}))
 }
 
 // reopen locks dir and prepares its run to continue; the lock is held
@@ -251,6 +294,7 @@ type trainer struct {
 	atEnd       []func() error            // outputs written when the run finishes, after summary.json
 	ckWriter    func(io.Writer) io.Writer // test hook: wraps the checkpoint's writer
 	onStep      func()                    // test hook: called after each step
+	onEpoch     func(rundir.Epoch, Model) // Options.OnEpoch
 
 	x, y        tensor.Mat // the current batch
 	dx, dy      tensor.Mat // the diagnostic batch
@@ -331,11 +375,12 @@ func (t *trainer) close() {
 
 // run trains from the trainer's position to the end of the run, or until
 // ctx is done.
-func (t *trainer) run(ctx context.Context, log io.Writer) (*rundir.Summary, error) {
+func (t *trainer) run(ctx context.Context, o Options) (*Result, error) {
 	defer t.close()
 	c := t.c
+	t.onEpoch = o.OnEpoch
 	spe := t.stepsPerEpoch()
-	prog := newProgress(log, spe, c.Epochs, max(0, (t.pos.Epoch-1)*spe+t.pos.Step))
+	prog := newProgress(o.Log, spe, c.Epochs, max(0, (t.pos.Epoch-1)*spe+t.pos.Step))
 	if t.pos.Epoch == 0 {
 		prog.println("credit: %s (%d train, %d test), net %s, rule %s, %s lr %g, batch %d, %d epochs → %s",
 			c.Data, t.train.N, t.test.N, c.Net, c.Rule, c.Opt, c.LR, c.Batch, c.Epochs, c.Out)
@@ -417,7 +462,7 @@ func (t *trainer) run(ctx context.Context, log io.Writer) (*rundir.Summary, erro
 				return nil, err
 			}
 			prog.println("done: %s", rundir.Path(c.Out, rundir.SummaryFile))
-			return s, nil
+			return &Result{Summary: s, Model: t.model()}, nil
 		}
 		if err := t.endEpoch(ep); err != nil {
 			return nil, err
@@ -433,8 +478,16 @@ func (t *trainer) endEpoch(ep rundir.Epoch) error {
 		return err
 	}
 	t.pos = position{Epoch: ep.Epoch + 1}
-	return t.saveCheckpoint()
+	if err := t.saveCheckpoint(); err != nil {
+		return err
+	}
+	if t.onEpoch != nil {
+		t.onEpoch(ep, t.model())
+	}
+	return nil
 }
+
+func (t *trainer) model() Model { return Model{Net: t.net, Rule: t.rule} }
 
 // step trains on the examples idx and returns their summed clean loss. The
 // rule's feedback always learns; the forward weights only if update.
