@@ -11,7 +11,7 @@ import (
 // The tangent (forward-mode) passes are checked against central
 // differences (f(x + εv) − f(x − εv))/2ε computed with the layers' own
 // float32 forward passes. The difference's error is the truncation
-// ε²/6·f”' (zero for the layers that are linear in what is perturbed:
+// ε²/6·f⁽³⁾ (zero for the layers that are linear in what is perturbed:
 // dense, conv, dropout, max pooling away from ties) plus the rounding of
 // the two float32 outputs, about 2⁻²⁴·|f|/ε: at ε = 1e-3 and |f| = O(1),
 // 6e-5 of a derivative of O(1). The tolerance on the relative error of the
@@ -224,7 +224,7 @@ func TestCoreTangents(t *testing.T) {
 // Each loss's tangent is the directional derivative of its per-example
 // loss. PerSample works in float64 from float32 inputs, so the only
 // rounding is that of ŷ ± ε·dŷ to float32 (2⁻²⁴ relative, 6e-5 of the
-// derivative after dividing by 2ε), the truncation ε²/6·L”' ≈ 1e-7.
+// derivative after dividing by 2ε), the truncation ε²/6·L⁽³⁾ ≈ 1e-7.
 func TestLossTangents(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	yhat := randMat(rng, 5, 4, 2)
