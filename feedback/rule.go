@@ -45,7 +45,7 @@ import (
 // (the delivery comes first) through the Rule.
 //
 // Beside Attach, a part implements the hooks it needs, each an interface
-// of this package: Preparer, Passer, Learner, Mover, Stateful, Diagnoser
+// of this package: Preparer, Passer, Backwarder, Learner, Mover, Stateful, Diagnoser
 // (and Delivery for the one delivery part). Rule calls them in the order
 // of the parts.
 type Part interface {
