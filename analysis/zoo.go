@@ -12,7 +12,7 @@ import (
 )
 
 // zooRules is every rule of the comparison, in the order of the table.
-var zooRules = []string{"bp", "fa", "dfa", "np", "npdfa", "usf", "brsf", "frsf", "wm", "kp"}
+var zooRules = []string{"bp", "fa", "dfa", "np", "npdfa", "usf", "brsf", "frsf", "wm", "kp", "fgw", "fga"}
 
 // zooNet is one network of the comparison (configs/zoo.yaml's groups are
 // "<label> <rule>"): the rules not run on it, with the reason shown in

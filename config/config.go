@@ -57,6 +57,8 @@ type Config struct {
 	InputNoise    float64 `json:"input_noise"`    // sd of Gaussian noise on training inputs (denoising)
 	ActivityNoise float64 `json:"activity_noise"` // noise at hidden sites in training passes (bp, fa, dfa)
 	FreezeWeights bool    `json:"freeze_weights"` // never update the forward weights
+	// Forward gradients (rules fgw, fga): random directions averaged per step.
+	Directions int `json:"directions"`
 
 	DiagBatch int    `json:"diag_batch"` // size of the held-out diagnostic batch (first examples of the test set)
 	DiagEvery int    `json:"diag_every"` // also record diagnostics every k steps in diag.jsonl; 0 = per epoch only
@@ -74,6 +76,7 @@ func Default() Config {
 		Loss: "mse", Reduction: "sum", Rule: "np", Opt: "momentum", LR: 0.001, Momentum: 0.9,
 		AdamEps: 1e-8, Batch: 32, Epochs: 80, Seed: 1, DiagBatch: 1000,
 		Noise: 1e-3, FeedbackSolver: "ridge", FeedbackLR: 1e-3, Ridge: 0.1, FeedbackDecay: 1e-3,
+		Directions: 1,
 	}
 }
 
@@ -118,7 +121,7 @@ func (c *Config) FeedbackOptions() feedback.Options {
 	return feedback.Options{
 		Noise: c.Noise, Solver: c.FeedbackSolver, FeedbackLR: c.FeedbackLR, Ridge: c.Ridge,
 		FeedbackDecay: c.FeedbackDecay, WeightDecay: c.WeightDecay, PerturbLoss: c.NPLoss,
-		ActivityNoise: c.ActivityNoise,
+		ActivityNoise: c.ActivityNoise, Directions: c.Directions,
 	}
 }
 

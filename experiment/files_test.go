@@ -94,7 +94,9 @@ func TestPaperFilesEqualGoRuns(t *testing.T) {
 // (group and seed) and their settings compared whole; the groups, which
 // the reports show in order of first appearance, come in the same order.
 // (The file lists the seeds innermost, the Go code outermost: only the
-// order of training differs.)
+// order of training differs.) Rules added to the zoo since (zooAdded) are
+// left out of the comparison: analysis's TestZooRulesAndRefusals checks
+// their runs.
 func TestZooFileEqualsGoRuns(t *testing.T) {
 	b, err := os.ReadFile("testdata/zoo_runs.json")
 	if err != nil {
@@ -128,7 +130,12 @@ func TestZooFileEqualsGoRuns(t *testing.T) {
 				wantGroups = append(wantGroups, w.Group)
 			}
 		}
-		got := place(es[0].Runs(scale), "d")
+		var got []Run
+		for _, r := range place(es[0].Runs(scale), "d") {
+			if !slices.Contains(zooAdded, r.Config.Rule) {
+				got = append(got, r)
+			}
+		}
 		if len(got) != len(want) {
 			t.Errorf("%s: %d runs, want %d", scale, len(got), len(want))
 		}
@@ -153,6 +160,10 @@ func TestZooFileEqualsGoRuns(t *testing.T) {
 		}
 	}
 }
+
+// zooAdded lists the rules added to configs/zoo.yaml after its runs were
+// recorded in testdata/zoo_runs.json.
+var zooAdded = []string{"fgw", "fga"}
 
 // tinySweep is a sweep of 2 rules × 2 seeds on the linear teacher, about
 // 0.1 s a run.

@@ -58,7 +58,7 @@ func TestConvRules(t *testing.T) {
 				t.Errorf("%s: hidden layer %d gets a zero update", name, b+1)
 			}
 		}
-		if !equal(g.W[last].Data, bp.W[last].Data) {
+		if name != "fgw" && !equal(g.W[last].Data, bp.W[last].Data) { // fgw estimates every layer's
 			t.Errorf("%s: output update differs from bp's", name)
 		}
 	}

@@ -43,7 +43,14 @@ type Options struct {
 	// the same activity noise as node perturbation's). Passes with
 	// net.Training false stay clean.
 	ActivityNoise float64
+	// Directions is k, the number of random directions whose forward
+	// gradients are averaged each step (directions; fgw, fga). 0 means 1,
+	// so that the zero Options works.
+	Directions int
 }
+
+// directions returns k ≥ 1 (Directions, with 0 meaning 1).
+func (o Options) directions() int { return max(o.Directions, 1) }
 
 // OptionError is a setting that cannot be used. Key is the setting's key
 // in config.json and experiment files (feedback_lr; --feedback-lr on the
@@ -58,6 +65,11 @@ func (e *OptionError) Error() string { return e.Key + ": " + e.Msg }
 func optErr(key, format string, a ...any) *OptionError {
 	return &OptionError{Key: key, Msg: fmt.Sprintf(format, a...)}
 }
+
+// maxDirections bounds Options.Directions: each direction is a tangent
+// pass, so beyond this a step costs more than backprop by orders of
+// magnitude for nothing an exact gradient would not give.
+const maxDirections = 1 << 16
 
 // Solvers lists the accepted feedback solvers.
 var Solvers = []string{"sgd", "ridge"}
@@ -81,6 +93,8 @@ func (o Options) Check() error {
 		return optErr("ridge", "must be a finite number ≥ 0, got %v", o.Ridge)
 	case !(o.ActivityNoise >= 0) || !finite(o.ActivityNoise):
 		return optErr("activity_noise", "must be a finite number ≥ 0, got %v", o.ActivityNoise)
+	case o.Directions < 0 || o.Directions > maxDirections:
+		return optErr("directions", "must be between 1 and %d (the random directions averaged per step), got %d", maxDirections, o.Directions)
 	}
 	if o.PerturbLoss != "" {
 		if _, err := nn.NewLoss(o.PerturbLoss); err != nil {

@@ -12,8 +12,9 @@
 //   - optional mechanisms that act on the feedback or the passes: node
 //     perturbation (perturb.go), regression of λ̂ by a Learner (learn.go,
 //     sgd.go, ridge.go), sign ties (sign.go), the weight mirror (wm.go),
-//     Kolen–Pollack tracking (kp.go), and the activity-noise control
-//     (activity.go), which New adds to any rule when its option is set.
+//     Kolen–Pollack tracking (kp.go), forward gradients by tangent passes
+//     (forwardgrad.go), and the activity-noise control (activity.go),
+//     which New adds to any rule when its option is set.
 //
 // A new combination of parts is one Register call; a new mechanism is one
 // new type implementing Part and the hooks it needs. Both can live in the
@@ -44,7 +45,7 @@ import (
 // (the delivery comes first) through the Rule.
 //
 // Beside Attach, a part implements the hooks it needs, each an interface
-// of this package: Preparer, Passer, Learner, Mover, Stateful, Diagnoser
+// of this package: Preparer, Passer, Backwarder, Learner, Mover, Stateful, Diagnoser
 // (and Delivery for the one delivery part). Rule calls them in the order
 // of the parts.
 type Part interface {
@@ -102,6 +103,16 @@ type Preparer interface {
 // part of a rule is a Passer; without one the rule runs one clean pass.
 type Passer interface {
 	Pass(s *Step)
+}
+
+// Backwarder is a part that fills the step's gradients s.Grads itself, in
+// place of the backward pass through the delivery (forward gradients on
+// the weights, whose estimate is the update): W and B of every block, and
+// Delta where the rule has an error at a core's output (zero where it has
+// none, which makes the delta angle undefined). It runs after the pass,
+// learning step or not. At most one part of a rule is a Backwarder.
+type Backwarder interface {
+	Backward(s *Step)
 }
 
 // Learner is a part that learns after the step's backward pass, when the
@@ -234,6 +245,7 @@ type Rule struct {
 	holder    Holder
 	estimator Estimator
 	passer    Passer
+	back      Backwarder
 	mover     Mover
 	step      Step
 	dOut      tensor.Mat
@@ -267,6 +279,12 @@ func New(name string, net *nn.Net, opt Options, rng *rand.Rand) (*Rule, error) {
 				return nil, fmt.Errorf("rule %s: two parts run the forward pass (%T and %T)", name, r.passer, p)
 			}
 			r.passer = ps
+		}
+		if b, ok := p.(Backwarder); ok {
+			if r.back != nil {
+				return nil, fmt.Errorf("rule %s: two parts fill the gradients (%T and %T)", name, r.back, p)
+			}
+			r.back = b
 		}
 		if m, ok := p.(Mover); ok {
 			if r.mover != nil {
@@ -323,7 +341,8 @@ func (r *Rule) Deliver(n *nn.Net, site int, eAbove, eOut, dst *tensor.Mat) {
 //
 // The order is: every Preparer (re-tying to sign(W), the weight mirror's
 // step), the pass (a Passer's, or one clean forward pass), the loss's
-// gradient, the backward pass, every Learner when learn. The forward
+// gradient and the backward pass (or a Backwarder's gradients in their
+// place), every Learner when learn. The forward
 // weights' move comes later, from the trainer, through Move.
 func (r *Rule) Step(net *nn.Net, loss nn.Loss, scale float32, x, y *tensor.Mat, g *nn.Grads, rng *rand.Rand, learn bool) []float64 {
 	s := &r.step
@@ -341,8 +360,12 @@ func (r *Rule) Step(net *nn.Net, loss nn.Loss, scale float32, x, y *tensor.Mat, 
 		loss.PerSample(s.YHat, y, r.clean)
 		s.Losses = r.clean
 	}
-	loss.Grad(s.YHat, y, scale, &r.dOut)
-	net.Backward(&r.dOut, r, g)
+	if r.back != nil {
+		r.back.Backward(s)
+	} else {
+		loss.Grad(s.YHat, y, scale, &r.dOut)
+		net.Backward(&r.dOut, r, g)
+	}
 	if learn {
 		for _, p := range r.parts {
 			if h, ok := p.(Learner); ok {

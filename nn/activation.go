@@ -15,6 +15,7 @@ type Activation struct {
 	Kind string // "sigmoid", "tanh", "relu" or "linear"
 	out  tensor.Mat
 	dx   tensor.Mat
+	tan  tensor.Mat
 }
 
 // Activations lists the accepted activation names.
@@ -50,26 +51,40 @@ func (a *Activation) Forward(x *tensor.Mat) *tensor.Mat {
 // Output returns the result of the last Forward.
 func (a *Activation) Output() *tensor.Mat { return &a.out }
 
+// Tangent returns dx ∘ f'(x) for the last Forward (the Jacobian is
+// diagonal, so the tangent is Backward's product on the tangent), f'
+// computed from the output as Backward does.
+func (a *Activation) Tangent(dx *tensor.Mat) *tensor.Mat {
+	a.tan.Resize(dx.Rows, dx.Cols)
+	a.deriv(a.tan.Data, dx.Data)
+	return &a.tan
+}
+
 // Backward returns dy ∘ f'(x) for the last Forward, f' computed from the
 // output y: y(1 − y) for sigmoid, 1 − y² for tanh, [y > 0] for relu.
 func (a *Activation) Backward(dy *tensor.Mat) *tensor.Mat {
 	a.dx.Resize(dy.Rows, dy.Cols)
-	d, y := a.dx.Data, a.out.Data[:len(dy.Data)]
+	a.deriv(a.dx.Data, dy.Data)
+	return &a.dx
+}
+
+// deriv writes d ← g ∘ f'(x) for the last Forward, from its output.
+func (a *Activation) deriv(d, g []float32) {
+	y := a.out.Data[:len(g)]
 	switch a.Kind {
 	case "linear":
-		copy(d, dy.Data)
+		copy(d, g)
 	case "sigmoid":
-		tensor.SigmoidBackward(d, dy.Data, y)
+		tensor.SigmoidBackward(d, g, y)
 	case "tanh":
-		tensor.TanhBackward(d, dy.Data, y)
+		tensor.TanhBackward(d, g, y)
 	case "relu":
-		for i, g := range dy.Data {
+		for i, v := range g {
 			var s float32
 			if y[i] > 0 {
 				s = 1
 			}
-			d[i] = g * s
+			d[i] = v * s
 		}
 	}
-	return &a.dx
 }

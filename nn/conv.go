@@ -38,8 +38,10 @@ type Conv2D struct {
 
 	// The calls handed to tensor.Parallel (made once: building a closure
 	// per call would allocate), and the operands of the current pass.
-	fwdFn, gradFn, inFn func(i, slot int)
-	dy, w, dx           *tensor.Mat
+	fwdFn, gradFn, inFn, tanFn func(i, slot int)
+	dy, w, dx                  *tensor.Mat
+	tdW                        *tensor.Mat // the weight tangent of the current Tangent
+	tdB                        []float32   // and its bias tangent
 }
 
 // convScratch is one thread's im2col matrix and its error.
@@ -60,7 +62,7 @@ func NewConv2D(inC, inH, inW, outC, k, stride, pad int, rng *rand.Rand) *Conv2D 
 	for i := range c.W.Data {
 		c.W.Data[i] = float32(rng.NormFloat64() * std)
 	}
-	c.fwdFn, c.gradFn, c.inFn = c.forwardImage, c.gradGroup, c.inputImage
+	c.fwdFn, c.gradFn, c.inFn, c.tanFn = c.forwardImage, c.gradGroup, c.inputImage, c.tangentImage
 	return c
 }
 
@@ -188,6 +190,54 @@ func (c *Conv2D) inputImage(i, slot int) {
 	s.dcol.Resize(c.W.Cols, dz.Cols)
 	tensor.MatMul(true, false, 1, c.w, &dz, 0, &s.dcol)
 	c.col2im(&s.dcol, c.dx.Row(i))
+}
+
+// Tangent writes into dst (resized to batch × Out) the directional
+// derivative of the last Forward's output along an input tangent dx
+// (batch × In) and weight and bias tangents dW (W's shape) and dB (one per
+// output channel): conv(dx; W) + conv(x; dW) + dB, x being the last
+// Forward's input, which must not have changed since. A nil dx, dW or dB
+// is a zero tangent. Images run in parallel as in Forward.
+func (c *Conv2D) Tangent(dx, dW *tensor.Mat, dB []float32, dst *tensor.Mat) {
+	n := c.x.Rows
+	if dx != nil {
+		n = dx.Rows
+	}
+	dst.Resize(n, c.Out())
+	c.dx, c.tdW, c.tdB, c.dy = dx, dW, dB, dst
+	tensor.Parallel(n, c.slots(), c.tanFn)
+	c.dx, c.tdW, c.tdB, c.dy = nil, nil, nil, nil
+}
+
+// tangentImage writes row i of Tangent's result (held in c.dy): dB, plus
+// W times the im2col matrix of dx's image i, plus dW times x's.
+func (c *Conv2D) tangentImage(i, slot int) {
+	s := &c.scratch[slot]
+	z := c.image(c.dy, i)
+	var beta float32
+	if c.tdB != nil {
+		p := z.Cols
+		for f, b := range c.tdB {
+			row := z.Data[f*p : (f+1)*p]
+			for j := range row {
+				row[j] = b
+			}
+		}
+		beta = 1
+	}
+	if c.dx != nil {
+		c.im2col(c.dx.Row(i), &s.col)
+		tensor.MatMul(false, false, 1, c.W, &s.col, beta, &z)
+		beta = 1
+	}
+	if c.tdW != nil {
+		c.im2col(c.x.Row(i), &s.col)
+		tensor.MatMul(false, false, 1, c.tdW, &s.col, beta, &z)
+		beta = 1
+	}
+	if beta == 0 {
+		clear(z.Data)
+	}
 }
 
 // span returns the output columns [lo, hi) whose tap kx (or ky) falls

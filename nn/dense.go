@@ -69,3 +69,34 @@ func (d *Dense) InputGrad(dy, w, dx *tensor.Mat) {
 	dx.Resize(dy.Rows, d.In())
 	tensor.MatMul(false, false, 1, dy, w, 0, dx)
 }
+
+// Tangent writes dst ← dx·Wᵀ + x·dWᵀ + dB (batch × Out) for the last
+// Forward's input x: the directional derivative of the output along an
+// input tangent dx (batch × In) and weight and bias tangents dW (Out×In)
+// and dB (length Out). A nil dx, dW or dB is a zero tangent. dst is
+// resized; the layer's own state is not touched.
+func (d *Dense) Tangent(dx, dW *tensor.Mat, dB []float32, dst *tensor.Mat) {
+	n := d.x.Rows
+	if dx != nil {
+		n = dx.Rows
+	}
+	dst.Resize(n, d.Out())
+	var beta float32
+	if dB != nil {
+		for i := 0; i < n; i++ {
+			copy(dst.Row(i), dB)
+		}
+		beta = 1
+	}
+	if dx != nil {
+		tensor.MatMul(false, true, 1, dx, d.W, beta, dst)
+		beta = 1
+	}
+	if dW != nil {
+		tensor.MatMul(false, true, 1, d.x, dW, beta, dst)
+		beta = 1
+	}
+	if beta == 0 {
+		dst.Zero()
+	}
+}

@@ -16,7 +16,7 @@ type Dropout struct {
 	mask []float32 // 0 or 1/(1−P) per element of the last training batch
 	// training and redraw are set by the Net before each pass.
 	training, redraw bool
-	out, dx          tensor.Mat
+	out, dx, tan     tensor.Mat
 }
 
 // NewDropout returns a dropout layer drawing its masks from rng.
@@ -64,4 +64,18 @@ func (d *Dropout) Backward(dy *tensor.Mat) *tensor.Mat {
 		d.dx.Data[i] = g * d.mask[i]
 	}
 	return &d.dx
+}
+
+// Tangent applies the last Forward's mask to the tangent dx (it copies dx
+// in evaluation): dropout is linear in its input.
+func (d *Dropout) Tangent(dx *tensor.Mat) *tensor.Mat {
+	d.tan.Resize(dx.Rows, dx.Cols)
+	if !d.training {
+		copy(d.tan.Data, dx.Data)
+		return &d.tan
+	}
+	for i, v := range dx.Data {
+		d.tan.Data[i] = v * d.mask[i]
+	}
+	return &d.tan
 }

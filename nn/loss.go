@@ -16,6 +16,11 @@ type Loss interface {
 	// Grad writes scale·∂L_n/∂ŷ_n for every row n into dst (resized): with
 	// scale 1 it is the gradient of the batch-summed loss.
 	Grad(yhat, y *tensor.Mat, scale float32, dst *tensor.Mat)
+	// Tangent writes each example's directional derivative
+	// ∇_ŷ L_n · dŷ_n into dst (len batch), in float64: the loss's step of
+	// a forward-mode (tangent) pass, dyhat being ŷ's tangent (batch ×
+	// width).
+	Tangent(yhat, y, dyhat *tensor.Mat, dst []float64)
 }
 
 // Losses lists the accepted loss names.
@@ -92,6 +97,18 @@ func (SquaredError) Grad(yhat, y *tensor.Mat, scale float32, dst *tensor.Mat) {
 	}
 }
 
+// Tangent implements Loss: (ŷ − y)·dŷ per example.
+func (SquaredError) Tangent(yhat, y, dyhat *tensor.Mat, dst []float64) {
+	for n := 0; n < yhat.Rows; n++ {
+		a, b, t := yhat.Row(n), y.Row(n), dyhat.Row(n)
+		var s float64
+		for j, v := range a {
+			s += (float64(v) - float64(b[j])) * float64(t[j])
+		}
+		dst[n] = s
+	}
+}
+
 // SoftmaxCE is softmax cross-entropy on logits ŷ per example.
 type SoftmaxCE struct{}
 
@@ -135,6 +152,23 @@ func (SoftmaxCE) Grad(yhat, y *tensor.Mat, scale float32, dst *tensor.Mat) {
 		for j, v := range a {
 			d[j] = scale * (float32(math.Exp(float64(v)-m-lse)) - b[j])
 		}
+	}
+}
+
+// Tangent implements Loss: ((Σ_j y_j)·softmax(ŷ) − y)·dŷ per example, the
+// exact derivative of PerSample (softmax(ŷ) − y when the targets sum to 1,
+// as Grad assumes).
+func (SoftmaxCE) Tangent(yhat, y, dyhat *tensor.Mat, dst []float64) {
+	for n := 0; n < yhat.Rows; n++ {
+		a, b, t := yhat.Row(n), y.Row(n), dyhat.Row(n)
+		m, lse := logSumExp(a)
+		var sy, pt, yt float64
+		for j, v := range a {
+			sy += float64(b[j])
+			pt += math.Exp(float64(v)-m-lse) * float64(t[j])
+			yt += float64(b[j]) * float64(t[j])
+		}
+		dst[n] = sy*pt - yt
 	}
 }
 
@@ -185,5 +219,24 @@ func (SoftmaxMSE) Grad(yhat, y *tensor.Mat, scale float32, dst *tensor.Mat) {
 		for j, p := range d {
 			d[j] = scale * float32(float64(p)*(float64(p)-float64(b[j])-pr))
 		}
+	}
+}
+
+// Tangent implements Loss: with p = softmax(ŷ), r = p − y and the tangent
+// ṗ = p ∘ (dŷ − p·dŷ) of the softmax, the derivative is r·ṗ per example.
+func (SoftmaxMSE) Tangent(yhat, y, dyhat *tensor.Mat, dst []float64) {
+	for n := 0; n < yhat.Rows; n++ {
+		a, b, t := yhat.Row(n), y.Row(n), dyhat.Row(n)
+		m, lse := logSumExp(a)
+		var pt float64 // p·dŷ
+		for j, v := range a {
+			pt += math.Exp(float64(v)-m-lse) * float64(t[j])
+		}
+		var s float64
+		for j, v := range a {
+			p := math.Exp(float64(v) - m - lse)
+			s += (p - float64(b[j])) * p * (float64(t[j]) - pt)
+		}
+		dst[n] = s
 	}
 }

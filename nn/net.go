@@ -18,6 +18,13 @@ type Layer interface {
 	Backward(dy *tensor.Mat) *tensor.Mat
 	// Output returns the result of the last Forward.
 	Output() *tensor.Mat
+	// Tangent returns J·dx, the directional derivative of the last
+	// Forward's output along the input tangent dx (batch × in; the result
+	// is batch × out): the forward-mode (Jacobian–vector product) pass. It
+	// uses the state the last Forward kept (a derivative, a mask, the
+	// maxima's positions) and changes nothing that Backward needs. The
+	// result is valid until the next Tangent.
+	Tangent(dx *tensor.Mat) *tensor.Mat
 }
 
 // Core is a weighted layer (Dense, Conv2D) whose input error can be
@@ -38,6 +45,14 @@ type Core interface {
 	// InputGrad writes the error at the core's input, computed with w (of
 	// W's shape) in place of W.
 	InputGrad(dy, w, dx *tensor.Mat)
+	// Tangent writes into dst (resized to batch × Out) the directional
+	// derivative of the last Forward's output along an input tangent dx
+	// (batch × In) and a weight and bias tangent dW (W's shape), dB (b's
+	// length): dx·Wᵀ + x·dWᵀ + dB for a dense layer, the convolution's
+	// equivalent for a Conv2D, x being the last Forward's input. A nil dx,
+	// or a nil dW with a nil dB, is a zero tangent. It changes nothing
+	// that ParamGrad or InputGrad need.
+	Tangent(dx, dW *tensor.Mat, dB []float32, dst *tensor.Mat)
 	// In and Out return the input and output widths.
 	In() int
 	Out() int
@@ -60,6 +75,8 @@ type Net struct {
 
 	noisy    []tensor.Mat // site buffers holding h + noise in a noisy pass
 	siteGrad []tensor.Mat // error delivered to each hidden site
+	tan      []tensor.Mat // Tangent's core outputs, per block
+	tanSite  []tensor.Mat // Tangent's site tangents plus dSite
 }
 
 // Sites returns the number of hidden sites (blocks minus one).

@@ -19,7 +19,7 @@ type MaxPool struct {
 	margin       int     // entries of a phase before column 0: ⌈padX/Stride⌉
 	phaseLen     int     // entries of a phase
 	arg          []int32 // index in the input row of each output's maximum
-	out, dx      tensor.Mat
+	out, dx, tan tensor.Mat
 
 	scratch []poolScratch // one per thread of tensor.Parallel
 	x, dy   *tensor.Mat   // operands of the current pass
@@ -175,4 +175,20 @@ func (m *MaxPool) backwardImage(i, _ int) {
 	for k, g := range m.dy.Data[i*out : (i+1)*out] {
 		dst[arg[k]] += g
 	}
+}
+
+// Tangent returns the tangent of the last Forward's output along dx
+// (batch × C·H·W): each output takes the tangent of the input that was its
+// maximum (away from ties the maximum's position does not move under a
+// small perturbation, so this is the exact directional derivative).
+func (m *MaxPool) Tangent(dx *tensor.Mat) *tensor.Mat {
+	in, out := m.C*m.H*m.W, m.Out()
+	m.tan.Resize(dx.Rows, out)
+	for i := 0; i < dx.Rows; i++ {
+		src, dst, arg := dx.Data[i*in:(i+1)*in], m.tan.Data[i*out:(i+1)*out], m.arg[i*out:(i+1)*out]
+		for k, a := range arg {
+			dst[k] = src[a]
+		}
+	}
+	return &m.tan
 }

@@ -32,7 +32,14 @@ func resumeConfigs(t *testing.T) map[string]config.Config {
 	drop.DataDir = tinyIDX(t)
 	drop.Net, drop.Act, drop.Loss, drop.Opt, drop.LR = "fc24,drop0.3,fc16,fc10", "tanh", "ce", "adam", 1e-3
 	drop.Rule, drop.FeedbackSolver, drop.FeedbackLR, drop.Noise, drop.InputNoise = "npdfa", "sgd", 1e-3, 1e-2, 0.1
-	cs := map[string]config.Config{"linear-np-ridge-momentum": lin, "mnist-dropout-npdfa-adam": drop}
+	// Forward gradients hold no state: their directions come from the
+	// noise stream (and the diagnostic stream), which the checkpoint keeps.
+	fgw := lin
+	fgw.Rule, fgw.Directions, fgw.LR = "fgw", 2, 1e-4
+	fga := drop
+	fga.Rule, fga.Directions, fga.Opt = "fga", 3, "momentum"
+	cs := map[string]config.Config{"linear-np-ridge-momentum": lin, "mnist-dropout-npdfa-adam": drop,
+		"linear-fgw-momentum": fgw, "mnist-dropout-fga-momentum": fga}
 	for name, c := range cs {
 		c.TrainSize, c.Epochs, c.DiagBatch = 300, 4, 100
 		c.Out = filepath.Join(t.TempDir(), name)

@@ -32,15 +32,23 @@ func small(t *testing.T) config.Config {
 // weight decay, so its B keeps its random offset); 40 % leaves room for rule differences while still failing for a
 // rule that does not learn. Plain node perturbation's per-step noise grows
 // with the number of perturbed units, so it needs a 10× smaller step and
-// learns slower (40 % measured): its bound is 60 %.
+// learns slower (40 % measured): its bound is 60 %. fga, its exact
+// counterpart, measures the same 38 % at that step. fgw's estimate spans the
+// network's 40,000 parameters, so its noise is √40000 = 200 times the
+// gradient: it needs a 200× smaller step and learns slowest (80 % measured;
+// 91 % (diverged) at 5e-5): its bound is 85 %. fgw delivers no error, so its
+// delta angle is undefined.
 func TestEveryRuleLearns(t *testing.T) {
 	for _, rule := range feedback.Names() {
 		t.Run(rule, func(t *testing.T) {
 			c := small(t)
 			c.Rule, c.Opt, c.LR, c.Epochs = rule, "momentum", 0.002, 10
 			bound := 0.4
-			if rule == "nodepert" {
+			switch rule {
+			case "nodepert", "fga":
 				c.LR, bound = 2e-4, 0.6
+			case "fgw":
+				c.LR, bound = 1e-5, 0.85
 			}
 			s, err := Run(c, nil)
 			if err != nil {
@@ -57,16 +65,19 @@ func TestEveryRuleLearns(t *testing.T) {
 				if rule == "bp" && l.DeltaAngle != 0 {
 					t.Errorf("bp layer %d delta angle %v, want 0", i+1, l.DeltaAngle)
 				}
-				if rule != "bp" && !(l.DeltaAngle > 1 && l.DeltaAngle < 179) {
+				if rule == "fgw" && !math.IsNaN(float64(l.DeltaAngle)) {
+					t.Errorf("fgw layer %d delta angle %v, want undefined", i+1, l.DeltaAngle)
+				}
+				if rule != "bp" && rule != "fgw" && !(l.DeltaAngle > 1 && l.DeltaAngle < 179) {
 					t.Errorf("%s layer %d delta angle %v", rule, i+1, l.DeltaAngle)
 				}
-				if perturbs := rule == "np" || rule == "npdfa" || rule == "nodepert"; perturbs != (l.LambdaSNR != nil) {
+				if perturbs := rule == "np" || rule == "npdfa" || rule == "nodepert" || rule == "fga"; perturbs != (l.LambdaSNR != nil) {
 					t.Errorf("%s layer %d: λ̂ SNR present = %v", rule, i+1, l.LambdaSNR != nil)
 				}
 				if learns := rule == "np" || rule == "npdfa"; learns != (l.FeedbackLoss != nil) {
 					t.Errorf("%s layer %d: feedback loss present = %v", rule, i+1, l.FeedbackLoss != nil)
 				}
-				if layerWise := !slices.Contains([]string{"bp", "dfa", "npdfa", "nodepert"}, rule); (l.WeightAngle != nil) != layerWise {
+				if layerWise := !slices.Contains([]string{"bp", "dfa", "npdfa", "nodepert", "fgw", "fga"}, rule); (l.WeightAngle != nil) != layerWise {
 					t.Errorf("%s layer %d: weight angle present = %v", rule, i+1, l.WeightAngle != nil)
 				}
 			}

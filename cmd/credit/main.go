@@ -162,6 +162,7 @@ func trainFlags(c *config.Config) *flag.FlagSet {
 	fs.BoolVar(&c.Autoencoder, "autoencoder", c.Autoencoder, "train to reconstruct the inputs (targets = inputs)")
 	fs.Float64Var(&c.InputNoise, "input-noise", c.InputNoise, "sd of Gaussian noise added to training inputs (a denoising autoencoder)")
 	fs.Float64Var(&c.ActivityNoise, "activity-noise", c.ActivityNoise, "noise scale at hidden layers in training passes, for bp, fa, dfa (the control for np's noise)")
+	fs.IntVar(&c.Directions, "directions", c.Directions, "fgw, fga: random directions `k` whose forward gradients are averaged per step")
 	fs.IntVar(&c.DiagBatch, "diag-batch", c.DiagBatch, "size of the held-out diagnostic batch (the first test examples)")
 	fs.IntVar(&c.DiagEvery, "diag-every", c.DiagEvery, "also record diagnostics every `k` steps in diag.jsonl (0: per epoch only)")
 	fs.StringVar(&c.Out, "out", c.Out, "run directory (default runs/<time>-<rule>-seed<seed>)")
