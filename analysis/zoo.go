@@ -12,7 +12,8 @@ import (
 )
 
 // zooRules is every rule of the comparison, in the order of the table.
-var zooRules = []string{"bp", "fa", "dfa", "np", "npdfa", "usf", "brsf", "frsf", "wm", "kp", "fgw", "fga"}
+var zooRules = []string{"bp", "fa", "dfa", "np", "npdfa", "usf", "brsf", "frsf", "wm", "kp",
+	"dkp", "pfa", "drtp", "sdfa", "fgw", "fga"}
 
 // zooNet is one network of the comparison (configs/zoo.yaml's groups are
 // "<label> <rule>"): the rules not run on it, with the reason shown in
@@ -36,9 +37,7 @@ var zooNets = []zooNet{
 		"bp": {"1.50", "0"}, "fa": {"2.20", "≈ 35"}, "wm": {"1.51", "≈ 3"}, "kp": {"1.53", "≈ 3"},
 	}},
 	{label: "MNIST 784-50-20-10"},
-	{label: "CIFAR-10 small CNN", skip: map[string]string{
-		"np": "refused: layer-wise feedback learned by regression needs a dense layer above every hidden site (npdfa is its conv form)",
-	}},
+	{label: "CIFAR-10 small CNN"},
 }
 
 // The zoo (configs/zoo.yaml): every rule on MNIST MLPs and a small

@@ -45,7 +45,7 @@ type Config struct {
 	// Node perturbation (rules np, npdfa, nodepert).
 	Noise          float64 `json:"noise"`           // c, the noise scale
 	FeedbackSolver string  `json:"feedback_solver"` // sgd or ridge
-	FeedbackLR     float64 `json:"feedback_lr"`     // η_B for the sgd solver and the weight mirror
+	FeedbackLR     float64 `json:"feedback_lr"`     // η_B for the sgd solver, the weight mirror and dkp
 	Ridge          float64 `json:"ridge"`           // γ for the ridge solver
 	NPLoss         string  `json:"np_loss"`         // loss in the perturbation's loss difference; "" = the training loss
 	Warmup         int     `json:"warmup"`          // first epochs update only the feedback

@@ -14,14 +14,20 @@ import (
 // feedback (SPEC §3, step 4): layer-wise, the error the learned B delivers
 // from above; direct, the output error. The Solver (Options.Solver) takes
 // one step per training step and hidden site; with Options.Noise = 0
-// nothing is learned. Its diagnostic is the regression loss on the
-// diagnostic batch.
+// nothing is learned. Layer-wise feedback kernels of a convolution above a
+// site learn by the sgd solver's step on the transposed convolution
+// (kernelSGD, convnp.go); ridge refuses them. Its diagnostic is the
+// regression loss on the diagnostic batch.
 type Regression struct {
 	F      []*tensor.Mat
 	Solver Solver
 	holder Holder
 	est    Estimator
 	c      float64
+	// Layer-wise feedback of a convolution above a site: the convolution
+	// (nil for a dense layer) and the kernels' solver (convnp.go).
+	convs   []*nn.Conv2D
+	kernels *kernelSGD
 }
 
 // zeroStart implements zeroStarter: the ridge solver's B starts at 0.
@@ -43,9 +49,18 @@ func (g *Regression) Attach(r *Rule, net *nn.Net, _ *rand.Rand) error {
 		return fmt.Errorf("rule %s regresses its feedback on λ̂ but has no part that estimates λ", r.Name)
 	}
 	if _, lw := r.delivery.(*LayerWise); lw {
+		g.convs = make([]*nn.Conv2D, net.Sites())
 		for i := 0; i < net.Sites(); i++ {
-			if _, dense := net.Blocks[i+1].Core.(*nn.Dense); !dense {
-				return fmt.Errorf("rule %s learns layer-wise feedback for dense layers only, and the layer above hidden site %d is not dense (use npdfa)", r.Name, i+1)
+			switch c := net.Blocks[i+1].Core.(type) {
+			case *nn.Dense:
+			case *nn.Conv2D:
+				if r.Opt.Solver == "ridge" {
+					return optErr("feedback_solver", "rule %s learns the feedback kernels of a convolution (the layer above hidden site %d) with the sgd solver only, ridge regression is for dense layers: use --feedback-solver sgd (or npdfa)", r.Name, i+1)
+				}
+				g.convs[i] = c
+				g.kernels = &kernelSGD{lr: float32(r.Opt.FeedbackLR)}
+			default:
+				return fmt.Errorf("rule %s learns layer-wise feedback for dense and conv layers, and the layer above hidden site %d is a %T (use npdfa)", r.Name, i+1, c)
 			}
 		}
 	}
@@ -59,6 +74,10 @@ func (g *Regression) Learn(s *Step) {
 		return
 	}
 	for i, f := range g.F {
+		if c := g.conv(i); c != nil {
+			g.kernels.update(c, f, g.holder.Regressor(s.Grads, i), g.est.Lambda(i))
+			continue
+		}
 		g.Solver.Update(i, f, g.holder.Regressor(s.Grads, i), g.est.Lambda(i), s.Scale)
 	}
 }
@@ -84,9 +103,24 @@ func (g *Regression) Restore(f32 [][]float32, f64 [][]float64) ([][]float32, [][
 // Diagnose implements Diagnoser: (1/N) Σ_n ½‖λ̂_n − e_n·F‖² per site.
 func (g *Regression) Diagnose(d *Diagnosis) {
 	for i := range d.Layers {
-		fl := metrics.Value(metrics.RegressionLoss(g.F[i], g.holder.Regressor(d.Rule, i), g.est.Lambda(i)))
+		e, lam := g.holder.Regressor(d.Rule, i), g.est.Lambda(i)
+		var fl metrics.Value
+		if c := g.conv(i); c != nil {
+			fl = metrics.Value(kernelLoss(c, g.F[i], e, lam))
+		} else {
+			fl = metrics.Value(metrics.RegressionLoss(g.F[i], e, lam))
+		}
 		d.Layers[i].FeedbackLoss = &fl
 	}
+}
+
+// conv returns the convolution above hidden site i if its layer-wise
+// feedback kernels are learned (kernelSGD), or nil.
+func (g *Regression) conv(i int) *nn.Conv2D {
+	if g.convs == nil {
+		return nil
+	}
+	return g.convs[i]
 }
 
 // Solver updates feedback matrices by regressing the node-perturbation

@@ -20,8 +20,9 @@ type Options struct {
 	// start, step FeedbackLR; "" means sgd) or "ridge" (zero start,
 	// regulariser Ridge); see NewSolver.
 	Solver string
-	// FeedbackLR is η_B (feedback_lr): the sgd solver's step, and the
-	// weight mirror's.
+	// FeedbackLR is η_B (feedback_lr): the sgd solver's step (on dense
+	// feedback and on conv kernels), the weight mirror's, and direct
+	// Kolen–Pollack's.
 	FeedbackLR float64
 	// Ridge is the ridge solver's γ (ridge).
 	Ridge float64
@@ -31,7 +32,8 @@ type Options struct {
 	FeedbackDecay float64
 	// WeightDecay is the per-step decay λ of the forward weights
 	// (weight_decay), which the trainer applies (W ← (1 − λ)W before each
-	// optimiser step) and Kolen–Pollack's feedback shares.
+	// optimiser step) and the feedback of Kolen–Pollack, direct
+	// Kolen–Pollack and product feedback alignment (its R) shares.
 	WeightDecay float64
 	// PerturbLoss, if not "", names the loss whose per-example difference
 	// node perturbation uses in place of the training loss (np_loss; the

@@ -130,16 +130,7 @@ func (c *Conv2D) ParamGrad(dy, gW *tensor.Mat, gB []float32) {
 		clear(gB)
 		return
 	}
-	groups := min(convGroups, n)
-	for len(c.gwPart) < groups {
-		c.gwPart = append(c.gwPart, tensor.Mat{})
-	}
-	c.dy = dy
-	tensor.Parallel(groups, c.slots(), c.gradFn)
-	copy(gW.Data, c.gwPart[0].Data)
-	for g := 1; g < groups; g++ {
-		tensor.Axpy(1, c.gwPart[g].Data, gW.Data)
-	}
+	c.weightGrad(dy, gW)
 	// ∂L/∂b_f sums dy over the batch and over channel f's positions.
 	if cap(c.dySum) < dy.Cols {
 		c.dySum = make([]float32, dy.Cols)
@@ -155,6 +146,40 @@ func (c *Conv2D) ParamGrad(dy, gW *tensor.Mat, gB []float32) {
 		gB[f] = s
 	}
 	c.dy = nil
+}
+
+// KernelGrad writes into gW (W's shape, OutC × InC·K·K) the weight
+// gradient Σ_i dy_i·im2col(x_i)ᵀ for the input x (batch × In) and the
+// output error dy (batch × Out), as ParamGrad does for the input of the
+// last Forward, which it leaves in place (so a following ParamGrad is
+// unchanged). It is the adjoint of InputGrad in the kernels: for every w,
+// ⟨x, InputGrad(dy, w)⟩ = ⟨KernelGrad(x, dy), w⟩, so with x a residual
+// r = InputGrad(dy, w) − t it is the gradient of ½‖InputGrad(dy, w) − t‖²
+// with respect to w.
+func (c *Conv2D) KernelGrad(x, dy, gW *tensor.Mat) {
+	if dy.Rows == 0 {
+		gW.Resize(c.W.Rows, c.W.Cols).Zero()
+		return
+	}
+	saved := c.x
+	c.x = x
+	c.weightGrad(dy, gW.Resize(c.W.Rows, c.W.Cols))
+	c.x, c.dy = saved, nil
+}
+
+// weightGrad writes Σ_i dy_i·im2col(c.x_i)ᵀ into gW (dy.Rows > 0), summed
+// over fixed groups of images, then over the groups in order.
+func (c *Conv2D) weightGrad(dy, gW *tensor.Mat) {
+	groups := min(convGroups, dy.Rows)
+	for len(c.gwPart) < groups {
+		c.gwPart = append(c.gwPart, tensor.Mat{})
+	}
+	c.dy = dy
+	tensor.Parallel(groups, c.slots(), c.gradFn)
+	copy(gW.Data, c.gwPart[0].Data)
+	for g := 1; g < groups; g++ {
+		tensor.Axpy(1, c.gwPart[g].Data, gW.Data)
+	}
 }
 
 // gradGroup sums dy_i·col_iᵀ over group g's images into c.gwPart[g].

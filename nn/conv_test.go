@@ -364,3 +364,35 @@ func TestMaxPoolMatchesDirect(t *testing.T) {
 		}
 	}
 }
+
+// KernelGrad is the adjoint of InputGrad in the kernels, ⟨r, InputGrad(dy,
+// w)⟩ = ⟨KernelGrad(r, dy), w⟩, for any input r; on the last Forward's
+// input it is ParamGrad's weight gradient, bit for bit, and it leaves that
+// input in place for a following ParamGrad.
+func TestKernelGradIsAdjoint(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	c := NewConv2D(2, 7, 6, 3, 3, 2, 1, rng)
+	x, dy, r := randMat(rng, 4, c.In(), 1), randMat(rng, 4, c.Out(), 1), randMat(rng, 4, c.In(), 1)
+	w := randMat(rng, c.W.Rows, c.W.Cols, 1)
+	c.Forward(x)
+	var dx, gr tensor.Mat
+	c.InputGrad(dy, w, &dx)
+	c.KernelGrad(r, dy, &gr)
+	var lhs, rhs float64
+	for i, v := range r.Data {
+		lhs += float64(v) * float64(dx.Data[i])
+	}
+	for i, v := range w.Data {
+		rhs += float64(v) * float64(gr.Data[i])
+	}
+	if math.Abs(lhs-rhs) > 1e-4*(1+math.Abs(lhs)) {
+		t.Errorf("⟨r, convᵀ(w, dy)⟩ = %v, ⟨KernelGrad(r, dy), w⟩ = %v", lhs, rhs)
+	}
+	var gx tensor.Mat
+	c.KernelGrad(x, dy, &gx)
+	gW, gB := tensor.New(c.W.Rows, c.W.Cols), make([]float32, c.OutC)
+	c.ParamGrad(dy, gW, gB)
+	if !eq(gx.Data, gW.Data) {
+		t.Error("KernelGrad on the forward input differs from ParamGrad's weight gradient")
+	}
+}

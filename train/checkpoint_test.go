@@ -190,35 +190,40 @@ func ckBody(b []byte) []byte {
 // then resumed, ends bit-identical to an uninterrupted run.
 func TestResumeIsExact(t *testing.T) {
 	for name, c := range resumeConfigs(t) {
-		t.Run(name, func(t *testing.T) {
-			ref := c
-			ref.Out = c.Out + "-ref"
-			if _, err, _ := runUntil(t, fresh(t, ref), 0, 0); err != nil {
-				t.Fatal(err)
-			}
-
-			// Stop at step 14 (epoch 2, step 4); be killed at step 25
-			// (epoch 3, step 5), so that the checkpoint of epoch 2 is the
-			// latest and the lines written since are dropped and written
-			// again; stop at step 30, the last of epoch 3 (the stop takes
-			// effect after the epoch's checkpoint); finish.
-			_, err, _ := runUntil(t, fresh(t, c), 14, 0)
-			wantStopped(t, err, 2, 4)
-			if _, _, killed := runUntil(t, resumed(t, c.Out, 0), 0, 25); !killed {
-				t.Fatal("the run was not killed")
-			}
-			tr := resumed(t, c.Out, 0)
-			if tr.pos != (position{Epoch: 3}) {
-				t.Fatalf("resumed at %+v, want the start of epoch 3", tr.pos)
-			}
-			_, err, _ = runUntil(t, tr, 30, 0)
-			wantStopped(t, err, 4, 0)
-			if _, err, _ := runUntil(t, resumed(t, c.Out, 0), 0, 0); err != nil {
-				t.Fatal(err)
-			}
-			sameRun(t, ref.Out, c.Out)
-		})
+		t.Run(name, func(t *testing.T) { resumeExactly(t, c) })
 	}
+}
+
+// resumeExactly runs c uninterrupted, and again stopped, killed and
+// resumed, and checks that both end the same (c: 4 epochs of 10 steps).
+func resumeExactly(t *testing.T, c config.Config) {
+	t.Helper()
+	ref := c
+	ref.Out = c.Out + "-ref"
+	if _, err, _ := runUntil(t, fresh(t, ref), 0, 0); err != nil {
+		t.Fatal(err)
+	}
+
+	// Stop at step 14 (epoch 2, step 4); be killed at step 25 (epoch 3,
+	// step 5), so that the checkpoint of epoch 2 is the latest and the
+	// lines written since are dropped and written again; stop at step 30,
+	// the last of epoch 3 (the stop takes effect after the epoch's
+	// checkpoint); finish.
+	_, err, _ := runUntil(t, fresh(t, c), 14, 0)
+	wantStopped(t, err, 2, 4)
+	if _, _, killed := runUntil(t, resumed(t, c.Out, 0), 0, 25); !killed {
+		t.Fatal("the run was not killed")
+	}
+	tr := resumed(t, c.Out, 0)
+	if tr.pos != (position{Epoch: 3}) {
+		t.Fatalf("resumed at %+v, want the start of epoch 3", tr.pos)
+	}
+	_, err, _ = runUntil(t, tr, 30, 0)
+	wantStopped(t, err, 4, 0)
+	if _, err, _ := runUntil(t, resumed(t, c.Out, 0), 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	sameRun(t, ref.Out, c.Out)
 }
 
 // A finished run extended with more epochs ends as a run given those

@@ -1,0 +1,143 @@
+package feedback
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/creditlab/credit/nn"
+	"github.com/creditlab/credit/tensor"
+)
+
+func init() {
+	Register(Def{Name: "pfa", Doc: "product feedback alignment (Li & Benna 2024): layer-wise through a fixed random expansion B (×10 wider) times a learned R; R receives Bᵀ times W's update and W's decay (--weight-decay)",
+		Parts: func() []Part { return []Part{&Product{}} }})
+}
+
+// Product is product feedback alignment (Li & Benna 2024): the error of the
+// layer above reaches hidden site i through a fixed random expansion B
+// (n_{i+1} × r) into a wider population and a learned R (r × n_i),
+// row-major:
+//
+//	ẽ^i = (ẽ^{i+1}·B·R) ∘ σ'
+//
+// with r = Expand·n_{i+1}. For a convolution above the site, B mixes the
+// channels at each position (a 1×1 convolution, OutC → r channels) and R
+// holds r kernels of InC·K·K, so that B·R is a set of kernels of W's shape.
+// Either way F[i] = B·R has W^{i+1}'s shape, and the rule delivers through
+// it, as LayerWise does through its F: Feedback returns these products, and
+// the diagnostics compare them with W (weight angle, relative error, sign
+// congruence).
+//
+// B ~ N(0, 1/r) entrywise, so that B·Bᵀ ≈ I and the expansion keeps the
+// error's scale; R starts N(0, 2/fan_in) (fan_in = n_i, or InC·K·K), so
+// that B·R has the scale of fa's random feedback. B is fixed.
+//
+// R learns with the forward weights, in the optimiser's move: its gradient
+// (ẽ^{i+1}·B)ᵀ·h^i summed over the batch is Bᵀ times W^{i+1}'s gradient
+// ẽ^{i+1}ᵀ·h^i (for a convolution too, B acting at each position), so R
+// receives Bᵀ times the optimiser's change of W, and W's decay λ =
+// Options.WeightDecay:
+//
+//	R ← (1 − λ)·R + Bᵀ·(W_new − (1 − λ)·W_old)
+//
+// With plain SGD at step η this is R ← (1 − λ)R − η·Bᵀ·ẽᵀh; with momentum
+// it is momentum on R's own gradient (Bᵀ commutes with the optimiser);
+// with Adam it is Bᵀ times W's Adam step. With B = I (r = n_{i+1}) it is
+// Kolen–Pollack. Steps that do not move W do not move R.
+type Product struct {
+	// Expand is r / n_{i+1}, the expansion factor (the authors' 10 when 0).
+	Expand int
+	B, R   []*tensor.Mat
+	F      []*tensor.Mat // B·R, W's shape
+	keep   float32
+	old    []*tensor.Mat // W before the optimiser's move
+	dw     tensor.Mat
+}
+
+// Attach implements Part.
+func (p *Product) Attach(r *Rule, net *nn.Net, rng *rand.Rand) error {
+	x := p.Expand
+	if x == 0 {
+		x = 10
+	}
+	if x < 0 {
+		return fmt.Errorf("rule %s: expansion factor %d", r.Name, x)
+	}
+	for i := 0; i < net.Sites(); i++ {
+		w := net.Blocks[i+1].Core.Weight()
+		mid := x * w.Rows
+		b := tensor.New(w.Rows, mid)
+		std := 1 / math.Sqrt(float64(mid))
+		for k := range b.Data {
+			b.Data[k] = float32(rng.NormFloat64() * std)
+		}
+		p.B = append(p.B, b)
+		p.R = append(p.R, initial(mid, w.Cols, false, rng))
+		p.F = append(p.F, tensor.New(w.Rows, w.Cols))
+		p.refresh(i)
+	}
+	p.keep, p.old = float32(1-r.Opt.WeightDecay), mats(net.Sites())
+	return nil
+}
+
+// refresh sets F[i] = B[i]·R[i].
+func (p *Product) refresh(i int) {
+	tensor.MatMul(false, false, 1, p.B[i], p.R[i], 0, p.F[i])
+}
+
+// Deliver implements Delivery.
+func (p *Product) Deliver(n *nn.Net, site int, eAbove, _, dst *tensor.Mat) {
+	n.Blocks[site+1].Core.InputGrad(eAbove, p.F[site], dst)
+}
+
+// Feedback implements Holder: the products B·R.
+func (p *Product) Feedback() []*tensor.Mat { return p.F }
+
+// Regressor implements Holder: the error at the core above the site.
+func (p *Product) Regressor(g *nn.Grads, site int) *tensor.Mat { return g.Delta[site+1] }
+
+// Move implements Mover.
+func (p *Product) Move(net *nn.Net, update func()) {
+	for i := range p.R {
+		p.old[i].CopyFrom(net.Blocks[i+1].Core.Weight())
+	}
+	update()
+	for i, r := range p.R {
+		w, old := net.Blocks[i+1].Core.Weight().Data, p.old[i].Data
+		dw := p.dw.Resize(p.old[i].Rows, p.old[i].Cols).Data
+		for k, v := range w {
+			dw[k] = v - p.keep*old[k]
+		}
+		tensor.MatMul(true, false, 1, p.B[i], &p.dw, p.keep, r)
+		p.refresh(i)
+	}
+}
+
+// State implements Stateful: B then R of every site (B too, so that a
+// resumed run does not depend on drawing it again).
+func (p *Product) State() ([][]float32, [][]float64) {
+	return append(data(p.B), data(p.R)...), nil
+}
+
+// Restore implements Stateful.
+func (p *Product) Restore(f32 [][]float32, f64 [][]float64) ([][]float32, [][]float64, error) {
+	f32, f64, err := restoreMats(p.B, f32, f64)
+	if err != nil {
+		return nil, nil, err
+	}
+	if f32, f64, err = restoreMats(p.R, f32, f64); err != nil {
+		return nil, nil, err
+	}
+	for i := range p.F {
+		p.refresh(i)
+	}
+	return f32, f64, nil
+}
+
+// Diagnose implements Diagnoser: B·R against W^{i+1}.
+func (p *Product) Diagnose(d *Diagnosis) {
+	for i := range d.Layers {
+		d.Layers[i].SetFeedback(p.F[i].Data, d.Net.Blocks[i+1].Core.Weight().Data)
+	}
+}
