@@ -201,7 +201,7 @@ func Read(dir string) (*Model, error) {
 				return nil, misfit("feedback", i, len(fb[i]), f.Rows*f.Cols)
 			}
 			kind := "layer-wise, the shape of W" + strconv.Itoa(i+2)
-			if f.Rows == net.Out() && (i+1 >= len(net.Blocks) || f.Rows*f.Cols != len(net.Blocks[i+1].Core.Weight().Data)) {
+			if _, direct := rule.Parts()[0].(*feedback.Direct); direct {
 				kind = "direct, n_out × n_" + strconv.Itoa(i+1)
 			}
 			m.Tensors = append(m.Tensors, Tensor{Name: "F" + strconv.Itoa(i+1), Shape: fshape[i], F32: fb[i],

@@ -457,7 +457,7 @@ func (e *entry) render() []byte {
 }
 
 // settings returns c's config.json keys in order and their values as
-// JSON text, leaving out out (the run's place, shown as its name).
+// text (strings unquoted, numbers as JSON writes them), leaving out out (the run's place, shown as its name).
 func settings(c config.Config) (keys, vals []string) {
 	b, _ := json.Marshal(c)
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -469,13 +469,17 @@ func settings(c config.Config) (keys, vals []string) {
 		if k == "out" {
 			continue
 		}
-		keys, vals = append(keys, k.(string)), append(vals, string(v))
+		text := string(v)
+		if u, err := strconv.Unquote(text); err == nil {
+			text = u
+		}
+		keys, vals = append(keys, k.(string)), append(vals, text)
 	}
 	return keys, vals
 }
 
 // Diff is /api/diff's answer: the settings whose values differ between
-// the runs, and each run's values of them (JSON text).
+// the runs, and each run's values of them (as text).
 type Diff struct {
 	Keys []string   `json:"keys"`
 	IDs  []string   `json:"ids"`
