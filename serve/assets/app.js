@@ -75,6 +75,7 @@ async function refresh() {
       }
       renderTable();
       await loadSelected();
+      if ($("#bands").checked) renderTable(); // the swatches take their groups' colours
       draw();
     } while (st.again);
   } catch (e) {
@@ -134,6 +135,10 @@ function sortedRuns() {
   return rows;
 }
 function colorOf(id) {
+  if ($("#bands").checked && st.bands) { // a run takes its group's colour
+    const g = st.bands.findIndex((b) => b.ids.includes(id));
+    if (g >= 0) return COLORS[g % COLORS.length];
+  }
   const sel = [...st.selected];
   const i = sel.indexOf(id);
   return i < 0 ? null : COLORS[i % COLORS.length];
@@ -170,7 +175,13 @@ function ticks(lo, hi, n = 5) {
   const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= step0) || step0;
   const out = [];
   for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(+v.toPrecision(12));
+  out.step = step;
   return out;
+}
+// tickText writes a tick value with the decimals its step needs.
+function tickText(v, step) {
+  if (Math.abs(v) >= 1e5 || (step < 1e-4 && v !== 0)) return v.toExponential(1);
+  return v.toFixed(Math.max(0, -Math.floor(Math.log10(step) + 1e-9)));
 }
 function segments(x, y, tx, ty) {
   let d = "", pen = false, n = 0;
@@ -203,15 +214,17 @@ function plot(series, { log = false, xlabel = "" } = {}) {
   const ty = (v) => T + (1 - (f(v) - y0) / (y1 - y0)) * (H - T - B);
   const tyRaw = (v) => T + (1 - (v - y0) / (y1 - y0)) * (H - T - B);
   let g = `<g class="grid">`, ax = `<g class="axis">`;
-  for (const v of ticks(x0, x1)) {
+  const xt = ticks(x0, x1), yt = ticks(y0, y1);
+  for (const v of xt) {
     if (v < x0 || v > x1) continue;
     g += `<line x1="${tx(v)}" x2="${tx(v)}" y1="${T}" y2="${H - B}"/>`;
-    ax += `<text x="${tx(v)}" y="${H - B + 12}" text-anchor="middle">${fmt(v, 3)}</text>`;
+    ax += `<text x="${tx(v)}" y="${H - B + 12}" text-anchor="middle">${tickText(v, xt.step)}</text>`;
   }
-  for (const v of ticks(y0, y1)) {
+  for (const v of yt) {
     if (v < y0 || v > y1) continue;
     g += `<line x1="${L}" x2="${W - R}" y1="${tyRaw(v)}" y2="${tyRaw(v)}"/>`;
-    ax += `<text x="${L - 4}" y="${tyRaw(v) + 3}" text-anchor="end">${log ? "1e" + fmt(v, 2) : fmt(v, 3)}</text>`;
+    const text = log ? (Number.isInteger(v) && (v < -3 || v > 4) ? "1e" + v : +Math.pow(10, v).toPrecision(2) + "") : tickText(v, yt.step);
+    ax += `<text x="${L - 4}" y="${tyRaw(v) + 3}" text-anchor="end">${text}</text>`;
   }
   ax += `<text x="${(L + W - R) / 2}" y="${H - 4}" text-anchor="middle">${esc(xlabel)}</text></g>`;
   g += `<rect x="${L}" y="${T}" width="${W - L - R}" height="${H - T - B}" fill="none" stroke="#ccc"/></g>`;
@@ -269,7 +282,10 @@ function draw() {
     hi: it.hi && (it.hi.values[k] || []).map((v) => (fin(v) ? v * scale : NaN)),
   }));
   html += panel("test_error", "test error (%)", val("test_error", false, 100), { xlabel });
-  html += panel("loss", "loss (test solid, train dashed)", [...val("test_loss", false), ...val("train_loss", true)], { xlabel });
+  const losses = [...val("test_loss", false), ...val("train_loss", true)];
+  const pos = losses.flatMap((s) => s.y.filter((v) => fin(v) && v > 0));
+  const logLoss = pos.length > 1 && Math.max(...pos) / Math.min(...pos) > 30;
+  html += panel("loss", "loss (test solid, train dashed)" + (logLoss ? ", log scale" : ""), losses, { xlabel, log: logLoss });
   const layers = Math.max(0, ...items.map((it) => it.c.layers.length));
   for (let i = 0; i < layers; i++) {
     let row = "";
