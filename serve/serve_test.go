@@ -181,6 +181,8 @@ func TestStates(t *testing.T) {
 		"diverged": Diverged, "corrupt": Corrupt, "stale": Interrupted, "remote": Running}
 	if heldLocks() == nil {
 		t.Log("no /proc/locks here: running is told by the PID in .lock")
+	} else if d := got["0/running"].Detail; d != "" {
+		t.Errorf("running: told by %q, not by the kernel's lock table", d)
 	}
 	for n, w := range want {
 		if r := got["0/"+n]; r.State != w {
