@@ -10,6 +10,8 @@
 //	credit sweep FILE [flags]        train every run of an experiment file, or one (--index), or emit a Slurm job array
 //	credit reproduce NAME [flags]    run one of the paper's experiments (e1, e2, e2a, e2b, e3, e4) or the comparison of every rule (zoo)
 //	credit report DIR... [flags]     tables and figures of finished runs, mean ± sd over seeds
+//	credit serve [DIR...] [flags]    a live dashboard page of run directories, on a local address
+//	credit export DIR [flags]        a run's tensors as NumPy .npz and its metrics as CSV
 //	credit bench [flags]             GEMM and training speed against OpenBLAS and PyTorch
 //	credit rules                     list the learning rules
 //
@@ -97,6 +99,8 @@ commands:
   sweep      train the runs of an experiment file: credit sweep FILE [--jobs N] [--index i] [--list] [--emit slurm]
   reproduce  run one of the paper's experiments: credit reproduce e1|e2|e2a|e2b|e3|e4|zoo [--scale quick|full]
   report     gather run directories into a table and figures: credit report DIR... [--out OUT] [--force]
+  serve      a live dashboard of run directories: credit serve [DIR...] [--addr 127.0.0.1:8150] [--public]
+  export     a run's tensors as NumPy .npz and metrics as CSV: credit export DIR [--npz FILE] [--csv FILE]
   bench      GEMM and training speed, side by side with PyTorch (and OpenBLAS under -tags openblas)
   rules      list the learning rules
 `
@@ -117,6 +121,10 @@ func run(args []string, stdout io.Writer) error {
 		return reproduceCmd(args[1:], stdout)
 	case "report":
 		return reportCmd(args[1:], stdout)
+	case "serve":
+		return serveCmd(args[1:], stdout)
+	case "export":
+		return exportCmd(args[1:], stdout)
 	case "bench":
 		return benchCmd(args[1:], stdout)
 	case "rules":
@@ -128,7 +136,7 @@ func run(args []string, stdout io.Writer) error {
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (want train, run, sweep, reproduce, report, bench or rules)", args[0])
+	return fmt.Errorf("unknown command %q (want train, run, sweep, reproduce, report, serve, export, bench or rules)", args[0])
 }
 
 // trainFlags binds the train flags to c.
