@@ -37,6 +37,7 @@ import (
 	"github.com/creditlab/credit/feedback"
 	"github.com/creditlab/credit/nn"
 	"github.com/creditlab/credit/rundir"
+	"github.com/creditlab/credit/train"
 )
 
 // Tensor is one named array: float32 (F32) or float64 (F64) values in C
@@ -83,30 +84,6 @@ type Model struct {
 	Tensors []Tensor
 }
 
-// ckHeader mirrors the fields of train's checkpoint header that export
-// needs (train/checkpoint.go): the settings and the lengths of the arrays,
-// which follow the header as parameters, feedback and optimiser state
-// (float32), learner state (float64) and the example order (uint32).
-type ckHeader struct {
-	Config config.Config `json:"config"`
-	Pos    struct {
-		Epoch int `json:"epoch"`
-		Step  int `json:"step"`
-	} `json:"position"`
-	Steps    int   `json:"steps"`
-	Params   []int `json:"params"`
-	Feedback []int `json:"feedback"`
-	Opt      []int `json:"opt"`
-	Learner  []int `json:"learner"`
-	Perm     int   `json:"perm"`
-}
-
-// Layout implements rundir.CheckpointHeader, as train's header does.
-func (h *ckHeader) Layout() (f32, f64, u32 []int) {
-	f32 = append(append(append([]int(nil), h.Params...), h.Feedback...), h.Opt...)
-	return f32, h.Learner, []int{h.Perm}
-}
-
 // dataShape returns the input width and image shape of c's data set
 // without loading it (0 and a zero shape where the data do not fix them).
 func dataShape(c config.Config, sp *nn.Spec) (int, [3]int) {
@@ -125,8 +102,7 @@ func dataShape(c config.Config, sp *nn.Spec) (int, [3]int) {
 // corrupt one, or one whose arrays do not fit the network its settings
 // describe is an error naming the file.
 func Read(dir string) (*Model, error) {
-	h := &ckHeader{Config: config.Default()}
-	a, err := rundir.ReadCheckpoint(dir, h)
+	h, err := train.ReadCheckpoint(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -138,17 +114,15 @@ func Read(dir string) (*Model, error) {
 	}
 	in, shape := dataShape(c, sp)
 	if in == 0 && len(h.Params) > 0 && sp.Layers[0].Kind == "fc" && sp.Layers[0].Size > 0 {
-		in = h.Params[0] / sp.Layers[0].Size // W1 is out × in
+		in = len(h.Params[0]) / sp.Layers[0].Size // W1 is out × in
 	}
 	rng := rand.New(rand.NewPCG(0, 0))
 	net, err := sp.Build(in, shape, c.Act, c.OutAct, rng, rng)
 	if err != nil {
 		return nil, fmt.Errorf("%s: net %q on %s: %v", path, c.Net, c.Data, err)
 	}
-	m := &Model{Config: c, Epoch: h.Pos.Epoch - 1, Step: h.Pos.Step, Steps: h.Steps}
-	f32 := a.F32
-	params, f32 := f32[:len(h.Params)], f32[len(h.Params):]
-	fb, opt := f32[:len(h.Feedback)], f32[len(h.Feedback):]
+	m := &Model{Config: c, Epoch: h.Epoch - 1, Step: h.Step, Steps: h.Steps}
+	params, fb, opt, learner := h.Params, h.Feedback, h.Opt, h.Learner
 	misfit := func(what string, i, got, want int) error {
 		return fmt.Errorf("%s: %s array %d has %d values, the network of its settings (net %s) %d", path, what, i, got, c.Net, want)
 	}
@@ -236,10 +210,10 @@ func Read(dir string) (*Model, error) {
 	}
 
 	// Learner state: ridge's V and M per site, else flat arrays.
-	if c.FeedbackSolver == "ridge" && len(a.F64) == 2*len(F) && len(F) > 0 {
+	if c.FeedbackSolver == "ridge" && len(learner) == 2*len(F) && len(F) > 0 {
 		for i, f := range F {
 			n := strconv.Itoa(i + 1)
-			v, mm := a.F64[2*i], a.F64[2*i+1]
+			v, mm := learner[2*i], learner[2*i+1]
 			vs, ms := []int{f.Rows, f.Rows}, []int{f.Rows, f.Cols}
 			if len(v) == 0 && len(mm) == 0 {
 				vs, ms = []int{0}, []int{0}
@@ -251,7 +225,7 @@ func Read(dir string) (*Model, error) {
 				Tensor{Name: "M" + n, Shape: ms, F64: nonNil(mm), Doc: "ridge's M = Σ eᵀλ̂ for F" + n + " (summed-loss units)"})
 		}
 	} else {
-		for i, v := range a.F64 {
+		for i, v := range learner {
 			m.Tensors = append(m.Tensors, Tensor{Name: "learner" + strconv.Itoa(i+1), Shape: []int{len(v)}, F64: nonNil(v), Doc: "learner state array, flat"})
 		}
 	}

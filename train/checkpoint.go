@@ -99,6 +99,34 @@ func readCheckpoint(dir string) (*checkpoint, error) {
 	return ck, nil
 }
 
+// Checkpoint is what a run directory's checkpoint holds, for a reader such
+// as credit export: the run's settings, where it stands, and its arrays.
+// Params are nn.Net.Params' (W then b of each block, W out × in as
+// stored), Feedback and Learner the rule's state (feedback.Rule.State:
+// its float32 and float64 arrays), Opt the optimiser's (one array per
+// parameter for momentum, two for Adam: the first moments, then the
+// second).
+type Checkpoint struct {
+	Config config.Config
+	// Epoch and Step: Step batches of epoch Epoch are done (Step 0: the
+	// epoch has not begun); Steps optimiser steps in all.
+	Epoch, Step, Steps int
+	Params, Feedback   [][]float32
+	Opt                [][]float32
+	Learner            [][]float64
+}
+
+// ReadCheckpoint reads and verifies dir's checkpoint, without building the
+// run. Its errors name the file and what is wrong with it.
+func ReadCheckpoint(dir string) (*Checkpoint, error) {
+	ck, err := readCheckpoint(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &Checkpoint{Config: ck.Config, Epoch: ck.Pos.Epoch, Step: ck.Pos.Step, Steps: ck.Steps,
+		Params: ck.params, Feedback: ck.feedback, Opt: ck.opt, Learner: ck.learner}, nil
+}
+
 // snapshot captures the trainer's state at its current position.
 func (t *trainer) snapshot() *checkpoint {
 	ck := &checkpoint{
