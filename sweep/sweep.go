@@ -351,21 +351,9 @@ type origin struct {
 // and key of a value that config.Config.Validate refuses, and when two runs
 // would share a directory.
 func (f *File) Expand(scale string) ([]Point, error) {
-	top := f.base
-	if scale != "" {
-		s, ok := f.scales[scale]
-		if !ok {
-			return nil, fmt.Errorf("--scale: %s has no scale %q (it defines: %s)", f.Path, scale, list(f.scaleNames))
-		}
-		top = top.over(s)
-	}
-	vs := f.variants
-	if len(vs) == 0 {
-		vs = []variant{{}}
-	}
-	grids := make([]grid, len(vs))
-	for i, v := range vs {
-		grids[i] = f.grid(top, v, scale)
+	vs, grids, err := f.grids(scale)
+	if err != nil {
+		return nil, err
 	}
 	if err := f.countRuns(grids); err != nil {
 		return nil, err
@@ -450,6 +438,28 @@ func (f *File) Expand(scale string) ([]Point, error) {
 type grid struct {
 	set   layer
 	seeds setting
+}
+
+// grids returns the variants (one empty variant for a file without) and
+// their grids at scale.
+func (f *File) grids(scale string) ([]variant, []grid, error) {
+	top := f.base
+	if scale != "" {
+		s, ok := f.scales[scale]
+		if !ok {
+			return nil, nil, fmt.Errorf("--scale: %s has no scale %q (it defines: %s)", f.Path, scale, list(f.scaleNames))
+		}
+		top = top.over(s)
+	}
+	vs := f.variants
+	if len(vs) == 0 {
+		vs = []variant{{}}
+	}
+	grids := make([]grid, len(vs))
+	for i, v := range vs {
+		grids[i] = f.grid(top, v, scale)
+	}
+	return vs, grids, nil
 }
 
 // grid lays variant v (and its scale) and the overrides over top.

@@ -44,4 +44,11 @@ func TestMemoryLimit(t *testing.T) {
 			t.Errorf("%v: want one line giving the estimate and the limit, got:\n%s", args, s)
 		}
 	}
+	// A small run fits.
+	out := filepath.Join(t.TempDir(), "r")
+	cmd := exec.Command(bash, "-c", `ulimit -v 3000000 && exec "$@"`, "bash", bin, "train", "--epochs", "1", "--out", out,
+		"--data", "linear", "--net", "8-4-2", "--train-size", "64")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("a small run under ulimit -v 3000000: %v\n%s", err, b)
+	}
 }
