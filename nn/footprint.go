@@ -17,7 +17,8 @@ type Footprint struct {
 
 	// Activations is the number of values one forward and backward pass
 	// keeps per example: each layer's output and its input error, dropout
-	// masks and pooling indices.
+	// masks and pooling indices, but for the errors at the hidden sites
+	// (the blocks' Widths but the last), which a rule delivers.
 	Activations float64
 	// Scratch is the number of values a worker thread holds whatever the
 	// batch (a conv layer's im2col matrices), and Shared those held once
@@ -57,7 +58,7 @@ func (sp *Spec) Footprint(in int, shape [3]int) (*Footprint, error) {
 			oh, ow := floorDiv(h+2*p-k, s)+1, floorDiv(w+2*p-k, s)+1
 			fan := c * k * k
 			out := float64(l.Filter) * oh * ow
-			f.add(float64(l.Filter)*fan, float64(l.Filter), flat, out)
+			f.add(float64(l.Filter)*fan, float64(l.Filter), out)
 			// im2col and its transpose's product, per thread; the
 			// partial weight gradients of convGroups groups.
 			f.Scratch += 2 * fan * oh * ow
@@ -71,7 +72,7 @@ func (sp *Spec) Footprint(in int, shape [3]int) (*Footprint, error) {
 			f.Widths[len(f.Widths)-1] = out
 			flat = out
 		case "fc":
-			f.add(float64(l.Size)*flat, float64(l.Size), flat, float64(l.Size))
+			f.add(float64(l.Size)*flat, float64(l.Size), float64(l.Size))
 			flat = float64(l.Size)
 		case "drop":
 			f.Activations += 3 * flat // output, mask, input error
@@ -80,15 +81,16 @@ func (sp *Spec) Footprint(in int, shape [3]int) (*Footprint, error) {
 	return f, nil
 }
 
-// add records a block whose core maps in values to out with the given
+// add records a block whose core gives out values per example, with the given
 // numbers of weights and biases: the core's output and its activation's
-// output and input error, and the core's input error.
-func (f *Footprint) add(weights, biases, in, out float64) {
+// output and input error. (The core's input error is the error at the
+// hidden site below, which the caller counts with the sites.)
+func (f *Footprint) add(weights, biases, out float64) {
 	f.Weights = append(f.Weights, weights)
 	f.Biases = append(f.Biases, biases)
 	f.Outs = append(f.Outs, out)
 	f.Widths = append(f.Widths, out)
-	f.Activations += 3*out + in
+	f.Activations += 3 * out
 }
 
 // floorDiv is ⌊a/b⌋ for a ≥ 0, b > 0 held exactly in float64.

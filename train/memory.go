@@ -157,9 +157,9 @@ func EstimateMemory(c config.Config, spec *nn.Spec, d DataShape) (Memory, error)
 	}
 	perExample := fp.Activations +
 		3*outs + // each gradient store's errors at the cores
-		siteValues // the rule's delivered errors
+		siteValues // the errors delivered to the hidden sites
 	if rs.Perturb {
-		perExample += 5 * siteValues // noise, its scaled copy, λ̂, the noisy pass and its site errors
+		perExample += 4 * siteValues // noise, its scaled copy, λ̂ and the noisy pass
 	}
 	if rs.Learn == feedback.Mirror {
 		perExample += float64(d.In) + siteValues // the mirror's probe
@@ -174,6 +174,9 @@ func EstimateMemory(c config.Config, spec *nn.Spec, d DataShape) (Memory, error)
 		float64(d.Extra)
 	if c.Autoencoder {
 		m.Data -= examples * f32 * float64(d.Out) // Y is X
+	}
+	if c.Data == "mnist" || c.Data == "fashion-mnist" {
+		m.Data += examples * float64(d.In) // the IDX files' bytes, read whole before they become float32
 	}
 	return m, nil
 }
