@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -90,4 +91,26 @@ func FuzzCIFAR(f *testing.F) {
 			}
 		}
 	})
+}
+
+// An IDX header asking for more than the memory available once loaded as
+// float32 is refused before the payload is read: here a gzipped file of
+// 16 MB of zeros, a few kilobytes on disk, under a 50 MB limit.
+func TestIDXMemoryLimit(t *testing.T) {
+	old := memoryLimit
+	memoryLimit = func() (int64, string) { return 50e6, "the test's limit" }
+	defer func() { memoryLimit = old }()
+	dims := []uint32{1 << 14, 32, 32}
+	b := gzipBytes(t, idxBytes(0x08, dims, make([]byte, 1<<24)))
+	p := writeFile(t, t.TempDir(), "x-idx.gz", b)
+	_, _, err := ReadIDX(p)
+	want := "ask for 16777216 bytes, about 0.0839 GB once loaded as float32; 0.05 GB is the test's limit"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("got %v, want …%s", err, want)
+	}
+	// A smaller file fits.
+	p = writeFile(t, t.TempDir(), "y-idx.gz", gzipBytes(t, idxBytes(0x08, []uint32{1000, 32, 32}, make([]byte, 1000*1024))))
+	if _, _, err := ReadIDX(p); err != nil {
+		t.Fatal(err)
+	}
 }

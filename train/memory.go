@@ -7,6 +7,7 @@ import (
 	"github.com/creditlab/credit/config"
 	"github.com/creditlab/credit/data"
 	"github.com/creditlab/credit/feedback"
+	"github.com/creditlab/credit/internal/memlimit"
 	"github.com/creditlab/credit/nn"
 	"github.com/creditlab/credit/tensor"
 )
@@ -15,7 +16,7 @@ import (
 // ("available", "the address-space limit (ulimit -v)", …); 0 means unknown,
 // and no run is refused. It is the smallest of the cgroup's memory limit,
 // the address-space limit and the machine's MemAvailable. Tests replace it.
-var MemoryLimit = availableMemory
+var MemoryLimit = memlimit.Available
 
 // DataShape is what a run's memory estimate needs to know of its data.
 type DataShape struct {

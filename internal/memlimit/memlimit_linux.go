@@ -1,4 +1,4 @@
-package train
+package memlimit
 
 import (
 	"bufio"
@@ -9,11 +9,11 @@ import (
 	"syscall"
 )
 
-// availableMemory returns the smallest of the cgroup's memory limit (v2
+// Available returns the smallest of the cgroup's memory limit (v2
 // memory.max, or v1 memory.limit_in_bytes), the address-space limit
 // (RLIMIT_AS) and the machine's MemAvailable, in bytes, and which it is; 0
 // when none is known.
-func availableMemory() (int64, string) {
+func Available() (int64, string) {
 	best, what := int64(0), ""
 	consider := func(n int64, w string) {
 		if n > 0 && (best == 0 || n < best) {
