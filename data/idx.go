@@ -9,11 +9,17 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/creditlab/credit/internal/memlimit"
 )
 
 // MaxIDXPayload is the largest IDX payload, in bytes, that ReadIDX accepts.
 // A header asking for more is refused before anything is allocated.
 const MaxIDXPayload = 1 << 31
+
+// memoryLimit is the memory this process may use (0: unknown); tests
+// replace it.
+var memoryLimit = memlimit.Available
 
 // idxTypeNames names the IDX element types other than unsigned byte, for
 // error messages.
@@ -33,7 +39,8 @@ var idxTypeNames = map[byte]string{
 // fastest) and has exactly dims[0]×…×dims[len(dims)-1] bytes. Errors name the
 // file and say what is wrong: not an IDX file, unsupported type, bad
 // dimension count (must be 1–4) or zero dimension, a header asking for more
-// than MaxIDXPayload bytes, a payload shorter or longer than the header says,
+// than MaxIDXPayload bytes or for more than the memory available holds once
+// the payload is loaded as float32 (five bytes per byte), a payload shorter or longer than the header says,
 // or a corrupt gzip stream. A lying header cannot make ReadIDX allocate much
 // more than the file actually holds.
 func ReadIDX(path string) (dims []int, payload []byte, err error) {
@@ -113,6 +120,13 @@ func ReadIDX(path string) (dims []int, payload []byte, err error) {
 	}
 	if remaining >= 0 {
 		remaining -= int64(4 + 4*nd)
+	}
+	// The payload and, once loaded, its float32 copy (five bytes per byte)
+	// must fit the memory available: a gzipped file can hold gigabytes of
+	// zeros in a few megabytes.
+	if avail, what := memoryLimit(); avail > 0 && 5*size > avail {
+		return fail("IDX header dimensions %s ask for %d bytes, about %.3g GB once loaded as float32; %.3g GB is %s",
+			dimString(dims), size, float64(5*size)/1e9, float64(avail)/1e9, what)
 	}
 
 	// truncated and trailing build the two size-mismatch messages.

@@ -98,7 +98,18 @@ func (l layer) over(m layer) layer {
 }
 
 // parser decodes one file.
-type parser struct{ file string }
+type parser struct {
+	file   string
+	values int // values decoded so far, each alias's anew: at most MaxValues
+}
+
+// count adds n values decoded at node v of key, refusing past MaxValues.
+func (p *parser) count(v *yaml.Node, key string, n int) error {
+	if p.values += n; p.values > MaxValues {
+		return p.errf(v, key, "the file's keys hold more than %d values in all (YAML aliases repeat what they name)", MaxValues)
+	}
+	return nil
+}
 
 func (p *parser) errf(n *yaml.Node, key, format string, a ...any) *Error {
 	line := 0
@@ -164,6 +175,9 @@ func (p *parser) pairs(n *yaml.Node, f func(key string, k, v *yaml.Node) error) 
 			return p.errf(k, k.Value, "duplicate key (first set as %s at line %d)", first.Value, first.Line)
 		}
 		seen[c] = k
+		if err := p.count(k, k.Value, 1); err != nil {
+			return err
+		}
 		if err := f(canon(k.Value), k, deref(v)); err != nil {
 			return err
 		}
@@ -226,6 +240,9 @@ func (p *parser) setting(key string, k, v *yaml.Node) (setting, error) {
 	case yaml.MappingNode:
 		return s, p.errf(v, k.Value, "want a value or a list of values, not a mapping")
 	}
+	if err := p.count(v, k.Value, len(elems)); err != nil {
+		return s, err
+	}
 	for _, e := range elems {
 		x, err := p.scalar(deref(e), k.Value, f.typ)
 		if err != nil {
@@ -248,6 +265,9 @@ func (p *parser) seeds(k, v *yaml.Node) (setting, error) {
 		n := int(x.Int())
 		if n < 1 || n > 100000 {
 			return s, p.errf(v, k.Value, "want a number of seeds from 1 to 100000 (seeds 1…N) or a list of seeds, got %d", n)
+		}
+		if err := p.count(v, k.Value, n); err != nil {
+			return s, err
 		}
 		for i := 1; i <= n; i++ {
 			s.values = append(s.values, value{reflect.ValueOf(uint64(i)).Convert(t), v.Line})

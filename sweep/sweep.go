@@ -36,6 +36,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/creditlab/credit/config"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -78,17 +79,44 @@ var (
 	}
 )
 
-// Load reads and parses the experiment file at path.
+// Limits on what an experiment file may hold, so that no file, however
+// hostile, makes Load, Parse or Expand run out of memory.
+const (
+	// MaxFileSize is the largest experiment file, in bytes: hundreds of
+	// times the largest real one, and read whole in a moment.
+	MaxFileSize = 1 << 20
+	// MaxValues is the most values a file's keys may hold in all, counting
+	// each use of a YAML alias anew (a file without aliases cannot reach
+	// it): a ten-line file whose aliases fan out is refused while parsing.
+	MaxValues = 1 << 20
+	// MaxRuns is the most runs a file may expand to, counted before
+	// expanding: a hundred times the largest of the paper's experiments,
+	// and far beyond what one machine or job array runs.
+	MaxRuns = 100000
+)
+
+// Load reads and parses the experiment file at path. A file larger than
+// MaxFileSize is refused by size, before it is read whole.
 func Load(path string) (*File, error) {
-	src, err := os.ReadFile(path)
+	fh, err := os.Open(path)
 	if err != nil {
 		return nil, err
+	}
+	defer fh.Close()
+	src, err := io.ReadAll(io.LimitReader(fh, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return Parse(path, src)
 }
 
-// Parse parses src, the text of the experiment file named file.
+// Parse parses src, the text of the experiment file named file. It refuses
+// a text longer than MaxFileSize and one whose aliases make its keys hold
+// more than MaxValues values.
 func Parse(file string, src []byte) (*File, error) {
+	if len(src) > MaxFileSize {
+		return nil, &Error{File: file, Msg: fmt.Sprintf("larger than %d bytes, the most an experiment file may hold", MaxFileSize)}
+	}
 	p := &parser{file: file}
 	root, err := p.document(src)
 	if err != nil {
@@ -324,30 +352,17 @@ type origin struct {
 // and key of a value that config.Config.Validate refuses, and when two runs
 // would share a directory.
 func (f *File) Expand(scale string) ([]Point, error) {
-	top := f.base
-	if scale != "" {
-		s, ok := f.scales[scale]
-		if !ok {
-			return nil, fmt.Errorf("--scale: %s has no scale %q (it defines: %s)", f.Path, scale, list(f.scaleNames))
-		}
-		top = top.over(s)
+	vs, grids, err := f.grids(scale)
+	if err != nil {
+		return nil, err
 	}
-	vs := f.variants
-	if len(vs) == 0 {
-		vs = []variant{{}}
+	if err := f.countRuns(grids); err != nil {
+		return nil, err
 	}
 	var pts []Point
 	var order []string // every key set anywhere, in order of first appearance
-	for _, v := range vs {
-		set := top.over(v.set)
-		if scale != "" {
-			set = set.over(v.scales[scale])
-		}
-		set = set.over(f.overrides)
-		seeds := setting{key: "seed", values: []value{{reflect.ValueOf(config.Default().Seed), 0}}}
-		if i := slices.IndexFunc(set, func(s setting) bool { return s.key == "seed" }); i >= 0 {
-			seeds, set = set[i], slices.Delete(slices.Clone(set), i, i+1)
-		}
+	for vi, v := range vs {
+		set, seeds := grids[vi].set, grids[vi].seeds
 		for _, s := range set {
 			if !slices.Contains(order, s.key) {
 				order = append(order, s.key)
@@ -418,6 +433,115 @@ func (f *File) Expand(scale string) ([]Point, error) {
 		}
 	}
 	return pts, nil
+}
+
+// grid is one variant's settings at a scale, with the seeds apart.
+type grid struct {
+	set   layer
+	seeds setting
+}
+
+// grids returns the variants (one empty variant for a file without) and
+// their grids at scale.
+func (f *File) grids(scale string) ([]variant, []grid, error) {
+	top := f.base
+	if scale != "" {
+		s, ok := f.scales[scale]
+		if !ok {
+			return nil, nil, fmt.Errorf("--scale: %s has no scale %q (it defines: %s)", f.Path, scale, list(f.scaleNames))
+		}
+		top = top.over(s)
+	}
+	vs := f.variants
+	if len(vs) == 0 {
+		vs = []variant{{}}
+	}
+	grids := make([]grid, len(vs))
+	for i, v := range vs {
+		grids[i] = f.grid(top, v, scale)
+	}
+	return vs, grids, nil
+}
+
+// grid lays variant v (and its scale) and the overrides over top.
+func (f *File) grid(top layer, v variant, scale string) grid {
+	set := top.over(v.set)
+	if scale != "" {
+		set = set.over(v.scales[scale])
+	}
+	set = set.over(f.overrides)
+	seeds := setting{key: "seed", values: []value{{reflect.ValueOf(config.Default().Seed), 0}}}
+	if i := slices.IndexFunc(set, func(s setting) bool { return s.key == "seed" }); i >= 0 {
+		seeds, set = set[i], slices.Delete(slices.Clone(set), i, i+1)
+	}
+	return grid{set, seeds}
+}
+
+// runs returns the number of runs of g (in float64, exact up to 2⁵³ and
+// never overflowing) and the lists that make it, "lr: 100 values × seed: 3".
+func (g grid) runs() (float64, string) {
+	n := float64(len(g.seeds.values))
+	var lists []string
+	for _, s := range g.set {
+		if k := len(s.values); k > 1 {
+			n *= float64(k)
+			lists = append(lists, fmt.Sprintf("%s: %d", s.spelled, k))
+		}
+	}
+	if k := len(g.seeds.values); k > 1 {
+		lists = append(lists, fmt.Sprintf("seed: %d", k))
+	}
+	if len(lists) > 0 {
+		lists[0] += " values"
+	}
+	return n, strings.Join(lists, " × ")
+}
+
+// countRuns refuses grids that make more than MaxRuns runs in all, before
+// any is expanded, naming the count and the lists that make it (for several
+// variants, those of the largest).
+func (f *File) countRuns(grids []grid) error {
+	var total float64
+	for _, g := range grids {
+		n, _ := g.runs()
+		total += n
+	}
+	if total <= MaxRuns {
+		return nil
+	}
+	var why string
+	if len(grids) == 1 {
+		_, why = grids[0].runs()
+	} else {
+		order := make([]int, len(grids))
+		for i := range order {
+			order[i] = i
+		}
+		slices.SortStableFunc(order, func(a, b int) int {
+			na, _ := grids[a].runs()
+			nb, _ := grids[b].runs()
+			switch {
+			case na > nb:
+				return -1
+			case na < nb:
+				return 1
+			}
+			return 0
+		})
+		var parts []string
+		for _, i := range order[:min(3, len(order))] {
+			n, lists := grids[i].runs()
+			if lists == "" {
+				lists = "1 run"
+			}
+			parts = append(parts, fmt.Sprintf("variant %d: %.0f = %s", i+1, n, lists))
+		}
+		why = fmt.Sprintf("%d variants; ", len(grids)) + strings.Join(parts, "; ")
+		if len(grids) > 3 {
+			why += "; …"
+		}
+	}
+	return &Error{File: f.Path, Msg: fmt.Sprintf("%.0f runs (%s) exceeds the limit of %d", total, why, MaxRuns)}
 }
 
 func (p *Point) set(s setting, i int) {

@@ -254,6 +254,11 @@ func build(c config.Config) (*trainer, error) {
 		return nil, err
 	}
 	spec, _ := nn.ParseSpec(c.Net)
+	if d, ok := linearShape(c, spec); ok {
+		if err := checkMemory(c, spec, d); err != nil {
+			return nil, err
+		}
+	}
 	trainSet, testSet, err := data.Load(data.Options{
 		Name: c.Data, Dir: c.DataDir, TrainSize: c.TrainSize,
 		In: spec.Input, Out: spec.Layers[len(spec.Layers)-1].Size, Seed: c.Seed,
@@ -266,6 +271,9 @@ func build(c config.Config) (*trainer, error) {
 	}
 	if c.Autoencoder {
 		trainSet, testSet = autoencode(trainSet), autoencode(testSet)
+	}
+	if err := checkMemory(c, spec, shapeOf(trainSet, testSet)); err != nil {
+		return nil, err
 	}
 	t, err := newTrainer(c, spec, trainSet, testSet)
 	if err == nil && c.Autoencoder {
