@@ -129,8 +129,7 @@ func cifarTrainRows(name, dir string, counts [len(cifarFiles)]int, trainSize int
 		n += c
 	}
 	if trainSize > n {
-		return 0, fmt.Errorf("data: %s: TrainSize = %d, but %s holds only %d training examples",
-			name, trainSize, dir, n)
+		return 0, &TrainSizeError{Name: name, Dir: dir, Want: trainSize, Have: n}
 	}
 	if trainSize > 0 {
 		n = trainSize

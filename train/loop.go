@@ -2,6 +2,7 @@ package train
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -215,11 +216,17 @@ func build(c config.Config) (*trainer, error) {
 		Name: c.Data, Dir: c.DataDir, TrainSize: c.TrainSize,
 		In: spec.Input, Out: spec.Layers[len(spec.Layers)-1].Size, Seed: c.Seed,
 	})
+	if tse := (*data.TrainSizeError)(nil); errors.As(err, &tse) {
+		return nil, &config.Error{Key: "train_size", Msg: fmt.Sprintf("%d, but %s holds only %d training examples (%s)", tse.Want, tse.Dir, tse.Have, c.Data)}
+	}
 	if err != nil {
 		if c.DataDir != "" {
 			return nil, &config.Error{Key: "data_dir", Msg: err.Error()}
 		}
 		return nil, &config.Error{Key: "data", Msg: fmt.Sprintf("%s: %v", c.Data, err)}
+	}
+	if c.DiagBatch > testSet.N {
+		return nil, &config.Error{Key: "diag_batch", Msg: fmt.Sprintf("%d, but the test set of %s holds only %d examples (the diagnostic batch is the first test examples)", c.DiagBatch, c.Data, testSet.N)}
 	}
 	if c.Autoencoder {
 		trainSet, testSet = autoencode(trainSet), autoencode(testSet)
@@ -302,7 +309,7 @@ func newTrainer(c config.Config, spec *nn.Spec, trainSet, testSet *data.Dataset)
 	}
 	t.noise, t.diag, t.order = stream(streamNoise), stream(streamDiag), stream(streamOrder)
 	t.input = stream(streamInput)
-	nd := min(c.DiagBatch, testSet.N)
+	nd := min(c.DiagBatch, testSet.N) // build refuses a larger DiagBatch; tests and benchmarks may call newTrainer directly
 	t.dx.Resize(nd, testSet.In)
 	t.dy.Resize(nd, testSet.Out)
 	copy(t.dx.Data, testSet.X[:nd*testSet.In])

@@ -142,7 +142,8 @@ func TestBadInput(t *testing.T) {
 		{"--weight-decay", func(c *config.Config) { c.WeightDecay = 1 }},
 		{"--weight-decay", func(c *config.Config) { c.WeightDecay = -1e-3 }},
 		{"--feedback-decay", func(c *config.Config) { c.FeedbackDecay = math.NaN() }},
-		{"data", func(c *config.Config) { c.TrainSize = 70000 }},
+		{"--train-size: 70000, but", func(c *config.Config) { c.TrainSize = 70000 }},
+		{"--diag-batch: 20000, but the test set", func(c *config.Config) { c.DiagBatch = 20000 }},
 		{"--data-dir", func(c *config.Config) { c.DataDir = "/nonexistent" }},
 		{"--out", func(c *config.Config) { c.Out = "/proc/credit-cannot-write" }},
 	}

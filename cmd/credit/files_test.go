@@ -146,6 +146,21 @@ func TestSweepCommand(t *testing.T) {
 			t.Errorf("--list lacks %q:\n%s", w, b.String())
 		}
 	}
+	b.Reset()
+	if err := run([]string{"sweep", "--list", "--json", file, "--out", out}, &b); err != nil {
+		t.Fatal(err)
+	}
+	var list []struct {
+		Index      int
+		Run, State string
+	}
+	if err := json.Unmarshal(b.Bytes(), &list); err != nil || len(list) != 4 || list[3].Index != 3 ||
+		list[3].Run != out+"/runs/rule_np-seed2" || list[3].State != "finished" || list[0].State != "to run" {
+		t.Errorf("--list --json: %v, %+v\n%s", err, list, b.String())
+	}
+	if err := run([]string{"sweep", "--json", file, "--out", out}, &b); err == nil || err.Error() != "--json: only with --list" {
+		t.Errorf("--json without --list: %v", err)
+	}
 	bad := write(t, dir, "bad.yaml", "rule: [bp, np]\nbatch: [32, -1]\n")
 	err := run([]string{"sweep", bad, "--out", filepath.Join(dir, "never")}, &b)
 	if err == nil || err.Error() != bad+":2: batch: must be positive, got -1" {

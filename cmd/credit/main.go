@@ -11,22 +11,26 @@
 //	credit reproduce NAME [flags]    run one of the paper's experiments (e1, e2, e2a, e2b, e3, e4) or the comparison of every rule (zoo)
 //	credit report DIR... [flags]     tables and figures of finished runs, mean ± sd over seeds
 //	credit bench [flags]             GEMM and training speed against OpenBLAS and PyTorch
-//	credit rules                     list the learning rules
+//	credit rules [--json]            list the learning rules
+//	credit version                   the module version and VCS revision (also --version)
+//	credit help CMD                  a command's usage and flags (also credit CMD -h)
 //
 // Run `credit train -h` for the flags.
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/creditlab/credit/config"
 	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -34,6 +38,7 @@ import (
 
 	"github.com/creditlab/credit/analysis"
 	"github.com/creditlab/credit/bench"
+	"github.com/creditlab/credit/config"
 	"github.com/creditlab/credit/experiment"
 	"github.com/creditlab/credit/feedback"
 	"github.com/creditlab/credit/rundir"
@@ -98,7 +103,9 @@ commands:
   reproduce  run one of the paper's experiments: credit reproduce e1|e2|e2a|e2b|e3|e4|zoo [--scale quick|full]
   report     gather run directories into a table and figures: credit report DIR... [--out OUT] [--force]
   bench      GEMM and training speed, side by side with PyTorch (and OpenBLAS under -tags openblas)
-  rules      list the learning rules
+  rules      list the learning rules: credit rules [--json]
+  version    the module version and VCS revision (also: credit --version)
+  help       a command's usage and flags: credit help CMD (also: credit CMD -h)
 `
 
 func run(args []string, stdout io.Writer) error {
@@ -120,15 +127,110 @@ func run(args []string, stdout io.Writer) error {
 	case "bench":
 		return benchCmd(args[1:], stdout)
 	case "rules":
-		for _, n := range feedback.Names() {
-			fmt.Fprintf(stdout, "%-9s %s\n", n, feedback.Doc(n))
+		return rulesCmd(args[1:], stdout)
+	case "version", "-version", "--version":
+		if len(args) > 1 {
+			return fmt.Errorf("version: unexpected argument %q", args[1])
 		}
+		fmt.Fprintln(stdout, version())
 		return nil
-	case "-h", "-help", "--help", "help":
+	case "help":
+		if len(args) > 2 {
+			return fmt.Errorf("help: unexpected argument %q (credit help CMD shows one command's help)", args[2])
+		}
+		if len(args) == 2 && args[1] != "help" {
+			if args[1] == "version" {
+				fmt.Fprintln(stdout, "usage: credit version (or credit --version): the module version, the VCS revision and the Go version of this binary")
+				return nil
+			}
+			if !slices.Contains(commands, args[1]) {
+				return fmt.Errorf("help: unknown command %q (want one of %s)", args[1], strings.Join(commands, ", "))
+			}
+			return run([]string{args[1], "-h"}, stdout)
+		}
+		fmt.Fprint(stdout, usage)
+		return nil
+	case "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (want train, run, sweep, reproduce, report, bench or rules)", args[0])
+	return fmt.Errorf("unknown command %q (want one of %s; credit -h lists them)", args[0], strings.Join(commands, ", "))
+}
+
+// commands lists the commands, as run dispatches them.
+var commands = []string{"train", "run", "sweep", "reproduce", "report", "bench", "rules", "version", "help"}
+
+// version describes this binary from its build information: the module's
+// version, the VCS revision it was built from (with "+modified" when the
+// work tree had changes) and the Go version. A binary built with
+// -buildvcs=false or outside a git checkout has no revision, and says so.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "credit: no build information (a binary built without module support)"
+	}
+	v := bi.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	var rev, modified, when string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = "+modified"
+			}
+		case "vcs.time":
+			when = " " + s.Value
+		}
+	}
+	if rev == "" {
+		rev = "unknown (built with -buildvcs=false or outside a git checkout)"
+	} else {
+		rev += modified + when
+	}
+	path := bi.Main.Path
+	if path == "" {
+		path = "github.com/creditlab/credit"
+	}
+	return fmt.Sprintf("credit %s (%s), revision %s, %s", v, path, rev, bi.GoVersion)
+}
+
+// rulesCmd lists the learning rules, as a table or, with --json, as a JSON
+// array of {"name", "doc"} objects.
+func rulesCmd(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("credit rules", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print a JSON array of {\"name\", \"doc\"} objects, for scripts")
+	if err := parseNone(fs, args, stdout, "usage: credit rules [--json]"); err != nil {
+		return err
+	}
+	if *asJSON {
+		type rule struct {
+			Name string `json:"name"`
+			Doc  string `json:"doc"`
+		}
+		rs := []rule{}
+		for _, n := range feedback.Names() {
+			rs = append(rs, rule{n, feedback.Doc(n)})
+		}
+		return writeJSON(stdout, rs)
+	}
+	for _, n := range feedback.Names() {
+		fmt.Fprintf(stdout, "%-9s %s\n", n, feedback.Doc(n))
+	}
+	return nil
+}
+
+// writeJSON writes v to w as indented JSON and a newline.
+func writeJSON(w io.Writer, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
 }
 
 // trainFlags binds the train flags to c.
@@ -222,8 +324,9 @@ func parse(fs *flag.FlagSet, args []string, stdout io.Writer, usage string) ([]s
 				fmt.Fprintln(stdout, usage)
 				fs.SetOutput(stdout)
 				fs.PrintDefaults()
+				return nil, err
 			}
-			return nil, err
+			return nil, fmt.Errorf("%s: %v (credit %s -h lists the flags)", command(fs), err, command(fs))
 		}
 		if fs.NArg() == 0 {
 			return rest, nil
@@ -316,6 +419,7 @@ func sweepCmd(args []string, stdout io.Writer) error {
 	fs.IntVar(&o.Jobs, "jobs", runtime.GOMAXPROCS(0), "runs trained at once; each run's kernels get cores/jobs threads")
 	fs.IntVar(&o.Index, "index", -1, "train only the run of this 0-based `index` (a Slurm array task's $SLURM_ARRAY_TASK_ID)")
 	list := fs.Bool("list", false, "print the runs (index, directory, state) and train nothing")
+	asJSON := fs.Bool("json", false, "with --list: print a JSON array of {\"index\", \"run\", \"state\"} objects, for scripts")
 	emit := fs.String("emit", "", "write a job script instead of training: slurm (DIR/sweep.sbatch, a job array with one task per run)")
 	cpus := fs.Int("cpus-per-task", 1, "with --emit slurm: CPUs of each task, used as its kernels' threads")
 	f, err := parseFile(fs, args, stdout, "usage: credit sweep FILE [flags]")
@@ -332,6 +436,18 @@ func sweepCmd(args []string, stdout io.Writer) error {
 		runs, err := experiment.SweepRuns(f, o.Scale, o.Dir)
 		if err != nil {
 			return err
+		}
+		if *asJSON {
+			type entry struct {
+				Index int    `json:"index"`
+				Run   string `json:"run"`
+				State string `json:"state"`
+			}
+			es := []entry{}
+			for i, r := range runs {
+				es = append(es, entry{i, r.Config.Out, experiment.State(r)})
+			}
+			return writeJSON(stdout, es)
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)
 		fmt.Fprintln(tw, "index\trun\tstate")
@@ -358,6 +474,8 @@ func sweepCmd(args []string, stdout io.Writer) error {
 		return nil
 	case *emit != "":
 		return fmt.Errorf("--emit: unknown target %q (want slurm)", *emit)
+	case *asJSON:
+		return errors.New("--json: only with --list")
 	}
 	ctx, stop := signalContext()
 	defer stop()
