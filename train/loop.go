@@ -343,6 +343,7 @@ func (t *trainer) run(ctx context.Context, log io.Writer) (*rundir.Summary, erro
 	c := t.c
 	spe := t.stepsPerEpoch()
 	prog := newProgress(log, spe, c.Epochs, max(0, (t.pos.Epoch-1)*spe+t.pos.Step))
+	defer prog.clear() // whatever ends the run, nothing printed after it lands on the bar's line
 	if t.pos.Epoch == 0 {
 		prog.println("credit: %s (%d train, %d test), net %s, rule %s, %s lr %g, batch %d, %d epochs → %s",
 			c.Data, t.train.N, t.test.N, c.Net, c.Rule, c.Opt, c.LR, c.Batch, c.Epochs, c.Out)
