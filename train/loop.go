@@ -187,6 +187,9 @@ func reopenLocked(dir string, epochs int) (*trainer, error) {
 		}
 	}
 	// Nothing is changed in dir before this point.
+	if err := rundir.RemoveDivergence(dir); err != nil {
+		return nil, fmt.Errorf("--resume: %v", err)
+	}
 	if extend {
 		if err := rundir.WriteConfig(dir, c); err != nil {
 			return nil, fmt.Errorf("--resume: %v", err)
@@ -377,7 +380,12 @@ func (t *trainer) run(ctx context.Context, log io.Writer) (*rundir.Summary, erro
 			idx := t.perm[s*c.Batch : min((s+1)*c.Batch, len(t.perm))]
 			l, err := t.step(idx, !c.FreezeWeights && epoch > c.Warmup)
 			if err != nil {
-				return nil, fmt.Errorf("train: %v at epoch %d, step %d; the metrics of earlier epochs are in %s", err, epoch, s+1, rundir.Path(c.Out, rundir.MetricsFile))
+				d := &rundir.Divergence{Epoch: epoch, Step: s + 1, Steps: t.steps, Loss: err.loss}
+				if werr := rundir.WriteDivergence(c.Out, d); werr != nil {
+					return nil, fmt.Errorf("--out: %v", werr)
+				}
+				return nil, fmt.Errorf("train: loss became %s at epoch %d, step %d: lower --lr (now %g); the metrics of earlier epochs are in %s, the step in %s",
+					err.loss, epoch, s+1, c.LR, rundir.Path(c.Out, rundir.MetricsFile), rundir.DivergedFile)
 			}
 			t.pos.Step++
 			t.pos.LossSum += l
@@ -444,9 +452,16 @@ func (t *trainer) endEpoch(ep rundir.Epoch) error {
 	return t.saveCheckpoint()
 }
 
-// step trains on the examples idx and returns their summed clean loss. The
+// nonFinite is a step whose summed loss is not finite; loss is "NaN",
+// "+Inf" or "-Inf".
+type nonFinite struct{ loss string }
+
+func (e *nonFinite) Error() string { return "loss became " + e.loss }
+
+// step trains on the examples idx and returns their summed clean loss, or
+// a *nonFinite error (and no update) if that loss is NaN or infinite. The
 // rule's feedback always learns; the forward weights only if update.
-func (t *trainer) step(idx []int, update bool) (float64, error) {
+func (t *trainer) step(idx []int, update bool) (float64, *nonFinite) {
 	t.x.Resize(len(idx), t.train.In)
 	t.y.Resize(len(idx), t.train.Out)
 	t.train.Gather(idx, t.x.Data, t.y.Data)
@@ -462,7 +477,7 @@ func (t *trainer) step(idx []int, update bool) (float64, error) {
 		sum += l
 	}
 	if math.IsNaN(sum) || math.IsInf(sum, 0) {
-		return 0, fmt.Errorf("loss became %v", sum)
+		return 0, &nonFinite{fmt.Sprint(sum)}
 	}
 	if update {
 		t.rule.Move(t.net, t.move)
