@@ -198,19 +198,19 @@ func Overview(dir string, rs []experiment.Result) (string, error) {
 		return "", err
 	}
 	curves, alignment := overviewPanels(order, by, layers)
-	if err := report.Figure(filepath.Join(dir, "curves"), len(curves), curves); err != nil {
+	if err := report.TitledFigure(filepath.Join(dir, "curves"), "Test error and loss: "+dataNets(rs), len(curves), curves); err != nil {
 		return "", err
 	}
 	align := filepath.Join(dir, "alignment")
 	if len(alignment) == 0 {
-		for _, ext := range []string{".png", ".svg"} {
+		for _, ext := range []string{".png", ".svg", ".pdf"} {
 			if err := os.Remove(align + ext); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return "", err
 			}
 		}
 		return text, nil
 	}
-	return text, report.Figure(align, min(layers, 3), alignment)
+	return text, report.TitledFigure(align, "Alignment with backprop: "+dataNets(rs), min(layers, 3), alignment)
 }
 
 // overviewPanels returns the panels of Overview's two figures, plotting
