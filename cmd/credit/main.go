@@ -240,13 +240,14 @@ func trainFlags(c *config.Config) *flag.FlagSet {
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory holding the data set's files (default: the built-in location)")
 	fs.IntVar(&c.TrainSize, "train-size", c.TrainSize, "use the first `N` training examples (0: all)")
 	fs.StringVar(&c.Net, "net", c.Net, "layer widths, input to output, or layers such as conv5x5x16,pool3s2,fc128,drop0.5,fc10 (see README)")
-	fs.StringVar(&c.Act, "act", c.Act, "hidden activation: sigmoid, tanh, relu, linear")
+	fs.StringVar(&c.Act, "act", c.Act, "hidden activation: sigmoid, tanh, relu, linear (default for a network with a convolution: tanh)")
 	fs.StringVar(&c.OutAct, "out-act", c.OutAct, "output activation: sigmoid, tanh, relu, linear")
-	fs.StringVar(&c.Loss, "loss", c.Loss, "loss: mse (½‖ŷ−y‖²), ce (softmax cross-entropy) or softmax-mse (½‖softmax(ŷ)−y‖²)")
+	fs.StringVar(&c.Loss, "loss", c.Loss, "loss: mse (½‖ŷ−y‖²), ce (softmax cross-entropy) or softmax-mse (½‖softmax(ŷ)−y‖²) (default for a network with a convolution: ce)")
 	fs.StringVar(&c.Reduction, "reduction", c.Reduction, "loss reduction over the batch: sum (the paper's) or mean")
 	fs.StringVar(&c.Rule, "rule", c.Rule, "learning rule (credit rules lists them)")
-	fs.StringVar(&c.Opt, "opt", c.Opt, "optimiser: sgd, momentum, adam")
-	fs.Float64Var(&c.LR, "lr", c.LR, "learning rate (per summed loss when --reduction sum)")
+	fs.StringVar(&c.Opt, "opt", c.Opt, "optimiser: sgd, momentum, adam (default for a network with a convolution: adam)")
+	fs.Float64Var(&c.LR, "lr", c.LR, fmt.Sprintf("learning rate (per summed loss when --reduction sum); default %g, and for a network whose widest hidden layer w exceeds %d units %g·%d/w (784-500-500-10: %g), except with adam",
+		config.DefaultLR, config.RefWidth, config.DefaultLR, config.RefWidth, config.DefaultLR*config.RefWidth/500))
 	fs.Float64Var(&c.Momentum, "momentum", c.Momentum, "momentum coefficient for --opt momentum")
 	fs.Float64Var(&c.AdamEps, "adam-eps", c.AdamEps, "Adam's ε")
 	fs.IntVar(&c.Batch, "batch", c.Batch, "minibatch size")
@@ -254,7 +255,7 @@ func trainFlags(c *config.Config) *flag.FlagSet {
 	fs.Uint64Var(&c.Seed, "seed", c.Seed, "seed of every random stream")
 	fs.Float64Var(&c.WeightDecay, "weight-decay", c.WeightDecay, "per-step decay λ of the forward weights, W ← (1−λ)W before each optimiser step (kp's feedback shares it)")
 	fs.Float64Var(&c.Noise, "noise", c.Noise, "node-perturbation noise scale c (np, npdfa, nodepert)")
-	fs.StringVar(&c.FeedbackSolver, "feedback-solver", c.FeedbackSolver, "how np and npdfa learn feedback: sgd or ridge (least squares over all history)")
+	fs.StringVar(&c.FeedbackSolver, "feedback-solver", c.FeedbackSolver, fmt.Sprintf("how np and npdfa learn feedback: sgd or ridge (least squares over all history; default unless a dense layer above the first hidden one is wider than %d units, then sgd)", config.MaxRidgeWidth))
 	fs.Float64Var(&c.FeedbackLR, "feedback-lr", c.FeedbackLR, "feedback learning rate η_B for --feedback-solver sgd and for wm's mirror")
 	fs.Float64Var(&c.FeedbackDecay, "feedback-decay", c.FeedbackDecay, "wm: per-step decay λ of the feedback, which settles at (η_B/λ)·Wᵀ")
 	fs.Float64Var(&c.Ridge, "ridge", c.Ridge, "ridge regulariser γ for --feedback-solver ridge")
@@ -300,6 +301,9 @@ func trainCmd(args []string, stdout io.Writer) error {
 		_, err := train.Resume(ctx, *resume, epochs, stdout)
 		return err
 	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[strings.ReplaceAll(f.Name, "-", "_")] = true })
+	c.NetDefaults(func(key string) bool { return given[key] })
 	if c.Out == "" {
 		c.Out = defaultOut(c)
 	}
