@@ -69,12 +69,17 @@ const (
 	dotAlpha = 0xa0
 )
 
-// palette is the Tableau-10 colour cycle; labels beyond ten reuse it.
+// palette is the Tableau-10 colour cycle followed by Tableau-20's light
+// shades of the same hues; labels beyond twenty reuse it.
 var palette = []color.NRGBA{
 	{0x1f, 0x77, 0xb4, 0xff}, {0xff, 0x7f, 0x0e, 0xff}, {0x2c, 0xa0, 0x2c, 0xff},
 	{0xd6, 0x27, 0x28, 0xff}, {0x94, 0x67, 0xbd, 0xff}, {0x8c, 0x56, 0x4b, 0xff},
 	{0xe3, 0x77, 0xc2, 0xff}, {0x7f, 0x7f, 0x7f, 0xff}, {0xbc, 0xbd, 0x22, 0xff},
 	{0x17, 0xbe, 0xcf, 0xff},
+	{0xae, 0xc7, 0xe8, 0xff}, {0xff, 0xbb, 0x78, 0xff}, {0x98, 0xdf, 0x8a, 0xff},
+	{0xff, 0x98, 0x96, 0xff}, {0xc5, 0xb0, 0xd5, 0xff}, {0xc4, 0x9c, 0x94, 0xff},
+	{0xf7, 0xb6, 0xd2, 0xff}, {0xc7, 0xc7, 0xc7, 0xff}, {0xdb, 0xdb, 0x8d, 0xff},
+	{0x9e, 0xda, 0xe5, 0xff},
 }
 
 // Figure is TitledFigure without a title.
@@ -97,7 +102,8 @@ func Figure(path string, cols int, panels []Panel) error {
 // entry per label with a non-empty name (a dashed series sharing its
 // colour group with a solid one, such as a run's train curve beside its
 // test curve, has no entry of its own: panel titles say what dashes mean),
-// laid out in columns, long labels wrapped. It is left out when the
+// laid out in columns, long labels wrapped; a label whose values are all
+// undefined is drawn nowhere and has no entry. It is left out when the
 // figure has a single entry in all. Point sets are drawn as dots of radius
 // DotRadius, slightly transparent so that dense clouds (10,000 points)
 // stay readable. An x axis whose values are all integers (epochs, steps)
@@ -242,7 +248,7 @@ func legendEntries(panels []Panel, colours map[string]color.NRGBA) []legendEntry
 	var es []legendEntry
 	for _, pn := range panels {
 		for _, ps := range pn.Points {
-			if ps.Label == "" || seen[ps.Label] {
+			if ps.Label == "" || seen[ps.Label] || !drawn(ps.Y) {
 				continue
 			}
 			seen[ps.Label] = true
@@ -250,7 +256,7 @@ func legendEntries(panels []Panel, colours map[string]color.NRGBA) []legendEntry
 			es = append(es, legendEntry{lines: []string{ps.Label}, glyph: &gs})
 		}
 		for _, s := range pn.Series {
-			if s.Label == "" || seen[s.Label] || (s.Dashed && s.Colour != "" && solid[s.Colour]) {
+			if s.Label == "" || seen[s.Label] || (s.Dashed && s.Colour != "" && solid[s.Colour]) || !drawn(s.Y) {
 				continue
 			}
 			seen[s.Label] = true
@@ -259,6 +265,17 @@ func legendEntries(panels []Panel, colours map[string]color.NRGBA) []legendEntry
 		}
 	}
 	return es
+}
+
+// drawn reports whether ys has a finite value (a series of NaNs, such as
+// an undefined diagnostic, is drawn nowhere and needs no legend entry).
+func drawn(ys []float64) bool {
+	for _, y := range ys {
+		if finite(y) {
+			return true
+		}
+	}
+	return false
 }
 
 // layoutLegend wraps the legend's labels and lays its entries out in rows
