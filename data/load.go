@@ -215,7 +215,7 @@ func loadLinear(o Options) (train, test *Dataset, err error) {
 	}
 	w := max(o.In, o.Out)
 	if o.In > maxLinearValues/o.Out || nTrain > maxLinearValues/w || nTest > maxLinearValues/w {
-		return nil, nil, fmt.Errorf("data: linear: In=%d, Out=%d, TrainSize=%d, TestSize=%d needs a matrix of more than %d values",
+		return nil, nil, fmt.Errorf("data: linear: %d inputs, %d outputs, %d training and %d test examples need a matrix of more than %d values",
 			o.In, o.Out, nTrain, nTest, maxLinearValues)
 	}
 	t := LinearTeacher(o.In, o.Out, o.Seed)
