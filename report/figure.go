@@ -434,9 +434,13 @@ func buildPanel(pn Panel, colours map[string]color.NRGBA) (*plot.Plot, error) {
 		p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, logTicks{}
 	} else if integerXs(pn) {
 		p.X.Tick.Marker = integerTicks{}
+	} else {
+		p.X.Tick.Marker = plainTicks{}
 	}
 	if pn.LogY {
 		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, logTicks{}
+	} else {
+		p.Y.Tick.Marker = plainTicks{}
 	}
 	okX := func(x float64) bool { return finite(x) && (!pn.LogX || x > 0) }
 	okY := func(y float64) bool { return finite(y) && (!pn.LogY || y > 0) }
@@ -702,20 +706,43 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 	return ts
 }
 
-// distinctLabels reformats ts's labels with the fewest significant digits
-// (at least two) that tell every labelled tick apart, so a narrow range
-// never reads "90, 90, 90".
+// plainTicks are gonum's default ticks of a linear axis with labels of no
+// more decimals than they need (25, 50, 75 rather than 25.00, 50.00, 75.00).
+type plainTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (plainTicks) Ticks(lo, hi float64) []plot.Tick {
+	return distinctLabels(plot.DefaultTicks{}.Ticks(lo, hi))
+}
+
+// distinctLabels reformats ts's labels with the fewest decimals that tell
+// every labelled tick apart and show each value to within a millionth of
+// the gap between labels, so a narrow range never reads "90, 90, 90" and a
+// wide one never "25.00, 50.00".
 func distinctLabels(ts []plot.Tick) []plot.Tick {
-	for digits := 2; digits <= 12; digits++ {
+	gap := math.Inf(1)
+	prev := math.NaN()
+	for _, t := range ts {
+		if t.Label != "" {
+			if !math.IsNaN(prev) {
+				gap = min(gap, math.Abs(t.Value-prev))
+			}
+			prev = t.Value
+		}
+	}
+	for decimals := 0; decimals <= 15; decimals++ {
 		seen := map[string]bool{}
 		ok := true
 		for i, t := range ts {
 			if t.Label == "" {
 				continue
 			}
-			ts[i].Label = strconv.FormatFloat(t.Value, 'g', digits, 64)
-			ok = ok && !seen[ts[i].Label]
-			seen[ts[i].Label] = true
+			l := strconv.FormatFloat(t.Value, 'f', decimals, 64)
+			if v, _ := strconv.ParseFloat(l, 64); seen[l] || (finite(gap) && math.Abs(v-t.Value) > gap*1e-6) {
+				ok = false
+			}
+			seen[l] = true
+			ts[i].Label = l
 		}
 		if ok {
 			break

@@ -220,6 +220,22 @@ func TestTicks(t *testing.T) {
 			t.Errorf("integer ticks [%v, %v]: %q, want %q", tc.lo, tc.hi, got, tc.want)
 		}
 	}
+	for _, tc := range []struct {
+		lo, hi float64
+		want   []string
+	}{
+		{20, 90, []string{"30", "60", "90"}},
+		{0, 1, []string{"0.0", "0.5", "1.0"}},
+		{89.99, 90.01, nil},
+	} {
+		got := labels(plainTicks{}.Ticks(tc.lo, tc.hi))
+		if tc.want != nil && !slices.Equal(got, tc.want) {
+			t.Errorf("linear ticks [%v, %v]: %q, want %q", tc.lo, tc.hi, got, tc.want)
+		}
+		if len(got) < 2 || len(slices.Compact(slices.Clone(got))) != len(got) {
+			t.Errorf("linear ticks [%v, %v]: %q, want two or more distinct labels", tc.lo, tc.hi, got)
+		}
+	}
 	for _, r := range [][2]float64{{88, 92}, {89.9, 90.1}, {85, 95}, {5, 60}, {8, 90}, {0.5, 3}, {1e-4, 1}, {40, 91}} {
 		got := labels(logTicks{}.Ticks(r[0], r[1]))
 		seen := map[string]bool{}
