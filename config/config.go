@@ -85,9 +85,10 @@ const (
 	// DefaultLR is the default learning rate of networks no wider than
 	// RefWidth and of every network trained by Adam.
 	DefaultLR = 1e-3
-	// MaxRidgeWidth is the widest regressor (a dense layer above the first
-	// hidden one, whose error np's feedback is regressed on) for which the
-	// default feedback solver is ridge; wider networks default to sgd.
+	// MaxRidgeWidth is the widest regressor for which the default
+	// feedback solver of np and npdfa is ridge; wider ones default to sgd.
+	// np's regressors are the dense layers above its first hidden site
+	// (the errors its feedback is regressed on), npdfa's the output.
 	MaxRidgeWidth = 256
 )
 
@@ -106,10 +107,11 @@ const (
 //     a step makes to a layer's output grows with its fan-in (a sum of w
 //     terms), so a learning rate that suits 50 units diverges at 500; the
 //     main job's 784-50-20-10 keeps DefaultLR exactly.
-//   - feedback_solver is ridge, unless a dense layer above the first
-//     hidden one is wider than MaxRidgeWidth: ridge's solve costs O(s³)
-//     per step for a regressor of width s (784-1000-1000-1000-10 would
-//     take hours an epoch), so there it is sgd.
+//   - feedback_solver, for the rules that learn feedback by regression
+//     (np, npdfa), is ridge unless a regressor is wider than
+//     MaxRidgeWidth: ridge's solve costs O(s³) per step for a regressor of
+//     width s (np on 784-1000-1000-1000-10 would take hours an epoch), so
+//     there it is sgd. Other rules never read it, and keep ridge.
 //
 // Settings that given reports are left as they are; a Net that does not
 // parse is left for Validate to refuse.
@@ -119,6 +121,7 @@ func (c *Config) NetDefaults(given func(key string) bool) {
 		return
 	}
 	conv, widest, regressor, sites := false, 0, 0, 0
+	out := spec.Layers[len(spec.Layers)-1].Size
 	for i, l := range spec.Layers {
 		switch l.Kind {
 		case "conv":
@@ -137,7 +140,10 @@ func (c *Config) NetDefaults(given func(key string) bool) {
 			sites++
 		}
 	}
-	if !given("feedback_solver") && regressor > MaxRidgeWidth {
+	if c.Rule == "npdfa" {
+		regressor = out
+	}
+	if !given("feedback_solver") && (c.Rule == "np" || c.Rule == "npdfa") && regressor > MaxRidgeWidth {
 		c.FeedbackSolver = "sgd"
 	}
 	if conv {

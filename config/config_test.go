@@ -61,6 +61,13 @@ func TestNetDefaults(t *testing.T) {
 	if c.NetDefaults(none); c.FeedbackSolver != "sgd" {
 		t.Errorf("784-1000-1000-1000-10: feedback solver %s, want sgd", c.FeedbackSolver)
 	}
+	for _, rule := range []string{"bp", "fa", "npdfa"} { // bp and fa never read it; npdfa regresses on the 10 outputs
+		c = Default()
+		c.Net, c.Rule = "784-1000-1000-1000-10", rule
+		if c.NetDefaults(none); c.FeedbackSolver != "ridge" {
+			t.Errorf("784-1000-1000-1000-10 %s: feedback solver %s, want ridge", rule, c.FeedbackSolver)
+		}
+	}
 	c = Default()
 	c.Net = "784-500-10" // the regressor is the output, 10 wide
 	if c.NetDefaults(none); c.FeedbackSolver != "ridge" {

@@ -176,7 +176,7 @@ func trainFlags(c *config.Config) *flag.FlagSet {
 	fs.Uint64Var(&c.Seed, "seed", c.Seed, "seed of every random stream")
 	fs.Float64Var(&c.WeightDecay, "weight-decay", c.WeightDecay, "per-step decay λ of the forward weights, W ← (1−λ)W before each optimiser step (kp's feedback shares it)")
 	fs.Float64Var(&c.Noise, "noise", c.Noise, "node-perturbation noise scale c (np, npdfa, nodepert)")
-	fs.StringVar(&c.FeedbackSolver, "feedback-solver", c.FeedbackSolver, fmt.Sprintf("how np and npdfa learn feedback: sgd or ridge (least squares over all history; default unless a dense layer above the first hidden one is wider than %d units, then sgd)", config.MaxRidgeWidth))
+	fs.StringVar(&c.FeedbackSolver, "feedback-solver", c.FeedbackSolver, fmt.Sprintf("how np and npdfa learn feedback: sgd or ridge (least squares over all history; the default unless np's regressors, the dense layers above the first hidden one, or npdfa's, the output, are wider than %d units, then sgd)", config.MaxRidgeWidth))
 	fs.Float64Var(&c.FeedbackLR, "feedback-lr", c.FeedbackLR, "feedback learning rate η_B for --feedback-solver sgd and for wm's mirror")
 	fs.Float64Var(&c.FeedbackDecay, "feedback-decay", c.FeedbackDecay, "wm: per-step decay λ of the feedback, which settles at (η_B/λ)·Wᵀ")
 	fs.Float64Var(&c.Ridge, "ridge", c.Ridge, "ridge regulariser γ for --feedback-solver ridge")
