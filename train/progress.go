@@ -117,12 +117,12 @@ func (p *progress) update(done, epoch, step int, loss, angle float64) {
 	p.drawn = true
 }
 
-// fitBar returns the bar "[====    ] f0 f1 …" in at most max columns
+// fitBar returns the bar "[====    ] f0 f1 …" in at most limit columns
 // (runes): the bar shrinks from 20 cells to 10, then goes, then the
 // fields go in the order step, loss, angle, epoch (the percentage and
-// ETA stay longest), and what is left is cut at max.
-func fitBar(max int, frac float64, f []string) string {
-	if max < 1 {
+// ETA stay longest), and what is left is cut at limit.
+func fitBar(limit int, frac float64, f []string) string {
+	if limit < 1 {
 		return ""
 	}
 	pct, epoch, step, loss, angle, eta := f[0], f[1], f[2], f[3], f[4], f[5]
@@ -138,17 +138,17 @@ func fitBar(max int, frac float64, f []string) string {
 		text := strings.Join(s, " ")
 		n := utf8.RuneCountInString(text)
 		for _, cells := range []int{20, 10} {
-			if cells+3+n <= max {
+			if cells+3+n <= limit {
 				fill := min(cells, int(frac*float64(cells)))
 				return "[" + strings.Repeat("=", fill) + strings.Repeat(" ", cells-fill) + "] " + text
 			}
 		}
-		if n <= max {
+		if n <= limit {
 			return text
 		}
 	}
 	r := []rune(pct)
-	return string(r[:min(len(r), max)])
+	return string(r[:min(len(r), limit)])
 }
 
 // clear removes the bar from a terminal.
