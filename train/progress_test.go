@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"math"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -133,5 +134,18 @@ func TestProgressClearedOnError(t *testing.T) {
 		if bar := strings.TrimSuffix(seg, "\033[K"); strings.Contains(bar, "ETA") && utf8.RuneCountInString(bar) > 79 {
 			t.Errorf("a bar of %d columns on an 80-column terminal: %q", utf8.RuneCountInString(bar), bar)
 		}
+	}
+}
+
+// /dev/null is a character device but no terminal: it gets plain lines,
+// never the bar's escape sequences.
+func TestProgressDevNullIsNoTerminal(t *testing.T) {
+	f, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Skip(err)
+	}
+	defer f.Close()
+	if p := newProgress(f, 10, 1, 0); p.tty || p.interval != 30*time.Second {
+		t.Errorf("%s: tty %v, interval %v; want plain lines every 30 s", os.DevNull, p.tty, p.interval)
 	}
 }
