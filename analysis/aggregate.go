@@ -5,6 +5,7 @@ import (
 	"math"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/creditlab/credit/experiment"
 	"github.com/creditlab/credit/metrics"
@@ -357,4 +358,61 @@ func layerPanel(order []string, by map[string][]experiment.Result, i int, v laye
 // deltaAnglePanel plots the delta angle of hidden layer i (see layerPanel).
 func deltaAnglePanel(order []string, by map[string][]experiment.Result, i int, name string) report.Panel {
 	return layerPanel(order, by, i, deltaAngle, "delta angle, "+name, "angle to backprop's error (°)")
+}
+
+// dataNames are the data sets as figure titles name them.
+var dataNames = map[string]string{"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "cifar10": "CIFAR-10", "linear": "linear teacher"}
+
+// dataNets names the data sets and networks of rs for a figure's title, in
+// order of first appearance: "MNIST 784-50-20-10", several joined by "; ",
+// a layer list abbreviated by netName; more than four as a count.
+func dataNets(rs []experiment.Result) string {
+	var names []string
+	seen := map[string]bool{}
+	for _, r := range rs {
+		d := dataNames[r.Config.Data]
+		if d == "" {
+			d = r.Config.Data
+		}
+		n := d + " " + netName(r.Config.Net)
+		if r.Config.Autoencoder {
+			n += " autoencoder"
+		}
+		if !seen[n] {
+			seen[n] = true
+			names = append(names, n)
+		}
+	}
+	if len(names) > 4 {
+		return fmt.Sprintf("%d data sets and networks", len(names))
+	}
+	return strings.Join(names, "; ")
+}
+
+// netName shortens a --net layer list for a title: widths stay as they
+// are (784-50-20-10); layers become the widths of their kinds, "CNN conv
+// 16-32-32, fc 128-10" (pools and dropout left out), or "fc 200-2-200-784"
+// for dense layers alone.
+func netName(net string) string {
+	if !strings.ContainsAny(net, ",abcdefghijklmnopqrstuvwxyz") {
+		return net
+	}
+	var convs, fcs []string
+	for _, l := range strings.Split(net, ",") {
+		l, _, _ = strings.Cut(l, ":")
+		switch {
+		case strings.HasPrefix(l, "conv"):
+			f := l[strings.LastIndex(l, "x")+1:]
+			if i := strings.IndexAny(f, "sp"); i >= 0 {
+				f = f[:i]
+			}
+			convs = append(convs, f)
+		case strings.HasPrefix(l, "fc"):
+			fcs = append(fcs, strings.TrimPrefix(l, "fc"))
+		}
+	}
+	if len(convs) == 0 {
+		return "fc " + strings.Join(fcs, "-")
+	}
+	return "CNN conv " + strings.Join(convs, "-") + ", fc " + strings.Join(fcs, "-")
 }

@@ -19,7 +19,7 @@ func init() {
 				Series: series(order, by, diagCurve(i, relErr, false)),
 			})
 		}
-		if err := report.Figure(filepath.Join(dir, "e1_relative_error"), 2, panels); err != nil {
+		if err := report.TitledFigure(filepath.Join(dir, "e1_relative_error"), "E1, W fixed, ridge-learned B → Wᵀ: "+dataNets(rs), 2, panels); err != nil {
 			return "", err
 		}
 		t := feedbackTable(order, by, []int{1, 0}, false)

@@ -34,7 +34,7 @@ func init() {
 				})
 			}
 		}
-		if err := report.Figure(filepath.Join(dir, "e2a_feedback"), 2, panels); err != nil {
+		if err := report.TitledFigure(filepath.Join(dir, "e2a_feedback"), "E2(a), W frozen, ridge-learned B: "+dataNets(rs), 2, panels); err != nil {
 			return "", err
 		}
 		t := feedbackTable(order, by, []int{0, 1}, true)
@@ -47,7 +47,7 @@ func init() {
 		for i := range layerNames {
 			panels = append(panels, deltaAnglePanel(order, by, i, fmt.Sprintf("hidden layer %d", i+1)))
 		}
-		if err := report.Figure(filepath.Join(dir, "e2b_test_error"), 3, panels); err != nil {
+		if err := report.TitledFigure(filepath.Join(dir, "e2b_test_error"), "E2(b), W and B learned together: "+dataNets(rs), 3, panels); err != nil {
 			return "", err
 		}
 		md, csv := statTable("rule", order, by, []stat{

@@ -46,7 +46,7 @@ func e3Report(dir string, rs []experiment.Result) (string, error) {
 		}
 		grid, rows = append(grid, rec.Outputs), append(rows, g)
 	}
-	if err := report.Figure(filepath.Join(dir, "e3"), 3, panels); err != nil {
+	if err := report.TitledFigure(filepath.Join(dir, "e3"), "E3: "+dataNets(rs), 3, panels); err != nil {
 		return "", err
 	}
 	if err := report.ImageGrid(filepath.Join(dir, "e3_reconstructions"), grid, h, w, rows, 2); err != nil {

@@ -29,7 +29,7 @@ func init() {
 			}
 			panels = append(panels, deltaAnglePanel(order, by, i, name))
 		}
-		if err := report.Figure(filepath.Join(dir, "e4"), 3, panels); err != nil {
+		if err := report.TitledFigure(filepath.Join(dir, "e4"), "E4: "+dataNets(rs), 3, panels); err != nil {
 			return "", err
 		}
 		md, csv := statTable("rule", order, by, []stat{

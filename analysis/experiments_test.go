@@ -86,6 +86,9 @@ func reproduceTiny(t *testing.T, name string, shrink func(*experiment.Run)) stri
 		},
 	})
 	dir := t.TempDir()
+	if keep := os.Getenv("ANALYSIS_EXAMPLE"); keep != "" {
+		dir = filepath.Join(keep, name) // ANALYSIS_EXAMPLE=/tmp/x go test ./analysis keeps the figures to look at
+	}
 	if err := experiment.Reproduce(context.Background(), "tiny-"+name, experiment.Options{Scale: experiment.Quick, Dir: dir, Jobs: 2}); err != nil {
 		t.Fatal(err)
 	}

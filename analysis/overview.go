@@ -178,15 +178,18 @@ func Overview(dir string, rs []experiment.Result) (string, error) {
 	var unfinished []string
 	for _, r := range rs {
 		if !r.Finished {
-			at := "no epochs"
+			at := fmt.Sprintf("no epochs of %d", r.Config.Epochs)
 			if n := len(r.Epochs); n > 0 {
-				at = fmt.Sprintf("epoch %d", r.Epochs[n-1].Epoch)
+				at = fmt.Sprintf("epoch %d of %d", r.Epochs[n-1].Epoch, r.Config.Epochs)
 			}
-			unfinished = append(unfinished, fmt.Sprintf("- %s (%s, seed %d): %s of %d", r.Config.Out, r.Group, r.Config.Seed, at, r.Config.Epochs))
+			if d := r.Diverged; d != nil {
+				at = fmt.Sprintf("diverged (loss %s) at epoch %d of %d, step %d", d.Loss, d.Epoch, r.Config.Epochs, d.Step)
+			}
+			unfinished = append(unfinished, fmt.Sprintf("- %s (%s, seed %d): %s", r.Config.Out, r.Group, r.Config.Seed, at))
 		}
 	}
 	if len(unfinished) > 0 {
-		text += fmt.Sprintf("\nUnfinished runs (no %s), left out of the table's finals: %d\n%s\n", rundir.SummaryFile, len(unfinished), strings.Join(unfinished, "\n"))
+		text += fmt.Sprintf("\nUnfinished runs (no %s: interrupted, running or diverged), left out of the table's finals: %d\n%s\n", rundir.SummaryFile, len(unfinished), strings.Join(unfinished, "\n"))
 	}
 	if err := report.WriteFile(filepath.Join(dir, "report.md"), []byte(text)); err != nil {
 		return "", err
@@ -195,19 +198,19 @@ func Overview(dir string, rs []experiment.Result) (string, error) {
 		return "", err
 	}
 	curves, alignment := overviewPanels(order, by, layers)
-	if err := report.Figure(filepath.Join(dir, "curves"), len(curves), curves); err != nil {
+	if err := report.TitledFigure(filepath.Join(dir, "curves"), "Test error and loss: "+dataNets(rs), len(curves), curves); err != nil {
 		return "", err
 	}
 	align := filepath.Join(dir, "alignment")
 	if len(alignment) == 0 {
-		for _, ext := range []string{".png", ".svg"} {
+		for _, ext := range []string{".png", ".svg", ".pdf"} {
 			if err := os.Remove(align + ext); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return "", err
 			}
 		}
 		return text, nil
 	}
-	return text, report.Figure(align, min(layers, 3), alignment)
+	return text, report.TitledFigure(align, "Alignment with backprop: "+dataNets(rs), min(layers, 3), alignment)
 }
 
 // overviewPanels returns the panels of Overview's two figures, plotting

@@ -87,7 +87,7 @@ var nan = math.NaN()
 //   - np batch 16, seeds 1–2 finished (test errors 12.5, 37.5 %) and
 //     seed 3 unfinished after epoch 1 (test error 99 %);
 //   - fa batch 8, seed 1, no weight angles;
-//   - fa batch 16, seed 1 unfinished after epoch 1.
+//   - fa batch 16, seed 1 diverged at epoch 2, step 3.
 //
 // A hidden directory holding a broken run must be skipped.
 func fakeSweep(t *testing.T, root string) {
@@ -123,6 +123,9 @@ func fakeSweep(t *testing.T, root string) {
 		fakeEpoch(0, 0.875, 8, nan, []float64{90, 90}, nil),
 		fakeEpoch(1, 0.625, 5, 5, []float64{60, 60}, nil),
 	}, false)
+	if err := rundir.WriteDivergence(filepath.Join(root, "b", "fa16-seed1"), &rundir.Divergence{Epoch: 2, Step: 3, Steps: 7, Loss: "NaN"}); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.MkdirAll(filepath.Join(root, ".trash", "broken"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -175,8 +178,11 @@ func TestOverviewOfHandMadeRuns(t *testing.T) {
 	for _, s := range []string{
 		"| rule=np batch=8  | 3     | 2      | 0          | 50.00 ± 25.00  | 2.000 ± 1.000 | 2.500 ± 1.000   | 20.0 ± 10.0",
 		"| rule=fa batch=16 | 0     | 2      | 1          | –",
-		"Unfinished runs (no summary.json), left out of the table's finals: 2",
-		filepath.Join(root, "b", "np16-seed3") + " (rule=np batch=16, seed 3): epoch 1 of 2",
+		"Unfinished runs (no summary.json: interrupted, running or diverged), left out of the table's finals: 2",
+		filepath.Join(root, "b", "np16-seed3") + " (rule=np batch=16, seed 3): epoch 1 of 2\n",
+		filepath.Join(root, "b", "fa16-seed1") + " (rule=fa batch=16, seed 1): diverged (loss NaN) at epoch 2 of 2, step 3\n",
+		// One seed: the mean alone, no "± 0.00".
+		"| rule=fa batch=8  | 1     | 2      | 0          | 50.00          |",
 	} {
 		if !strings.Contains(md, s) {
 			t.Errorf("report.md lacks %q:\n%s", s, md)
@@ -238,6 +244,10 @@ func TestOverviewOfHandMadeRuns(t *testing.T) {
 	// Two values a and b have sd |a − b|/√2; 25/√2 to rounding.
 	if sd := num(want[3], "test error (%) sd"); math.Abs(sd-25/math.Sqrt2) > 1e-12 {
 		t.Errorf("np batch 16 test error sd %v, want %v", sd, 25/math.Sqrt2)
+	}
+	// fa batch 8 has one seed: a mean and no sd.
+	if num(want[0], "test error (%) mean") != 50 || cell(want[0], "test error (%) sd") != "" {
+		t.Errorf("fa batch 8 (one seed): test error mean %q, sd %q; want 50 and empty", cell(want[0], "test error (%) mean"), cell(want[0], "test error (%) sd"))
 	}
 	if cell(want[0], "weight angle layer 1 (°) mean") != "" || cell(want[1], "test error (%) mean") != "" {
 		t.Error("undefined numbers should be empty CSV cells")

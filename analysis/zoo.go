@@ -115,7 +115,7 @@ func zooReport(dir string, rs []experiment.Result) (string, error) {
 			panels = append(panels, report.Panel{Title: net, XLabel: "epoch", YLabel: m.title, LogY: m.logY, Series: ss})
 		}
 	}
-	if err := report.Figure(filepath.Join(dir, "zoo"), len(nets), panels); err != nil {
+	if err := report.TitledFigure(filepath.Join(dir, "zoo"), "Zoo, every rule: "+dataNets(rs), len(nets), panels); err != nil {
 		return "", err
 	}
 	return writeTable(dir, "zoo", t, t)

@@ -80,6 +80,94 @@ func Default() Config {
 	}
 }
 
+// Settings whose defaults depend on the network (see NetDefaults).
+const (
+	// RefWidth is the widest hidden layer at which the default learning
+	// rate is DefaultLR; wider networks get DefaultLR·RefWidth/width.
+	RefWidth = 50
+	// DefaultLR is the default learning rate of networks no wider than
+	// RefWidth and of every network trained by Adam.
+	DefaultLR = 1e-3
+	// MaxRidgeWidth is the widest regressor for which the default
+	// feedback solver of np and npdfa is ridge; wider ones default to sgd.
+	// np's regressors are the dense layers above its first hidden site
+	// (the errors its feedback is regressed on), npdfa's the output.
+	MaxRidgeWidth = 256
+)
+
+// NetDefaults sets the settings whose defaults depend on the network, for
+// each key (config.json's name) that given reports was not set by the
+// user: the one place these defaults are decided, for the command line
+// (credit train -h shows them) and experiment files alike.
+//
+//   - A network with a convolution trains as the paper's CNN does:
+//     act tanh, loss ce (softmax cross-entropy) and opt adam. Sigmoid
+//     units under squared error and momentum leave a CNN at chance.
+//   - lr is DefaultLR with Adam (whose step does not grow with the
+//     gradient), and otherwise DefaultLR·min(1, RefWidth/w) for w the
+//     widest hidden layer (dense units, or a convolution's filters times
+//     its kernel's area, the fan-in it gives the layer above). The change
+//     a step makes to a layer's output grows with its fan-in (a sum of w
+//     terms), so a learning rate that suits 50 units diverges at 500; the
+//     main job's 784-50-20-10 keeps DefaultLR exactly.
+//   - feedback_solver, for the rules that learn feedback by regression
+//     (np, npdfa), is ridge unless a regressor is wider than
+//     MaxRidgeWidth: ridge's solve costs O(s³) per step for a regressor of
+//     width s (np on 784-1000-1000-1000-10 would take hours an epoch), so
+//     there it is sgd. Other rules never read it, and keep ridge.
+//
+// Settings that given reports are left as they are; a Net that does not
+// parse is left for Validate to refuse.
+func (c *Config) NetDefaults(given func(key string) bool) {
+	spec, err := nn.ParseSpec(c.Net)
+	if err != nil {
+		return
+	}
+	conv, widest, regressor, sites := false, 0, 0, 0
+	out := spec.Layers[len(spec.Layers)-1].Size
+	for i, l := range spec.Layers {
+		switch l.Kind {
+		case "conv":
+			conv = true
+			if i < len(spec.Layers)-1 {
+				widest = max(widest, l.Filter*l.Size*l.Size)
+			}
+			sites++
+		case "fc":
+			if i < len(spec.Layers)-1 {
+				widest = max(widest, l.Size)
+			}
+			if sites > 0 {
+				regressor = max(regressor, l.Size)
+			}
+			sites++
+		}
+	}
+	if c.Rule == "npdfa" {
+		regressor = out
+	}
+	if !given("feedback_solver") && (c.Rule == "np" || c.Rule == "npdfa") && regressor > MaxRidgeWidth {
+		c.FeedbackSolver = "sgd"
+	}
+	if conv {
+		if !given("act") {
+			c.Act = "tanh"
+		}
+		if !given("loss") && c.OutAct == "linear" {
+			c.Loss = "ce"
+		}
+		if !given("opt") {
+			c.Opt = "adam"
+		}
+	}
+	if !given("lr") {
+		c.LR = DefaultLR
+		if c.Opt != "adam" && widest > RefWidth {
+			c.LR = DefaultLR * RefWidth / float64(widest)
+		}
+	}
+}
+
 // Optimizers lists the accepted optimiser names.
 var Optimizers = []string{"sgd", "momentum", "adam"}
 

@@ -129,8 +129,7 @@ func cifarTrainRows(name, dir string, counts [len(cifarFiles)]int, trainSize int
 		n += c
 	}
 	if trainSize > n {
-		return 0, fmt.Errorf("data: %s: TrainSize = %d, but %s holds only %d training examples",
-			name, trainSize, dir, n)
+		return 0, &TrainSizeError{Name: name, Dir: dir, Want: trainSize, Have: n}
 	}
 	if trainSize > 0 {
 		n = trainSize
@@ -189,7 +188,9 @@ func plannedCIFARCounts(paths [len(cifarFiles)]string) (counts [len(cifarFiles)]
 }
 
 // streamCIFARFiles reads and decodes the batch files with the planned
-// record counts, reusing one read buffer per goroutine. It returns
+// record counts, reusing one read buffer per goroutine. Of the training
+// files it reads only the records the first trainSize examples need (a
+// small run skips most of CIFAR-10's decompression). It returns
 // errCIFARReplan if the plan was wrong.
 func streamCIFARFiles(name string, paths [len(cifarFiles)]string, counts [len(cifarFiles)]int, trainSize int) (train, test *Dataset, err error) {
 	nTrain, err := cifarTrainRows(name, "", counts, trainSize)
@@ -202,6 +203,23 @@ func streamCIFARFiles(name string, paths [len(cifarFiles)]string, counts [len(ci
 	var errs [len(cifarFiles)]error
 	bufs := make([][]byte, runtime.GOMAXPROCS(0))
 	parallelDo(len(paths), func(w, i int) {
+		if i < cifarTrainBatches {
+			// Read only the records the run keeps: none of a training
+			// file past trainSize, the first ones of the file it ends in.
+			switch need := nTrain - rows[i]; {
+			case need <= 0:
+				return
+			case need < counts[i]:
+				raw, err := readCIFARPrefix(paths[i], need, bufs[w])
+				if err != nil {
+					errs[i] = errCIFARReplan // the full read reports it
+					return
+				}
+				bufs[w] = raw[:0]
+				decodeCIFARBatch(train, test, i, rows[i], raw)
+				return
+			}
+		}
 		raw, err := readCIFARFile(paths[i], bufs[w])
 		if err != nil {
 			errs[i] = err
@@ -407,6 +425,35 @@ func readCIFARFile(p string, buf []byte) ([]byte, error) {
 	}
 	if err := checkCIFARSize(p, what, int64(len(raw))); err != nil {
 		return nil, err
+	}
+	return raw, checkCIFARLabels(p, raw)
+}
+
+// readCIFARPrefix reads the first n records of one batch file, plain or
+// gzipped, decompressing no further, and checks their labels.
+func readCIFARPrefix(p string, n int, buf []byte) ([]byte, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, fmt.Errorf("cifar10: %w", err)
+	}
+	defer f.Close()
+	br := bufio.NewReaderSize(f, 1<<16)
+	var r io.Reader = br
+	if magic, _ := br.Peek(2); hasGzipMagic(magic) {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("cifar10: %s: corrupt gzip stream: %v", p, err)
+		}
+		defer zr.Close()
+		r = zr
+	}
+	raw := buf[:0]
+	if cap(raw) < n*cifarRecord {
+		raw = make([]byte, n*cifarRecord)
+	}
+	raw = raw[:n*cifarRecord]
+	if got, err := io.ReadFull(r, raw); err != nil {
+		return nil, fmt.Errorf("cifar10: %s: read %d of the first %d bytes: %v", p, got, len(raw), err)
 	}
 	return raw, checkCIFARLabels(p, raw)
 }

@@ -332,6 +332,25 @@ func TestLoadCIFAR10TrainSize(t *testing.T) {
 	}
 }
 
+// A small run reads only the training records it keeps: a file past
+// TrainSize is never read, so a bad label there (label 200, which a full
+// load refuses) does not stop it.
+func TestLoadCIFAR10ReadsOnlyWhatItNeeds(t *testing.T) {
+	s := newCIFARSynth()
+	bad := append([]byte(nil), s.files[4]...)
+	bad[0] = 200
+	s.files[4] = bad
+	dir := s.writeDir(t, func(i int) bool { return i == 1 })
+	train, _, err := Load(Options{Name: "cifar10", Dir: dir, TrainSize: 4})
+	if err != nil {
+		t.Fatalf("TrainSize 4 read the fifth file: %v", err)
+	}
+	checkCIFARSet(t, "train", train, s.trainLabels[:4], s.trainPix[:4])
+	if _, _, err := Load(Options{Name: "cifar10", Dir: dir}); err == nil || !strings.Contains(err.Error(), "data_batch_5.bin") {
+		t.Errorf("the full load: %v, want an error naming data_batch_5.bin", err)
+	}
+}
+
 func slicesEqual(a, b []float32) bool {
 	if len(a) != len(b) {
 		return false

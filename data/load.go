@@ -39,6 +39,19 @@ type Options struct {
 	Seed     uint64 // seeds the teacher and the samples; same seed → identical data
 }
 
+// A TrainSizeError is an Options.TrainSize larger than the training set:
+// the data set's name, where it was read, the size asked for and the
+// examples there are. Callers that know the setting by another name (a
+// command line's --train-size) use the fields; nobody parses the message.
+type TrainSizeError struct {
+	Name, Dir  string
+	Want, Have int
+}
+
+func (e *TrainSizeError) Error() string {
+	return fmt.Sprintf("data: %s: TrainSize = %d, but %s holds only %d training examples", e.Name, e.Want, e.Dir, e.Have)
+}
+
 // Load returns the training and test sets named by o.
 //
 // "mnist" and "fashion-mnist" read the four standard IDX files
@@ -164,8 +177,7 @@ func loadIDXDir(name, dir string, trainSize int) (train, test *Dataset, err erro
 			dir, dimString(train.Shape[1:]), dimString(test.Shape[1:]))
 	}
 	if trainSize > train.N {
-		return nil, nil, fmt.Errorf("data: %s: TrainSize = %d, but %s holds only %d training examples",
-			name, trainSize, dir, train.N)
+		return nil, nil, &TrainSizeError{Name: name, Dir: dir, Want: trainSize, Have: train.N}
 	}
 	if trainSize > 0 {
 		train = train.Head(trainSize)
@@ -203,7 +215,7 @@ func loadLinear(o Options) (train, test *Dataset, err error) {
 	}
 	w := max(o.In, o.Out)
 	if o.In > maxLinearValues/o.Out || nTrain > maxLinearValues/w || nTest > maxLinearValues/w {
-		return nil, nil, fmt.Errorf("data: linear: In=%d, Out=%d, TrainSize=%d, TestSize=%d needs a matrix of more than %d values",
+		return nil, nil, fmt.Errorf("data: linear: %d inputs, %d outputs, %d training and %d test examples need a matrix of more than %d values",
 			o.In, o.Out, nTrain, nTest, maxLinearValues)
 	}
 	t := LinearTeacher(o.In, o.Out, o.Seed)

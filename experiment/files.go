@@ -10,6 +10,7 @@ import (
 	"github.com/creditlab/credit/config"
 	"github.com/creditlab/credit/configs"
 	"github.com/creditlab/credit/internal/atomicfile"
+	"github.com/creditlab/credit/rundir"
 	"github.com/creditlab/credit/sweep"
 )
 
@@ -149,6 +150,9 @@ func State(r Run) string {
 		return "other settings"
 	case done:
 		return "finished"
+	}
+	if _, err := os.Stat(rundir.Path(r.Config.Out, rundir.DivergedFile)); err == nil {
+		return "diverged"
 	}
 	if _, err := os.Stat(r.Config.Out); err == nil {
 		return "unfinished"

@@ -1,5 +1,5 @@
 // Package report turns run results into tables (Markdown, CSV) and figures
-// (PNG and SVG). It knows nothing about training: callers hand it numbers
+// (PNG, SVG and PDF). It knows nothing about training: callers hand it numbers
 // and strings.
 package report
 
@@ -16,6 +16,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgpdf"
 	"gonum.org/v1/plot/vg/vgsvg"
 )
 
@@ -68,27 +69,47 @@ const (
 	dotAlpha = 0xa0
 )
 
-// palette is the Tableau-10 colour cycle; labels beyond ten reuse it.
+// palette is the Tableau-10 colour cycle followed by Tableau-20's light
+// shades of the same hues; labels beyond twenty reuse it.
 var palette = []color.NRGBA{
 	{0x1f, 0x77, 0xb4, 0xff}, {0xff, 0x7f, 0x0e, 0xff}, {0x2c, 0xa0, 0x2c, 0xff},
 	{0xd6, 0x27, 0x28, 0xff}, {0x94, 0x67, 0xbd, 0xff}, {0x8c, 0x56, 0x4b, 0xff},
 	{0xe3, 0x77, 0xc2, 0xff}, {0x7f, 0x7f, 0x7f, 0xff}, {0xbc, 0xbd, 0x22, 0xff},
 	{0x17, 0xbe, 0xcf, 0xff},
+	{0xae, 0xc7, 0xe8, 0xff}, {0xff, 0xbb, 0x78, 0xff}, {0x98, 0xdf, 0x8a, 0xff},
+	{0xff, 0x98, 0x96, 0xff}, {0xc5, 0xb0, 0xd5, 0xff}, {0xc4, 0x9c, 0x94, 0xff},
+	{0xf7, 0xb6, 0xd2, 0xff}, {0xc7, 0xc7, 0xc7, 0xff}, {0xdb, 0xdb, 0x8d, 0xff},
+	{0x9e, 0xda, 0xe5, 0xff},
 }
 
-// Figure writes panels laid out in a grid with cols columns to path+".png"
-// and path+".svg" (both), each panel about 4×3 inches. NaN points are
-// skipped (a series may have gaps), as are non-positive values on a log
-// axis; a band whose lower edge is non-positive on a log y axis is clipped
-// at the panel's smallest positive y value. Colours are consistent per series
-// label across the panels of one figure (same label → same colour). Creates
-// the parent directory if needed. Both files are written atomically.
-//
-// Point sets are drawn as dots of radius DotRadius, slightly transparent so
-// that dense clouds (10,000 points) stay readable; they share the label →
-// colour map with the series. A panel shows a legend when it has more than
-// one series or point set in all, listing those with a non-empty label.
+// Figure is TitledFigure without a title.
 func Figure(path string, cols int, panels []Panel) error {
+	return TitledFigure(path, "", cols, panels)
+}
+
+// TitledFigure writes panels laid out in a grid with cols columns, under
+// title (wrapped to the figure's width; "" for none) and above one legend
+// shared by all panels, to path+".png", path+".svg" and path+".pdf", each
+// panel about 4×3 inches. NaN points are skipped (a series may have
+// gaps), as are non-positive values on a log axis; a band whose lower edge
+// is non-positive on a log y axis is clipped at the panel's smallest
+// positive y value. Colours are consistent per series label across the
+// panels of one figure (same label → same colour), which is what lets one
+// legend serve them all. Creates the parent directory if needed. The files
+// are written atomically.
+//
+// The legend lies outside every panel's data area, below the grid: one
+// entry per label with a non-empty name (a dashed series sharing its
+// colour group with a solid one, such as a run's train curve beside its
+// test curve, has no entry of its own: panel titles say what dashes mean),
+// laid out in columns, long labels wrapped; a label whose values are all
+// undefined is drawn nowhere and has no entry. It is left out when the
+// figure has a single entry in all. Point sets are drawn as dots of radius
+// DotRadius, slightly transparent so that dense clouds (10,000 points)
+// stay readable. An x axis whose values are all integers (epochs, steps)
+// gets integer ticks; log axes get labelled powers of ten, or 1-2-5
+// multiples, or every multiple, whichever first gives three labels.
+func TitledFigure(path, title string, cols int, panels []Panel) error {
 	switch {
 	case path == "":
 		return errors.New("report: Figure: empty path")
@@ -97,6 +118,67 @@ func Figure(path string, cols int, panels []Panel) error {
 	case len(panels) == 0:
 		return errors.New("report: Figure: no panels")
 	}
+	f, err := newFigure(title, cols, panels)
+	if err != nil {
+		return err
+	}
+	img := vgimg.NewWith(vgimg.UseWH(f.w, f.h), vgimg.UseDPI(PNGDPI))
+	if _, err := f.render(img); err != nil {
+		return err
+	}
+	if err := writeAtomic(path+".png", vgimg.PngCanvas{Canvas: img}); err != nil {
+		return err
+	}
+	svg := vgsvg.New(f.w, f.h)
+	if _, err := f.render(svg); err != nil {
+		return err
+	}
+	if err := writeAtomic(path+".svg", svg); err != nil {
+		return err
+	}
+	pdf := vgpdf.New(f.w, f.h)
+	if _, err := f.render(pdf); err != nil {
+		return err
+	}
+	return writeAtomic(path+".pdf", pdf)
+}
+
+// figure is a Figure laid out: its plots, title, legend and size.
+type figure struct {
+	grid   [][]*plot.Plot
+	title  []string // lines
+	legend []legendEntry
+	w, h   vg.Length
+	titleH vg.Length // height of the title strip at the top
+	legH   vg.Length // height of the legend strip at the bottom
+	rows   [][]legendEntry
+	colW   vg.Length // width of a legend column
+}
+
+// legendEntry is one label of the shared legend with the thumbnail of its
+// line or dot, its text wrapped into lines.
+type legendEntry struct {
+	lines []string
+	line  *draw.LineStyle
+	glyph *draw.GlyphStyle
+}
+
+// layout is where a rendered figure put things, for tests: each panel's
+// data area and the legend's box (empty without a legend).
+type layout struct {
+	data   []vg.Rectangle
+	legend vg.Rectangle
+}
+
+const (
+	figPad        = vg.Length(8)  // points around and between panels
+	legendFont    = vg.Length(9)  // the legend's font size, points
+	legendThumb   = vg.Length(20) // a legend thumbnail's width
+	titleFont     = vg.Length(13)
+	maxLabelLines = 3 // a legend label longer than this many lines is cut, ending in …
+)
+
+func newFigure(title string, cols int, panels []Panel) (*figure, error) {
 	cols = min(cols, len(panels))
 	rows := (len(panels) + cols - 1) / cols
 	colours := map[string]color.NRGBA{}
@@ -113,36 +195,155 @@ func Figure(path string, cols int, panels []Panel) error {
 			assign(ps.Label)
 		}
 	}
-	grid := make([][]*plot.Plot, rows)
-	for r := range grid {
-		grid[r] = make([]*plot.Plot, cols)
+	f := &figure{grid: make([][]*plot.Plot, rows)}
+	for r := range f.grid {
+		f.grid[r] = make([]*plot.Plot, cols)
 	}
 	for i, pn := range panels {
 		p, err := buildPanel(pn, colours)
 		if err != nil {
-			return fmt.Errorf("report: Figure: panel %d (%q): %w", i, pn.Title, err)
+			return nil, fmt.Errorf("report: Figure: panel %d (%q): %w", i, pn.Title, err)
 		}
-		grid[i/cols][i%cols] = p
+		f.grid[i/cols][i%cols] = p
 	}
-	w, h := PanelWidth*vg.Length(cols), PanelHeight*vg.Length(rows)
-
-	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(PNGDPI))
-	if err := render(grid, img); err != nil {
-		return err
+	f.w = PanelWidth * vg.Length(cols)
+	f.legend = legendEntries(panels, colours)
+	if len(f.legend) < 2 {
+		f.legend = nil
 	}
-	if err := writeAtomic(path+".png", vgimg.PngCanvas{Canvas: img}); err != nil {
-		return err
+	f.layoutLegend()
+	if title != "" {
+		sty := titleStyle()
+		f.title = wrap(title, f.w-4*figPad, sty)
+		f.titleH = vg.Length(len(f.title))*sty.Height("Ag") + figPad
 	}
-	svg := vgsvg.New(w, h)
-	if err := render(grid, svg); err != nil {
-		return err
-	}
-	return writeAtomic(path+".svg", svg)
+	f.h = PanelHeight*vg.Length(rows) + f.titleH + f.legH
+	return f, nil
 }
 
-// render draws the grid of plots onto c, turning any panic from the plotting
-// library into an error.
-func render(grid [][]*plot.Plot, c vg.CanvasSizer) (err error) {
+func titleStyle() draw.TextStyle {
+	sty := plot.New().Title.TextStyle
+	sty.Font.Size = titleFont
+	return sty
+}
+
+func legendStyle() draw.TextStyle {
+	sty := plot.New().Legend.TextStyle
+	sty.Font.Size = legendFont
+	return sty
+}
+
+// legendEntries lists the labels of every panel's series and point sets
+// in order of first appearance, each once, with the style it is drawn in.
+func legendEntries(panels []Panel, colours map[string]color.NRGBA) []legendEntry {
+	solid := map[string]bool{} // colour groups with a solid series
+	for _, pn := range panels {
+		for _, s := range pn.Series {
+			if !s.Dashed {
+				solid[s.key()] = true
+			}
+		}
+	}
+	seen := map[string]bool{}
+	var es []legendEntry
+	for _, pn := range panels {
+		for _, ps := range pn.Points {
+			if ps.Label == "" || seen[ps.Label] || !drawn(ps.Y) {
+				continue
+			}
+			seen[ps.Label] = true
+			gs := draw.GlyphStyle{Color: colours[ps.Label], Radius: vg.Points(3), Shape: draw.CircleGlyph{}}
+			es = append(es, legendEntry{lines: []string{ps.Label}, glyph: &gs})
+		}
+		for _, s := range pn.Series {
+			if s.Label == "" || seen[s.Label] || (s.Dashed && s.Colour != "" && solid[s.Colour]) || !drawn(s.Y) {
+				continue
+			}
+			seen[s.Label] = true
+			ls := lineStyle(s, colours)
+			es = append(es, legendEntry{lines: []string{s.Label}, line: &ls})
+		}
+	}
+	return es
+}
+
+// drawn reports whether ys has a finite value (a series of NaNs, such as
+// an undefined diagnostic, is drawn nowhere and needs no legend entry).
+func drawn(ys []float64) bool {
+	for _, y := range ys {
+		if finite(y) {
+			return true
+		}
+	}
+	return false
+}
+
+// layoutLegend wraps the legend's labels and lays its entries out in rows
+// of equal columns across the figure's width.
+func (f *figure) layoutLegend() {
+	if len(f.legend) == 0 {
+		return
+	}
+	sty := legendStyle()
+	avail := f.w - 2*figPad
+	textMax := avail - legendThumb - 2*figPad
+	var widest vg.Length
+	for i := range f.legend {
+		e := &f.legend[i]
+		e.lines = wrap(e.lines[0], textMax, sty)
+		for _, l := range e.lines {
+			widest = max(widest, sty.Width(l))
+		}
+	}
+	f.colW = min(legendThumb+figPad+widest+2*figPad, avail)
+	perRow := max(1, int(avail/f.colW))
+	lineH := sty.Height("Ag")
+	f.legH = figPad
+	for i := 0; i < len(f.legend); i += perRow {
+		row := f.legend[i:min(i+perRow, len(f.legend))]
+		f.rows = append(f.rows, row)
+		n := 1
+		for _, e := range row {
+			n = max(n, len(e.lines))
+		}
+		f.legH += vg.Length(n)*lineH + figPad/2
+	}
+	f.legH += figPad / 2
+}
+
+// wrap breaks text at spaces (and after commas) into lines no wider than
+// width in sty; a word wider than width stands alone. More than
+// maxLabelLines lines are cut to that many, the last ending in "…".
+func wrap(text string, width vg.Length, sty draw.TextStyle) []string {
+	words := strings.Fields(text)
+	if len(words) == 0 {
+		return []string{text}
+	}
+	var lines []string
+	cur := words[0]
+	for _, w := range words[1:] {
+		if try := cur + " " + w; sty.Width(try) <= width {
+			cur = try
+			continue
+		}
+		lines, cur = append(lines, cur), w
+	}
+	lines = append(lines, cur)
+	if len(lines) > maxLabelLines {
+		lines = lines[:maxLabelLines]
+		last := []rune(lines[maxLabelLines-1])
+		for len(last) > 0 && sty.Width(string(last)+"…") > width {
+			last = last[:len(last)-1]
+		}
+		lines[maxLabelLines-1] = string(last) + "…"
+	}
+	return lines
+}
+
+// render draws the figure onto c and returns where the panels' data and
+// the legend went, turning any panic from the plotting library into an
+// error.
+func (f *figure) render(c vg.CanvasSizer) (lay layout, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("report: Figure: rendering failed: %v", r)
@@ -152,37 +353,94 @@ func render(grid [][]*plot.Plot, c vg.CanvasSizer) (err error) {
 	dc.FillPolygon(color.White, []vg.Point{
 		dc.Min, {X: dc.Max.X, Y: dc.Min.Y}, dc.Max, {X: dc.Min.X, Y: dc.Max.Y},
 	})
-	pad := vg.Points(8)
-	tiles := draw.Tiles{
-		Rows: len(grid), Cols: len(grid[0]),
-		PadX: 2 * pad, PadY: 2 * pad,
-		PadTop: pad, PadBottom: pad, PadLeft: pad, PadRight: pad,
+	if len(f.title) > 0 {
+		sty := titleStyle()
+		sty.XAlign, sty.YAlign = draw.XCenter, draw.YTop
+		lineH := sty.Height("Ag")
+		for i, l := range f.title {
+			dc.FillText(sty, vg.Point{X: (dc.Min.X + dc.Max.X) / 2, Y: dc.Max.Y - figPad/2 - vg.Length(i)*lineH}, l)
+		}
 	}
-	canvases := plot.Align(grid, tiles, dc)
-	for j, row := range grid {
+	gridC := draw.Crop(dc, 0, 0, f.legH, -f.titleH)
+	tiles := draw.Tiles{
+		Rows: len(f.grid), Cols: len(f.grid[0]),
+		PadX: 2 * figPad, PadY: 2 * figPad,
+		PadTop: figPad, PadBottom: figPad, PadLeft: figPad, PadRight: figPad,
+	}
+	canvases := plot.Align(f.grid, tiles, gridC)
+	for j, row := range f.grid {
 		for i, p := range row {
 			if p != nil {
 				p.Draw(canvases[j][i])
+				lay.data = append(lay.data, p.DataCanvas(canvases[j][i]).Rectangle)
 			}
 		}
 	}
-	return nil
+	if len(f.rows) > 0 {
+		lay.legend = f.drawLegend(draw.Crop(dc, 0, 0, 0, f.legH-(dc.Max.Y-dc.Min.Y)))
+	}
+	return lay, nil
+}
+
+// drawLegend draws the shared legend's rows into c, centred, and returns
+// the box it covers.
+func (f *figure) drawLegend(c draw.Canvas) vg.Rectangle {
+	sty := legendStyle()
+	sty.YAlign = draw.YTop
+	lineH := sty.Height("Ag")
+	perRow := len(f.rows[0])
+	left := (c.Min.X+c.Max.X)/2 - vg.Length(perRow)*f.colW/2
+	top := c.Max.Y - figPad
+	box := vg.Rectangle{Min: vg.Point{X: left, Y: c.Min.Y + figPad/2}, Max: vg.Point{X: left + vg.Length(perRow)*f.colW, Y: top}}
+	for _, row := range f.rows {
+		n := 1
+		for k, e := range row {
+			x := left + vg.Length(k)*f.colW
+			mid := top - lineH/2
+			switch {
+			case e.line != nil:
+				c.StrokeLine2(*e.line, x, mid, x+legendThumb, mid)
+			case e.glyph != nil:
+				c.DrawGlyph(*e.glyph, vg.Point{X: x + legendThumb/2, Y: mid})
+			}
+			for i, l := range e.lines {
+				c.FillText(sty, vg.Point{X: x + legendThumb + figPad/2, Y: top - vg.Length(i)*lineH}, l)
+			}
+			n = max(n, len(e.lines))
+		}
+		top -= vg.Length(n)*lineH + figPad/2
+	}
+	return box
+}
+
+// lineStyle is the style series s is drawn in.
+func lineStyle(s Series, colours map[string]color.NRGBA) draw.LineStyle {
+	ls := draw.LineStyle{Color: colours[s.key()], Width: vg.Points(1.5)}
+	if s.Dashed {
+		ls.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+	}
+	return ls
 }
 
 // buildPanel turns one Panel into a gonum plot.
 func buildPanel(pn Panel, colours map[string]color.NRGBA) (*plot.Plot, error) {
 	p := plot.New()
-	p.Title.Text = pn.Title
-	p.X.Label.Text = pn.XLabel
-	p.Y.Label.Text = pn.YLabel
-	p.Legend.Top = true
-	p.Legend.TextStyle.Font.Size = vg.Points(8)
-	p.Legend.ThumbnailWidth = vg.Points(16)
+	// Long titles and axis labels wrap rather than run into the
+	// neighbouring panels: a panel is 4×3 inches, its data area less.
+	p.Title.Text = strings.Join(wrap(pn.Title, PanelWidth-4*figPad, p.Title.TextStyle), "\n")
+	p.X.Label.Text = strings.Join(wrap(pn.XLabel, PanelWidth-6*figPad, p.X.Label.TextStyle), "\n")
+	p.Y.Label.Text = strings.Join(wrap(pn.YLabel, PanelHeight-8*figPad, p.Y.Label.TextStyle), "\n")
 	if pn.LogX {
 		p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, logTicks{}
+	} else if integerXs(pn) {
+		p.X.Tick.Marker = integerTicks{}
+	} else {
+		p.X.Tick.Marker = plainTicks{}
 	}
 	if pn.LogY {
 		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, logTicks{}
+	} else {
+		p.Y.Tick.Marker = plainTicks{}
 	}
 	okX := func(x float64) bool { return finite(x) && (!pn.LogX || x > 0) }
 	okY := func(y float64) bool { return finite(y) && (!pn.LogY || y > 0) }
@@ -204,9 +462,7 @@ func buildPanel(pn Panel, colours map[string]color.NRGBA) (*plot.Plot, error) {
 		lower(ps.Y)
 	}
 
-	legend := len(pn.Series)+len(pn.Points) > 1
 	var bands, dots, lines []plot.Plotter
-	var box legendBox
 	for _, ps := range pn.Points {
 		if len(ps.X) != len(ps.Y) {
 			return nil, fmt.Errorf("points %q: len(X) = %d, len(Y) = %d", ps.Label, len(ps.X), len(ps.Y))
@@ -228,13 +484,6 @@ func buildPanel(pn Panel, colours map[string]color.NRGBA) (*plot.Plot, error) {
 			sc.GlyphStyle = draw.GlyphStyle{Color: fill, Radius: DotRadius, Shape: draw.CircleGlyph{}}
 			dots = append(dots, sc)
 		}
-		if legend && ps.Label != "" {
-			// An opaque, larger dot so the legend entry is easy to read.
-			p.Legend.Add(ps.Label, &plotter.Scatter{GlyphStyle: draw.GlyphStyle{
-				Color: col, Radius: vg.Points(3), Shape: draw.CircleGlyph{},
-			}})
-			box = append(box, ps.Label)
-		}
 	}
 	for _, s := range pn.Series {
 		n := len(s.X)
@@ -246,10 +495,7 @@ func buildPanel(pn Panel, colours map[string]color.NRGBA) (*plot.Plot, error) {
 				s.Label, n, len(s.Lo), len(s.Hi))
 		}
 		col := colours[s.key()]
-		ls := draw.LineStyle{Color: col, Width: vg.Points(1.5)}
-		if s.Dashed {
-			ls.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
-		}
+		ls := lineStyle(s, colours)
 		if s.Lo != nil {
 			lo := func(i int) float64 {
 				if pn.LogY && s.Lo[i] <= 0 {
@@ -273,9 +519,11 @@ func buildPanel(pn Panel, colours map[string]color.NRGBA) (*plot.Plot, error) {
 				if err != nil {
 					return nil, fmt.Errorf("series %q band: %w", s.Label, err)
 				}
+				// Light enough that bands overlapping each other leave
+				// every line visible; no outline.
 				fill := col
-				fill.A = 0x38
-				poly.Color, poly.LineStyle = fill, draw.LineStyle{Color: fill}
+				fill.A = 0x24
+				poly.Color, poly.LineStyle = fill, draw.LineStyle{}
 				bands = append(bands, poly)
 			}
 		}
@@ -300,41 +548,13 @@ func buildPanel(pn Panel, colours map[string]color.NRGBA) (*plot.Plot, error) {
 			l.LineStyle = ls
 			lines = append(lines, l)
 		}
-		if legend && s.Label != "" {
-			p.Legend.Add(s.Label, &plotter.Line{LineStyle: ls})
-			box = append(box, s.Label)
-		}
 	}
 	p.Add(bands...)
 	p.Add(dots...)
 	p.Add(lines...)
-	if len(box) > 0 {
-		p.Add(box)
-	}
 	fixRange(&p.X, pn.LogX)
 	fixRange(&p.Y, pn.LogY)
 	return p, nil
-}
-
-// legendBox is drawn last among a panel's plotters and shades the area that
-// the legend (with these labels, top right) covers, so the legend stays
-// readable over the data.
-type legendBox []string
-
-// Plot implements plot.Plotter.
-func (b legendBox) Plot(c draw.Canvas, p *plot.Plot) {
-	l := p.Legend
-	var w, h vg.Length
-	for _, label := range b {
-		r := l.TextStyle.Rectangle(label)
-		w, h = max(w, r.Max.X), max(h, r.Max.Y)
-	}
-	em := l.TextStyle.Rectangle(" ").Max.X
-	w += l.ThumbnailWidth + 2*em
-	h = vg.Length(len(b))*(h+l.Padding) + l.TextStyle.FontExtents().Descent + em/2
-	c.FillPolygon(color.NRGBA{0xff, 0xff, 0xff, 0xcc}, []vg.Point{
-		{X: c.Max.X - w, Y: c.Max.Y}, c.Max, {X: c.Max.X, Y: c.Max.Y - h}, {X: c.Max.X - w, Y: c.Max.Y - h},
-	})
 }
 
 // segments returns the runs of consecutive indices in [0, n) for which ok holds.
@@ -369,10 +589,73 @@ func fixRange(a *plot.Axis, log bool) {
 	}
 }
 
-// logTicks marks a log axis with a labelled tick at each power of ten and
-// unlabelled ones at its multiples. When fewer than two powers of ten fall in
-// range it also labels the 2× and 5× multiples, then all of them, and for a
-// range narrower than one multiple step it falls back to linear ticks.
+// integerXs reports whether every finite x of pn's series and point sets
+// is an integer (epochs, steps), and there is at least one.
+func integerXs(pn Panel) bool {
+	n := 0
+	check := func(xs []float64) bool {
+		for _, x := range xs {
+			if finite(x) {
+				if x != math.Trunc(x) {
+					return false
+				}
+				n++
+			}
+		}
+		return true
+	}
+	for _, s := range pn.Series {
+		if !check(s.X) {
+			return false
+		}
+	}
+	for _, ps := range pn.Points {
+		if !check(ps.X) {
+			return false
+		}
+	}
+	return n > 0
+}
+
+// integerTicks marks a linear axis at integers only: labelled ticks every
+// 1, 2 or 5 × 10ᵏ (at most eight), unlabelled ones at the integers between
+// when there are few enough (epochs 0, 1, 2, 3 rather than 0.00, 2.50, 5.00).
+type integerTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (integerTicks) Ticks(lo, hi float64) []plot.Tick {
+	span := hi - lo
+	if !(span > 0) || !finite(span) {
+		return plot.DefaultTicks{}.Ticks(lo, hi)
+	}
+	step := 1.0
+	for e := 0; span/step > 8; e++ {
+		for _, m := range []float64{1, 2, 5} {
+			if step = m * math.Pow10(e); span/step <= 8 {
+				break
+			}
+		}
+	}
+	var ts []plot.Tick
+	for v := math.Ceil(lo/step) * step; v <= hi; v += step {
+		ts = append(ts, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', -1, 64)})
+	}
+	if step > 1 && span <= 50 {
+		for v := math.Ceil(lo); v <= hi; v++ {
+			if math.Mod(v, step) != 0 {
+				ts = append(ts, plot.Tick{Value: v})
+			}
+		}
+	}
+	return ts
+}
+
+// logTicks marks a log axis with a tick at each multiple 1–9 × 10ᵏ in
+// range, labelling the powers of ten, or else the 1-2-5 multiples, or else
+// all of them, whichever first labels three (or all there are), then
+// dropping labels that would crowd the one before. A range
+// too narrow for two such ticks gets linear ticks. Labels are printed with
+// as many digits as it takes to tell them apart.
 type logTicks struct{}
 
 // Ticks implements plot.Ticker.
@@ -391,18 +674,77 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 		}
 	}
 	if len(ts) < 2 {
-		return plot.DefaultTicks{}.Ticks(lo, hi)
+		return distinctLabels(plot.DefaultTicks{}.Ticks(lo, hi))
 	}
 	for _, mults := range []string{"1", "125", "123456789"} {
 		labelled := 0
 		for i, t := range ts {
+			ts[i].Label = ""
 			lead := strconv.FormatFloat(t.Value, 'e', 0, 64)[:1]
 			if strings.Contains(mults, lead) {
 				ts[i].Label = strconv.FormatFloat(t.Value, 'g', 6, 64)
 				labelled++
 			}
 		}
-		if labelled >= 2 {
+		if labelled >= min(3, len(ts)) {
+			break
+		}
+	}
+	// Labels closer than a tenth of the axis to the last one kept are
+	// dropped (every multiple labelled crowds 80, 90, 100).
+	span, last := math.Log10(hi/lo), math.Inf(-1)
+	for i, t := range ts {
+		if t.Label == "" {
+			continue
+		}
+		if l := math.Log10(t.Value); l-last < span/10 {
+			ts[i].Label = ""
+		} else {
+			last = l
+		}
+	}
+	return ts
+}
+
+// plainTicks are gonum's default ticks of a linear axis with labels of no
+// more decimals than they need (25, 50, 75 rather than 25.00, 50.00, 75.00).
+type plainTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (plainTicks) Ticks(lo, hi float64) []plot.Tick {
+	return distinctLabels(plot.DefaultTicks{}.Ticks(lo, hi))
+}
+
+// distinctLabels reformats ts's labels with the fewest decimals that tell
+// every labelled tick apart and show each value to within a millionth of
+// the gap between labels, so a narrow range never reads "90, 90, 90" and a
+// wide one never "25.00, 50.00".
+func distinctLabels(ts []plot.Tick) []plot.Tick {
+	gap := math.Inf(1)
+	prev := math.NaN()
+	for _, t := range ts {
+		if t.Label != "" {
+			if !math.IsNaN(prev) {
+				gap = min(gap, math.Abs(t.Value-prev))
+			}
+			prev = t.Value
+		}
+	}
+	for decimals := 0; decimals <= 15; decimals++ {
+		seen := map[string]bool{}
+		ok := true
+		for i, t := range ts {
+			if t.Label == "" {
+				continue
+			}
+			l := strconv.FormatFloat(t.Value, 'f', decimals, 64)
+			if v, _ := strconv.ParseFloat(l, 64); seen[l] || (finite(gap) && math.Abs(v-t.Value) > gap*1e-6) {
+				ok = false
+			}
+			seen[l] = true
+			ts[i].Label = l
+		}
+		if ok {
 			break
 		}
 	}

@@ -5,8 +5,10 @@ import (
 	"strconv"
 )
 
-// MeanSD returns the mean and the sample standard deviation (n−1; 0 when
-// n == 1) of xs, ignoring NaNs; NaN, NaN if none.
+// MeanSD returns the mean and the sample standard deviation (n−1) of xs,
+// ignoring NaNs; NaN, NaN if none. With one value the sd is undefined
+// (NaN): one seed says nothing about the spread, and PM then prints the
+// mean alone.
 func MeanSD(xs []float64) (mean, sd float64) {
 	n, sum := 0, 0.0
 	for _, x := range xs {
@@ -19,7 +21,7 @@ func MeanSD(xs []float64) (mean, sd float64) {
 	case 0:
 		return math.NaN(), math.NaN()
 	case 1:
-		return sum, 0
+		return sum, math.NaN()
 	}
 	mean = sum / float64(n)
 	ss := 0.0
@@ -75,6 +77,9 @@ func Band(xs [][]float64, ys [][]float64) (x, mean, lo, hi []float64) {
 			col[k] = ys[k][i]
 		}
 		m, sd := MeanSD(col)
+		if math.IsNaN(sd) {
+			sd = 0 // one run's value: a band of no width
+		}
 		mean[i], lo[i], hi[i] = m, m-sd, m+sd
 	}
 	return x, mean, lo, hi

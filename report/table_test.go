@@ -86,8 +86,8 @@ func TestMeanSD(t *testing.T) {
 		{"two", []float64{1, 3}, 2, math.Sqrt2},
 		{"four", []float64{2, 4, 4, 6}, 4, math.Sqrt(8.0 / 3)},
 		{"nan ignored", []float64{nan, 1, 3, nan}, 2, math.Sqrt2},
-		{"single", []float64{5}, 5, 0},
-		{"single with nan", []float64{nan, 5}, 5, 0},
+		{"single", []float64{5}, 5, nan},
+		{"single with nan", []float64{nan, 5}, 5, nan},
 		{"all nan", []float64{nan, nan}, nan, nan},
 		{"empty", nil, nan, nan},
 	}

@@ -21,12 +21,13 @@ type Run struct {
 	Config   config.Config // config.json, with Out set to where the run is now
 	Finished bool          // summary.json exists
 	Summary  Summary       // summary.json; zero if !Finished
+	Diverged *Divergence   // diverged.json; nil unless the run stopped on a non-finite loss
 	Epochs   []Epoch       // metrics.jsonl
 	Diags    []Diag        // diag.jsonl, if the run recorded one
 }
 
 // Load reads the run directory dir: config.json, then summary.json if the
-// run finished, metrics.jsonl and diag.jsonl if it exists. The result's
+// run finished, diverged.json if it diverged, metrics.jsonl and diag.jsonl if it exists. The result's
 // Config.Out is dir, where the run is now (it may have been moved since
 // training). An unfinished run may lack metrics.jsonl (it stopped before
 // its first line). A missing config.json, a malformed file, a file beyond
@@ -43,6 +44,13 @@ func Load(dir string) (Run, error) {
 	switch err := readJSON(Path(dir, SummaryFile), &r.Summary, MaxSummaryBytes); {
 	case err == nil:
 		r.Finished = true
+	case !errors.Is(err, fs.ErrNotExist):
+		return r, err
+	}
+	var d Divergence
+	switch err := readJSON(Path(dir, DivergedFile), &d, MaxDivergedBytes); {
+	case err == nil:
+		r.Diverged = &d
 	case !errors.Is(err, fs.ErrNotExist):
 		return r, err
 	}

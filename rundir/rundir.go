@@ -10,6 +10,7 @@
 //	diag.jsonl           one Diag per line (config.Config.DiagEvery > 0)
 //	checkpoint           the state to continue the run (see WriteCheckpoint)
 //	summary.json         the Summary of a finished run (indented JSON)
+//	diverged.json        the Divergence of a run stopped by a non-finite loss
 //	codes.csv            an autoencoder's codes of the test set (z1,…,zk,label)
 //	reconstructions.json an autoencoder's Reconstructions
 //	train.log            the progress of a run trained by a sweep or reproduction
@@ -37,6 +38,7 @@ const (
 	DiagFile            = "diag.jsonl"
 	CheckpointFile      = "checkpoint"
 	SummaryFile         = "summary.json"
+	DivergedFile        = "diverged.json"
 	CodesFile           = "codes.csv"
 	ReconstructionsFile = "reconstructions.json"
 	LogFile             = "train.log"
@@ -58,6 +60,8 @@ const (
 	// MaxJSONLBytes caps the whole of metrics.jsonl or diag.jsonl: a
 	// million epochs, or 2·10⁶ diagnostic lines of a few layers each.
 	MaxJSONLBytes = 1 << 30
+	// MaxDivergedBytes caps diverged.json: a few numbers and a word.
+	MaxDivergedBytes = 64 << 10
 	// MaxReconstructionsBytes caps reconstructions.json: ten inputs and
 	// outputs of at most a CIFAR-10 image's 3072 values each.
 	MaxReconstructionsBytes = 64 << 20

@@ -37,6 +37,20 @@ type Summary struct {
 	Layers    []metrics.Layer `json:"layers"`
 }
 
+// Divergence is diverged.json: where a run stopped because its training
+// loss became NaN or infinite. Epoch and Step (1-based, within the epoch)
+// name the step whose loss it was; Steps counts the optimiser steps taken
+// before it; Loss is "NaN", "+Inf" or "-Inf" (JSON has no such numbers).
+// The run keeps its metrics.jsonl up to the epoch before and its
+// checkpoint; a resumed run removes diverged.json, and writes it again if
+// it diverges again.
+type Divergence struct {
+	Epoch int    `json:"epoch"`
+	Step  int    `json:"step"`
+	Steps int    `json:"steps"`
+	Loss  string `json:"loss"`
+}
+
 // Reconstructions is reconstructions.json: an autoencoder's first test
 // inputs and its outputs for them, each a Height×Width image (row-major;
 // channels, if any, follow one another).

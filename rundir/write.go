@@ -2,8 +2,10 @@ package rundir
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 
 	"github.com/creditlab/credit/config"
@@ -42,6 +44,18 @@ func WriteReconstructions(dir string, r *Reconstructions) error {
 		return err
 	}
 	return atomicfile.WriteBytes(Path(dir, ReconstructionsFile), append(b, '\n'))
+}
+
+// WriteDivergence writes d as dir's diverged.json.
+func WriteDivergence(dir string, d *Divergence) error { return writeJSON(Path(dir, DivergedFile), d) }
+
+// RemoveDivergence removes dir's diverged.json, if any, for a run being
+// resumed.
+func RemoveDivergence(dir string) error {
+	if err := os.Remove(Path(dir, DivergedFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 // RemoveResults removes what a run writes when it finishes (summary.json,

@@ -380,6 +380,7 @@ func (f *File) Expand(scale string) ([]Point, error) {
 					p.set(s, idx[i])
 				}
 				p.set(seeds, j)
+				p.Config.NetDefaults(func(key string) bool { _, ok := p.where[key]; return ok })
 				if group != nil {
 					p.Group = group.expand(&p.Config)
 				}

@@ -128,6 +128,23 @@ func TestEveryKey(t *testing.T) {
 	}
 }
 
+// Settings a file leaves out take the defaults of its network
+// (config.NetDefaults); those it gives stay.
+func TestNetDefaultsInFiles(t *testing.T) {
+	pts := expand(t, "net: [784-50-20-10, 784-500-500-10]\nact: tanh\n", "")
+	if pts[0].Config.LR != 1e-3 || pts[1].Config.LR != 1e-4 || pts[1].Config.Act != "tanh" {
+		t.Errorf("lr %g, %g (want 0.001, 0.0001), act %s", pts[0].Config.LR, pts[1].Config.LR, pts[1].Config.Act)
+	}
+	pts = expand(t, "net: 784-500-500-10\nlr: 0.01\n", "")
+	if pts[0].Config.LR != 0.01 {
+		t.Errorf("a given lr became %g", pts[0].Config.LR)
+	}
+	pts = expand(t, "net: conv5x5x8,pool3s2,fc10\ndata: cifar10\n", "")
+	if c := pts[0].Config; c.Act != "tanh" || c.Loss != "ce" || c.Opt != "adam" || c.LR != 1e-3 {
+		t.Errorf("a CNN's defaults: %+v", c)
+	}
+}
+
 // The grid is the product of the lists in file order, first key slowest,
 // seeds innermost; runs are named by the keys that vary.
 func TestGrid(t *testing.T) {

@@ -2,6 +2,7 @@ package train
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -229,6 +230,9 @@ func reopenLocked(dir string, epochs int) (*trainer, error) {
 		}
 	}
 	// Nothing is changed in dir before this point.
+	if err := rundir.RemoveDivergence(dir); err != nil {
+		return nil, fmt.Errorf("--resume: %v", err)
+	}
 	if extend {
 		if err := rundir.WriteConfig(dir, c); err != nil {
 			return nil, fmt.Errorf("--resume: %v", err)
@@ -263,11 +267,17 @@ func build(c config.Config) (*trainer, error) {
 		Name: c.Data, Dir: c.DataDir, TrainSize: c.TrainSize,
 		In: spec.Input, Out: spec.Layers[len(spec.Layers)-1].Size, Seed: c.Seed,
 	})
+	if tse := (*data.TrainSizeError)(nil); errors.As(err, &tse) {
+		return nil, &config.Error{Key: "train_size", Msg: fmt.Sprintf("%d, but %s holds only %d training examples (%s)", tse.Want, tse.Dir, tse.Have, c.Data)}
+	}
 	if err != nil {
 		if c.DataDir != "" {
 			return nil, &config.Error{Key: "data_dir", Msg: err.Error()}
 		}
 		return nil, &config.Error{Key: "data", Msg: fmt.Sprintf("%s: %v", c.Data, err)}
+	}
+	if c.DiagBatch > testSet.N {
+		return nil, &config.Error{Key: "diag_batch", Msg: fmt.Sprintf("%d, but the test set of %s holds only %d examples (the diagnostic batch is the first test examples)", c.DiagBatch, c.Data, testSet.N)}
 	}
 	if c.Autoencoder {
 		trainSet, testSet = autoencode(trainSet), autoencode(testSet)
@@ -354,7 +364,7 @@ func newTrainer(c config.Config, spec *nn.Spec, trainSet, testSet *data.Dataset)
 	}
 	t.noise, t.diag, t.order = stream(streamNoise), stream(streamDiag), stream(streamOrder)
 	t.input = stream(streamInput)
-	nd := min(c.DiagBatch, testSet.N)
+	nd := min(c.DiagBatch, testSet.N) // build refuses a larger DiagBatch; tests and benchmarks may call newTrainer directly
 	t.dx.Resize(nd, testSet.In)
 	t.dy.Resize(nd, testSet.Out)
 	copy(t.dx.Data, testSet.X[:nd*testSet.In])
@@ -389,6 +399,7 @@ func (t *trainer) run(ctx context.Context, o Options) (*Result, error) {
 	t.onEpoch = o.OnEpoch
 	spe := t.stepsPerEpoch()
 	prog := newProgress(o.Log, spe, c.Epochs, max(0, (t.pos.Epoch-1)*spe+t.pos.Step))
+	defer prog.clear() // whatever ends the run, nothing printed after it lands on the bar's line
 	if t.pos.Epoch == 0 {
 		prog.println("credit: %s (%d train, %d test), net %s, rule %s, %s lr %g, batch %d, %d epochs → %s",
 			c.Data, t.train.N, t.test.N, c.Net, c.Rule, c.Opt, c.LR, c.Batch, c.Epochs, c.Out)
@@ -422,7 +433,12 @@ func (t *trainer) run(ctx context.Context, o Options) (*Result, error) {
 			idx := t.perm[s*c.Batch : min((s+1)*c.Batch, len(t.perm))]
 			l, err := t.step(idx, !c.FreezeWeights && epoch > c.Warmup)
 			if err != nil {
-				return nil, fmt.Errorf("train: %v at epoch %d, step %d; the metrics of earlier epochs are in %s", err, epoch, s+1, rundir.Path(c.Out, rundir.MetricsFile))
+				d := &rundir.Divergence{Epoch: epoch, Step: s + 1, Steps: t.steps, Loss: err.loss}
+				if werr := rundir.WriteDivergence(c.Out, d); werr != nil {
+					return nil, fmt.Errorf("--out: %v", werr)
+				}
+				return nil, fmt.Errorf("train: loss became %s at epoch %d, step %d: lower --lr (now %g); the metrics of earlier epochs are in %s, the step in %s",
+					err.loss, epoch, s+1, c.LR, rundir.Path(c.Out, rundir.MetricsFile), rundir.DivergedFile)
 			}
 			t.pos.Step++
 			t.pos.LossSum += l
@@ -497,9 +513,16 @@ func (t *trainer) endEpoch(ep rundir.Epoch) error {
 
 func (t *trainer) model() Model { return Model{Net: t.net, Rule: t.rule} }
 
-// step trains on the examples idx and returns their summed clean loss. The
+// nonFinite is a step whose summed loss is not finite; loss is "NaN",
+// "+Inf" or "-Inf".
+type nonFinite struct{ loss string }
+
+func (e *nonFinite) Error() string { return "loss became " + e.loss }
+
+// step trains on the examples idx and returns their summed clean loss, or
+// a *nonFinite error (and no update) if that loss is NaN or infinite. The
 // rule's feedback always learns; the forward weights only if update.
-func (t *trainer) step(idx []int, update bool) (float64, error) {
+func (t *trainer) step(idx []int, update bool) (float64, *nonFinite) {
 	t.x.Resize(len(idx), t.train.In)
 	t.y.Resize(len(idx), t.train.Out)
 	t.train.Gather(idx, t.x.Data, t.y.Data)
@@ -515,7 +538,7 @@ func (t *trainer) step(idx []int, update bool) (float64, error) {
 		sum += l
 	}
 	if math.IsNaN(sum) || math.IsInf(sum, 0) {
-		return 0, fmt.Errorf("loss became %v", sum)
+		return 0, &nonFinite{fmt.Sprint(sum)}
 	}
 	if update {
 		t.rule.Move(t.net, t.move)

@@ -3,6 +3,7 @@ package train
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"github.com/creditlab/credit/config"
 	"math"
 	"os"
@@ -160,7 +161,8 @@ func TestBadInput(t *testing.T) {
 		{"--weight-decay", func(c *config.Config) { c.WeightDecay = 1 }},
 		{"--weight-decay", func(c *config.Config) { c.WeightDecay = -1e-3 }},
 		{"--feedback-decay", func(c *config.Config) { c.FeedbackDecay = math.NaN() }},
-		{"data", func(c *config.Config) { c.TrainSize = 70000 }},
+		{"--train-size: 70000, but", func(c *config.Config) { c.TrainSize = 70000 }},
+		{"--diag-batch: 20000, but the test set", func(c *config.Config) { c.DiagBatch = 20000 }},
 		{"--data-dir", func(c *config.Config) { c.DataDir = "/nonexistent" }},
 		{"--out", func(c *config.Config) { c.Out = "/proc/credit-cannot-write" }},
 	}
@@ -205,6 +207,16 @@ func TestDivergenceStops(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(c.Out, "summary.json")); err == nil {
 		t.Error("a diverged run wrote summary.json")
+	}
+	if !strings.Contains(err.Error(), "lower --lr (now 10)") {
+		t.Errorf("the error does not say which setting to lower: %v", err)
+	}
+	// diverged.json records where; Load reads it back.
+	r, lerr := rundir.Load(c.Out)
+	if lerr != nil || r.Diverged == nil || r.Diverged.Epoch != 1 || r.Diverged.Step < 1 || (r.Diverged.Loss != "NaN" && r.Diverged.Loss != "+Inf") {
+		t.Errorf("rundir.Load: %v, diverged %+v", lerr, r.Diverged)
+	} else if want := fmt.Sprintf("at epoch 1, step %d:", r.Diverged.Step); !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q lacks %q", err, want)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/creditlab/credit/rundir"
 	"github.com/creditlab/credit/sweep"
 )
 
@@ -145,6 +146,32 @@ func TestSweepCommand(t *testing.T) {
 		if !strings.Contains(got, w) {
 			t.Errorf("--list lacks %q:\n%s", w, b.String())
 		}
+	}
+	b.Reset()
+	if err := run([]string{"sweep", "--list", "--json", file, "--out", out}, &b); err != nil {
+		t.Fatal(err)
+	}
+	var list []struct {
+		Index      int
+		Run, State string
+	}
+	if err := json.Unmarshal(b.Bytes(), &list); err != nil || len(list) != 4 || list[3].Index != 3 ||
+		list[3].Run != out+"/runs/rule_np-seed2" || list[3].State != "finished" || list[0].State != "to run" {
+		t.Errorf("--list --json: %v, %+v\n%s", err, list, b.String())
+	}
+	// A run that diverged is listed as such.
+	if err := os.MkdirAll(list[0].Run, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := rundir.WriteDivergence(list[0].Run, &rundir.Divergence{Epoch: 1, Step: 2, Steps: 1, Loss: "NaN"}); err != nil {
+		t.Fatal(err)
+	}
+	b.Reset()
+	if err := run([]string{"sweep", "--list", file, "--out", out}, &b); err != nil || !strings.Contains(strings.Join(strings.Fields(b.String()), " "), "0 "+list[0].Run+" diverged") {
+		t.Errorf("--list after a divergence: %v\n%s", err, b.String())
+	}
+	if err := run([]string{"sweep", "--json", file, "--out", out}, &b); err == nil || err.Error() != "--json: only with --list" {
+		t.Errorf("--json without --list: %v", err)
 	}
 	bad := write(t, dir, "bad.yaml", "rule: [bp, np]\nbatch: [32, -1]\n")
 	err := run([]string{"sweep", bad, "--out", filepath.Join(dir, "never")}, &b)

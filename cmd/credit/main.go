@@ -13,7 +13,9 @@
 //	credit serve [DIR...] [flags]    a live dashboard page of run directories, on a local address
 //	credit export DIR [flags]        a run's tensors as NumPy .npz and its metrics as CSV
 //	credit bench [flags]             GEMM and training speed against OpenBLAS and PyTorch
-//	credit rules                     list the learning rules
+//	credit rules [--json]            list the learning rules
+//	credit version                   the module version and VCS revision (also --version)
+//	credit help CMD                  a command's usage and flags (also credit CMD -h)
 //
 // Run `credit train -h` for the flags.
 package main
@@ -23,12 +25,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/creditlab/credit/config"
 	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -36,8 +38,8 @@ import (
 
 	"github.com/creditlab/credit/analysis"
 	"github.com/creditlab/credit/bench"
+	"github.com/creditlab/credit/config"
 	"github.com/creditlab/credit/experiment"
-	"github.com/creditlab/credit/feedback"
 	"github.com/creditlab/credit/rundir"
 	"github.com/creditlab/credit/sweep"
 	"github.com/creditlab/credit/train"
@@ -102,7 +104,9 @@ commands:
   serve      a live dashboard of run directories: credit serve [DIR...] [--addr 127.0.0.1:8150] [--public]
   export     a run's tensors as NumPy .npz and metrics as CSV: credit export DIR [--npz FILE] [--csv FILE]
   bench      GEMM and training speed, side by side with PyTorch (and OpenBLAS under -tags openblas)
-  rules      list the learning rules
+  rules      list the learning rules: credit rules [--json]
+  version    the module version and VCS revision (also: credit --version)
+  help       a command's usage and flags: credit help CMD (also: credit CMD -h)
 `
 
 func run(args []string, stdout io.Writer) error {
@@ -128,15 +132,34 @@ func run(args []string, stdout io.Writer) error {
 	case "bench":
 		return benchCmd(args[1:], stdout)
 	case "rules":
-		for _, n := range feedback.Names() {
-			fmt.Fprintf(stdout, "%-9s %s\n", n, feedback.Doc(n))
+		return rulesCmd(args[1:], stdout)
+	case "version", "-version", "--version":
+		if len(args) > 1 {
+			return fmt.Errorf("version: unexpected argument %q", args[1])
 		}
+		fmt.Fprintln(stdout, version())
 		return nil
-	case "-h", "-help", "--help", "help":
+	case "help":
+		if len(args) > 2 {
+			return fmt.Errorf("help: unexpected argument %q (credit help CMD shows one command's help)", args[2])
+		}
+		if len(args) == 2 && args[1] != "help" {
+			if args[1] == "version" {
+				fmt.Fprintln(stdout, "usage: credit version (or credit --version): the module version, the VCS revision and the Go version of this binary")
+				return nil
+			}
+			if !slices.Contains(commands, args[1]) {
+				return fmt.Errorf("help: unknown command %q (want one of %s)", args[1], strings.Join(commands, ", "))
+			}
+			return run([]string{args[1], "-h"}, stdout)
+		}
+		fmt.Fprint(stdout, usage)
+		return nil
+	case "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (want train, run, sweep, reproduce, report, serve, export, bench or rules)", args[0])
+	return fmt.Errorf("unknown command %q (want one of %s; credit -h lists them)", args[0], strings.Join(commands, ", "))
 }
 
 // trainFlags binds the train flags to c.
@@ -146,13 +169,14 @@ func trainFlags(c *config.Config) *flag.FlagSet {
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory holding the data set's files (default: the built-in location)")
 	fs.IntVar(&c.TrainSize, "train-size", c.TrainSize, "use the first `N` training examples (0: all)")
 	fs.StringVar(&c.Net, "net", c.Net, "layer widths, input to output, or layers such as conv5x5x16,pool3s2,fc128,drop0.5,fc10 (see README)")
-	fs.StringVar(&c.Act, "act", c.Act, "hidden activation: sigmoid, tanh, relu, linear")
+	fs.StringVar(&c.Act, "act", c.Act, "hidden activation: sigmoid, tanh, relu, linear (default for a network with a convolution: tanh)")
 	fs.StringVar(&c.OutAct, "out-act", c.OutAct, "output activation: sigmoid, tanh, relu, linear")
-	fs.StringVar(&c.Loss, "loss", c.Loss, "loss: mse (½‖ŷ−y‖²), ce (softmax cross-entropy) or softmax-mse (½‖softmax(ŷ)−y‖²)")
+	fs.StringVar(&c.Loss, "loss", c.Loss, "loss: mse (½‖ŷ−y‖²), ce (softmax cross-entropy) or softmax-mse (½‖softmax(ŷ)−y‖²) (default for a network with a convolution: ce)")
 	fs.StringVar(&c.Reduction, "reduction", c.Reduction, "loss reduction over the batch: sum (the paper's) or mean")
 	fs.StringVar(&c.Rule, "rule", c.Rule, "learning rule (credit rules lists them)")
-	fs.StringVar(&c.Opt, "opt", c.Opt, "optimiser: sgd, momentum, adam")
-	fs.Float64Var(&c.LR, "lr", c.LR, "learning rate (per summed loss when --reduction sum)")
+	fs.StringVar(&c.Opt, "opt", c.Opt, "optimiser: sgd, momentum, adam (default for a network with a convolution: adam)")
+	fs.Float64Var(&c.LR, "lr", c.LR, fmt.Sprintf("learning rate (per summed loss when --reduction sum); default %g, and for a network whose widest hidden layer w exceeds %d units %g·%d/w (784-500-500-10: %g), except with adam",
+		config.DefaultLR, config.RefWidth, config.DefaultLR, config.RefWidth, config.DefaultLR*config.RefWidth/500))
 	fs.Float64Var(&c.Momentum, "momentum", c.Momentum, "momentum coefficient for --opt momentum")
 	fs.Float64Var(&c.AdamEps, "adam-eps", c.AdamEps, "Adam's ε")
 	fs.IntVar(&c.Batch, "batch", c.Batch, "minibatch size")
@@ -160,7 +184,7 @@ func trainFlags(c *config.Config) *flag.FlagSet {
 	fs.Uint64Var(&c.Seed, "seed", c.Seed, "seed of every random stream")
 	fs.Float64Var(&c.WeightDecay, "weight-decay", c.WeightDecay, "per-step decay λ of the forward weights, W ← (1−λ)W before each optimiser step (the feedback of kp, dkp and pfa shares it)")
 	fs.Float64Var(&c.Noise, "noise", c.Noise, "node-perturbation noise scale c (np, npdfa, nodepert)")
-	fs.StringVar(&c.FeedbackSolver, "feedback-solver", c.FeedbackSolver, "how np and npdfa learn feedback: sgd or ridge (least squares over all history)")
+	fs.StringVar(&c.FeedbackSolver, "feedback-solver", c.FeedbackSolver, fmt.Sprintf("how np and npdfa learn feedback: sgd or ridge (least squares over all history; the default unless np's regressors, the dense layers above the first hidden one, or npdfa's, the output, are wider than %d units, then sgd)", config.MaxRidgeWidth))
 	fs.Float64Var(&c.FeedbackLR, "feedback-lr", c.FeedbackLR, "feedback learning rate η_B for --feedback-solver sgd, wm's mirror and dkp")
 	fs.Float64Var(&c.FeedbackDecay, "feedback-decay", c.FeedbackDecay, "wm: per-step decay λ of the feedback, which settles at (η_B/λ)·Wᵀ")
 	fs.Float64Var(&c.Ridge, "ridge", c.Ridge, "ridge regulariser γ for --feedback-solver ridge")
@@ -207,6 +231,9 @@ func trainCmd(args []string, stdout io.Writer) error {
 		_, err := train.Resume(ctx, *resume, epochs, stdout)
 		return err
 	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[strings.ReplaceAll(f.Name, "-", "_")] = true })
+	c.NetDefaults(func(key string) bool { return given[key] })
 	if c.Out == "" {
 		c.Out = defaultOut(c)
 	}
@@ -231,8 +258,9 @@ func parse(fs *flag.FlagSet, args []string, stdout io.Writer, usage string) ([]s
 				fmt.Fprintln(stdout, usage)
 				fs.SetOutput(stdout)
 				fs.PrintDefaults()
+				return nil, err
 			}
-			return nil, err
+			return nil, fmt.Errorf("%s: %v (credit %s -h lists the flags)", command(fs), err, command(fs))
 		}
 		if fs.NArg() == 0 {
 			return rest, nil
@@ -325,6 +353,7 @@ func sweepCmd(args []string, stdout io.Writer) error {
 	fs.IntVar(&o.Jobs, "jobs", runtime.GOMAXPROCS(0), "runs trained at once; each run's kernels get cores/jobs threads")
 	fs.IntVar(&o.Index, "index", -1, "train only the run of this 0-based `index` (a Slurm array task's $SLURM_ARRAY_TASK_ID)")
 	list := fs.Bool("list", false, "print the runs (index, directory, state) and train nothing")
+	asJSON := fs.Bool("json", false, "with --list: print a JSON array of {\"index\", \"run\", \"state\"} objects, for scripts")
 	emit := fs.String("emit", "", "write a job script instead of training: slurm (DIR/sweep.sbatch, a job array with one task per run)")
 	cpus := fs.Int("cpus-per-task", 1, "with --emit slurm: CPUs of each task, used as its kernels' threads")
 	f, err := parseFile(fs, args, stdout, "usage: credit sweep FILE [flags]")
@@ -341,6 +370,18 @@ func sweepCmd(args []string, stdout io.Writer) error {
 		runs, err := experiment.SweepRuns(f, o.Scale, o.Dir)
 		if err != nil {
 			return err
+		}
+		if *asJSON {
+			type entry struct {
+				Index int    `json:"index"`
+				Run   string `json:"run"`
+				State string `json:"state"`
+			}
+			es := []entry{}
+			for i, r := range runs {
+				es = append(es, entry{i, r.Config.Out, experiment.State(r)})
+			}
+			return writeJSON(stdout, es)
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)
 		fmt.Fprintln(tw, "index\trun\tstate")
@@ -367,6 +408,8 @@ func sweepCmd(args []string, stdout io.Writer) error {
 		return nil
 	case *emit != "":
 		return fmt.Errorf("--emit: unknown target %q (want slurm)", *emit)
+	case *asJSON:
+		return errors.New("--json: only with --list")
 	}
 	ctx, stop := signalContext()
 	defer stop()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"flag"
 	"github.com/creditlab/credit/config"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -40,6 +42,14 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"reproduce", "--jobs", "2"}, "name an experiment"},
 		{[]string{"run", "--lr", "0.1"}, "name an experiment file"},
 		{[]string{"sweep", "a.yaml", "b.yaml"}, "b.yaml"},
+		{[]string{"train", "--bogus"}, "train: flag provided but not defined: -bogus (credit train -h lists the flags)"},
+		{[]string{"report", "--nope", "x"}, "credit report -h"},
+		{[]string{"rules", "--verbose"}, "credit rules -h"},
+		{[]string{"rules", "extra"}, "extra"},
+		{[]string{"help", "frobnicate"}, "help: unknown command \"frobnicate\""},
+		{[]string{"version", "extra"}, "extra"},
+		{[]string{"train", "--train-size", "70000", "--out", dir + "/e"}, "--train-size: 70000, but"},
+		{[]string{"train", "--diag-batch", "10001", "--out", dir + "/f"}, "--diag-batch: 10001, but the test set of mnist holds only 10000"},
 	}
 	for _, c := range cases {
 		var out bytes.Buffer
@@ -54,11 +64,34 @@ func TestBadFlags(t *testing.T) {
 func TestHelp(t *testing.T) {
 	for cmd, want := range map[string]string{
 		"train": "-resume DIR", "run": "usage: credit run FILE", "sweep": "-emit", "reproduce": "NAME one of e1",
-		"report": "-force", "bench": "-python",
+		"report": "-force", "bench": "-python", "rules": "-json",
 	} {
 		var out bytes.Buffer
 		if err := run([]string{cmd, "-h"}, &out); !errors.Is(err, flag.ErrHelp) || !strings.Contains(out.String(), want) {
 			t.Errorf("%s -h: %v, output lacks %q:\n%s", cmd, err, want, out.String())
+		}
+		// credit help CMD is credit CMD -h.
+		var help bytes.Buffer
+		if err := run([]string{"help", cmd}, &help); !errors.Is(err, flag.ErrHelp) || help.String() != out.String() {
+			t.Errorf("help %s: %v, output differs from %s -h:\n%s", cmd, err, cmd, help.String())
+		}
+	}
+	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}} {
+		var out bytes.Buffer
+		if err := run(args, &out); err != nil || !strings.Contains(out.String(), "version") {
+			t.Errorf("%v: %v, want the command list:\n%s", args, err, out.String())
+		}
+	}
+}
+
+// credit version and --version name the module and the Go version.
+func TestVersion(t *testing.T) {
+	for _, arg := range []string{"version", "--version", "-version"} {
+		var out bytes.Buffer
+		if err := run([]string{arg}, &out); err != nil || !strings.HasPrefix(out.String(), "credit ") ||
+			!strings.Contains(out.String(), "github.com/creditlab/credit") || !strings.Contains(out.String(), "revision ") ||
+			!strings.Contains(out.String(), runtime.Version()) || strings.Count(out.String(), "\n") != 1 {
+			t.Errorf("%s: %v, want one line with the module, revision and Go version, got %q", arg, err, out.String())
 		}
 	}
 }
@@ -197,6 +230,14 @@ func TestRulesCommand(t *testing.T) {
 	var out bytes.Buffer
 	if err := run([]string{"rules"}, &out); err != nil || !strings.Contains(out.String(), "fa ") {
 		t.Errorf("rules: %v\n%s", err, out.String())
+	}
+	out.Reset()
+	var rules []struct{ Name, Doc string }
+	if err := run([]string{"rules", "--json"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(out.Bytes(), &rules); err != nil || len(rules) < 10 || rules[0].Name == "" || rules[0].Doc == "" {
+		t.Errorf("rules --json: %v, %+v\n%s", err, rules, out.String())
 	}
 }
 
