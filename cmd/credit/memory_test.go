@@ -28,7 +28,7 @@ func TestMemoryLimit(t *testing.T) {
 		{"--data", "linear", "--net", "784-1000000-10"},
 		{"--data", "linear", "--net", "784-1048576-1048576-10"},
 		{"--data", "linear", "--net", "16384-16384"},
-		{"--data", "cifar10", "--data-dir", cifar, "--net", "conv3x3x1048576,fc10"},
+		{"--data", "cifar10", "--data-dir", cifar, "--diag-batch", "1", "--net", "conv3x3x1048576,fc10"},
 	} {
 		out := filepath.Join(t.TempDir(), "r")
 		cmd := exec.Command(bash, append([]string{"-c", `ulimit -v 3000000 && exec "$@"`, "bash", bin, "train", "--epochs", "1", "--out", out}, args...)...)
