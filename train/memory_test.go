@@ -48,7 +48,9 @@ func TestMemoryRefused(t *testing.T) {
 		{"wide", func(c *config.Config) { c.Data, c.Net = "linear", "784-1000000-10" }, "weights 3.18 GB"},
 		{"huge", func(c *config.Config) { c.Data, c.Net = "linear", "784-1048576-1048576-10" }, "weights 4.40 TB"},
 		{"teacher", func(c *config.Config) { c.Data, c.Net = "linear", "16384-16384" }, "data 2.65 GB"},
-		{"conv", func(c *config.Config) { c.Data, c.DataDir, c.Net, c.DiagBatch = "cifar10", cifar, "conv3x3x1048576,fc10", 1 }, "activations"},
+		{"conv", func(c *config.Config) {
+			c.Data, c.DataDir, c.Net, c.DiagBatch = "cifar10", cifar, "conv3x3x1048576,fc10", 1
+		}, "activations"},
 	}
 	for _, tc := range cases {
 		c := config.Default()
