@@ -331,14 +331,8 @@ func (s *Server) state(dir string, r *rundir.Run, held holders, last time.Time) 
 	if running {
 		return Running, note
 	}
-	if line := divergedInLog(dir); line != "" {
-		return Diverged, line
-	}
-	if n := len(r.Epochs); n > 1 {
-		e := r.Epochs[n-1]
-		if l := float64(e.TrainLoss); math.IsNaN(l) || math.IsInf(l, 0) || math.IsNaN(float64(e.TestLoss)) {
-			return Diverged, fmt.Sprintf("a non-finite loss at epoch %d", e.Epoch)
-		}
+	if d := r.Diverged; d != nil {
+		return Diverged, fmt.Sprintf("loss became %s at epoch %d, step %d", d.Loss, d.Epoch, d.Step)
 	}
 	if note == "" {
 		note = "unfinished, and no process writes it"

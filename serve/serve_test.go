@@ -156,7 +156,7 @@ func TestStates(t *testing.T) {
 	makeRun(t, dir("running"), 1, 2, false)
 	makeRun(t, dir("interrupted"), 1, 2, false)
 	makeRun(t, dir("diverged"), 1, 2, false)
-	os.WriteFile(filepath.Join(dir("diverged"), rundir.LogFile), []byte("epoch 1/5 …\ntrain: loss became NaN at epoch 2, step 7; the metrics …\n"), 0o644)
+	rundir.WriteDivergence(dir("diverged"), &rundir.Divergence{Epoch: 2, Step: 7, Steps: 17, Loss: "NaN"})
 	makeRun(t, dir("corrupt"), 1, 2, false)
 	f, _ := os.OpenFile(filepath.Join(dir("corrupt"), rundir.MetricsFile), os.O_APPEND|os.O_WRONLY, 0)
 	f.WriteString("{\"epoch\": 2, oops}\n")

@@ -2,7 +2,6 @@ package serve
 
 import (
 	"bufio"
-	"bytes"
 	"io"
 	"os"
 	"path/filepath"
@@ -10,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/creditlab/credit/rundir"
 )
 
 // The states of a run, as the page shows them.
@@ -125,25 +123,3 @@ func parseLocks(r io.Reader) holders {
 	return h
 }
 
-// divergedInLog looks for train's divergence message ("loss became NaN")
-// at the end of dir's train.log and returns the line, or "".
-func divergedInLog(dir string) string {
-	f, err := os.Open(rundir.Path(dir, rundir.LogFile))
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	const tail = 8 << 10
-	if st, err := f.Stat(); err == nil && st.Size() > tail {
-		f.Seek(st.Size()-tail, io.SeekStart)
-	}
-	b, _ := io.ReadAll(io.LimitReader(f, tail))
-	if i := bytes.LastIndex(b, []byte("loss became")); i >= 0 {
-		line := b[i:]
-		if j := bytes.IndexByte(line, '\n'); j >= 0 {
-			line = line[:j]
-		}
-		return strings.TrimSpace(string(line))
-	}
-	return ""
-}
