@@ -8,9 +8,9 @@ import (
 )
 
 // Activation is an element-wise nonlinearity layer. Its derivative is
-// computed from its output, so it keeps only that. Sigmoid and tanh run
-// through tensor's vectorised kernels (tensor.Sigmoid, tensor.Tanh and
-// their Backward).
+// computed from its output, so it keeps only that. Sigmoid, tanh and ReLU
+// run through tensor's vectorised kernels (tensor.Sigmoid, tensor.Tanh,
+// tensor.ReLU and their Backward).
 type Activation struct {
 	Kind string // "sigmoid", "tanh", "relu" or "linear"
 	out  tensor.Mat
@@ -40,9 +40,7 @@ func (a *Activation) Forward(x *tensor.Mat) *tensor.Mat {
 	case "tanh":
 		tensor.Tanh(o, x.Data)
 	case "relu":
-		for i, v := range x.Data {
-			o[i] = max(v, 0)
-		}
+		tensor.ReLU(o, x.Data)
 	}
 	return &a.out
 }
@@ -63,13 +61,7 @@ func (a *Activation) Backward(dy *tensor.Mat) *tensor.Mat {
 	case "tanh":
 		tensor.TanhBackward(d, dy.Data, y)
 	case "relu":
-		for i, g := range dy.Data {
-			var s float32
-			if y[i] > 0 {
-				s = 1
-			}
-			d[i] = g * s
-		}
+		tensor.ReLUBackward(d, dy.Data, y)
 	}
 	return &a.dx
 }

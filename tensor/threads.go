@@ -281,15 +281,26 @@ func spinUntil(d time.Duration, done func() bool, idle bool) bool {
 	}
 }
 
-// Workspaces for calling goroutines, kept on a free list (not a sync.Pool,
-// which the garbage collector empties) so that steady state never
-// allocates. The list grows to the number of concurrent callers.
+// Workspaces for calling goroutines, kept (not in a sync.Pool, which the
+// garbage collector empties) so that steady state never allocates. A call
+// takes one from wsSlots with an atomic swap and puts it back with a
+// compare-and-swap into an empty slot, so that calls on several threads
+// never wait on a lock; only past len(wsSlots) concurrent callers do
+// workspaces go to the overflow list under wsMu.
 var (
-	wsMu   sync.Mutex
-	wsFree []*workspace
+	wsSlots [64]atomic.Pointer[workspace]
+	wsMu    sync.Mutex
+	wsFree  []*workspace
 )
 
 func getWorkspace() *workspace {
+	for i := range wsSlots {
+		if wsSlots[i].Load() != nil {
+			if ws := wsSlots[i].Swap(nil); ws != nil {
+				return ws
+			}
+		}
+	}
 	wsMu.Lock()
 	if n := len(wsFree); n > 0 {
 		ws := wsFree[n-1]
@@ -303,6 +314,11 @@ func getWorkspace() *workspace {
 }
 
 func putWorkspace(ws *workspace) {
+	for i := range wsSlots {
+		if wsSlots[i].Load() == nil && wsSlots[i].CompareAndSwap(nil, ws) {
+			return
+		}
+	}
 	wsMu.Lock()
 	wsFree = append(wsFree, ws)
 	wsMu.Unlock()
