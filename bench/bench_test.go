@@ -29,6 +29,27 @@ func TestRunReport(t *testing.T) {
 	}
 }
 
+// The whole-epoch section trains every row and says in one line that
+// PyTorch was skipped when it cannot run.
+func TestRunEpochsWithoutPeer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains")
+	}
+	var out bytes.Buffer
+	if err := Run(Options{Python: "/nonexistent/python3", Out: &out, Sections: []string{"epoch"}, MNISTTrain: 64, CIFARTrain: -1}); err != nil {
+		t.Fatal(err)
+	}
+	s := out.String()
+	for _, want := range []string{"## Whole epochs", "\nPyTorch skipped: ", "| mnist | 784-256-256-10 relu+ce | 32 |", "| mnist | 784-256-256-10 sigmoid+mse | 256 |"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("report lacks %q:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "cifar10") {
+		t.Errorf("CIFARTrain -1 still ran CIFAR-10:\n%s", s)
+	}
+}
+
 // benchThreads applies BENCH_THREADS from the environment (BENCH_THREADS=1
 // keeps every kernel on one thread) and returns the function that restores
 // the setting.

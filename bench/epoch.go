@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	_ "embed"
 	"encoding/binary"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -215,6 +217,11 @@ func runEpochs(o Options, w io.Writer) error {
 	}
 	peerErr := torchAvailable(o)
 	cases := MLPEpochCases()
+	for i := range cases {
+		for r := range cases[i].Runs {
+			cases[i].Runs[r].TrainSize = o.MNISTTrain
+		}
+	}
 	if o.CIFARTrain >= 0 {
 		e4, err := E4EpochCase(o.CIFARTrain)
 		if err != nil {
@@ -247,18 +254,35 @@ func runEpochs(o Options, w io.Writer) error {
 				}
 			}
 		}
-		var times []epochTime
-		for _, rc := range ec.Runs {
-			et, err := creditEpoch(rc, dir)
-			if err != nil {
-				return fmt.Errorf("bench: %s batch %d, %s: %v", ec.Name, c.Batch, rc.Rule, err)
-			}
-			times = append(times, et)
-		}
-		var peer map[int]epochTime
+		// Repeats alternate credit's runs and the peer's, and each cell
+		// is the median over them.
+		ct := make([][]epochTime, len(ec.Runs))
+		pt := map[int][]epochTime{}
 		var rowErr error
-		if peerErr == nil {
-			peer, rowErr = peerEpochs(o, c, prefix, sets[0], sets[1], threads)
+		for rep := 0; rep < max(1, o.Repeats); rep++ {
+			for r, rc := range ec.Runs {
+				et, err := creditEpoch(rc, dir)
+				if err != nil {
+					return fmt.Errorf("bench: %s batch %d, %s: %v", ec.Name, c.Batch, rc.Rule, err)
+				}
+				ct[r] = append(ct[r], et)
+			}
+			if peerErr == nil && rowErr == nil {
+				var peer map[int]epochTime
+				if peer, rowErr = peerEpochs(o, c, prefix, sets[0], sets[1], threads); rowErr == nil {
+					for th, et := range peer {
+						pt[th] = append(pt[th], et)
+					}
+				}
+			}
+		}
+		var times []epochTime
+		for _, ts := range ct {
+			times = append(times, median(ts))
+		}
+		peer := map[int]epochTime{}
+		for th, ts := range pt {
+			peer[th] = median(ts)
 		}
 		bp, other := times[0], times[1]
 		cells := []string{c.Data, ec.Name, fmt.Sprint(c.Batch), secs(bp.total, bp.train), secs(other.total, other.train), fmt.Sprintf("%.2f× (%s)", other.total/bp.total, ec.Runs[1].Rule)}
@@ -282,8 +306,15 @@ func runEpochs(o Options, w io.Writer) error {
 			fmt.Fprintf(w, "\nrow %d: PyTorch peer failed: %v\n\n", i+1, rowErr)
 		}
 	}
-	fmt.Fprintf(w, "\nEach cell: epoch seconds with the test pass (training steps alone in brackets). The last column is PyTorch's faster thread count's epoch time over credit bp's.\n")
+	fmt.Fprintf(w, "\nEach cell: epoch seconds with the test pass (training steps alone in brackets), the median of %d runs alternating credit's and PyTorch's. The last column is PyTorch's faster thread count's epoch time over credit bp's.\n", max(1, o.Repeats))
 	return nil
+}
+
+// median returns the run of median total time.
+func median(ts []epochTime) epochTime {
+	s := slices.Clone(ts)
+	slices.SortFunc(s, func(a, b epochTime) int { return cmp.Compare(a.total, b.total) })
+	return s[len(s)/2]
 }
 
 func secs(total, train float64) string { return fmt.Sprintf("%.2f (%.2f)", total, train) }
