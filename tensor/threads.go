@@ -13,8 +13,8 @@ var threads atomic.Int32
 // SetThreads sets how many threads (the calling goroutine plus pool
 // workers) one call may use: a large FastGEMM product, a Parallel call (the
 // images of nn's convolution and pooling) or a long element-wise kernel; n
-// <= 0 restores the default, runtime.GOMAXPROCS(0) read at each call. It
-// returns the previous setting (0 for the default). Products and
+// <= 0 restores the default, runtime.GOMAXPROCS(0) (re-read every 1024
+// calls, see procs). It returns the previous setting (0 for the default). Products and
 // element-wise calls below a size threshold always run on the calling
 // goroutine alone.
 //
@@ -31,7 +31,29 @@ func Threads() int {
 	if n := threads.Load(); n > 0 {
 		return int(n)
 	}
-	return runtime.GOMAXPROCS(0)
+	return procs()
+}
+
+// procsEvery is how many calls of procs reuse one reading of
+// runtime.GOMAXPROCS(0), which takes a lock in the runtime that the
+// threads of a training step would otherwise contend on at every product.
+const procsEvery = 1024
+
+var (
+	procsCache atomic.Int32
+	procsCalls atomic.Uint32
+)
+
+// procs returns runtime.GOMAXPROCS(0), read afresh every procsEvery calls
+// (a change of GOMAXPROCS takes effect within that many calls; results do
+// not depend on the thread count, only speed does).
+func procs() int {
+	n := procsCache.Load()
+	if n == 0 || procsCalls.Add(1)%procsEvery == 0 {
+		n = int32(runtime.GOMAXPROCS(0))
+		procsCache.Store(n)
+	}
+	return int(n)
 }
 
 // job is work cut into chunks: a product split into a grid of pm×pn
@@ -259,12 +281,12 @@ var spinners atomic.Int32
 // returned true. It returns false at once with GOMAXPROCS = 1 or, for an
 // idle worker, when GOMAXPROCS-1 workers are already polling.
 func spinUntil(d time.Duration, done func() bool, idle bool) bool {
-	procs := runtime.GOMAXPROCS(0)
-	if procs < 2 {
+	p := procs()
+	if p < 2 {
 		return false
 	}
 	if idle {
-		if int(spinners.Add(1)) > procs-1 {
+		if int(spinners.Add(1)) > p-1 {
 			spinners.Add(-1)
 			return false
 		}
