@@ -244,7 +244,8 @@ func runEpochs(o Options, w io.Writer) error {
 		if !ok {
 			tr, te, err := data.Load(data.Options{Name: c.Data, Dir: c.DataDir, TrainSize: c.TrainSize})
 			if err != nil {
-				return fmt.Errorf("bench: %s: %v", c.Data, err)
+				fmt.Fprintf(w, "| %s | %s | %d | skipped: %v |\n", c.Data, ec.Name, c.Batch, err)
+				continue
 			}
 			sets = [2]*data.Dataset{tr, te}
 			loaded[key] = sets
