@@ -53,6 +53,9 @@ type Options struct {
 	// MNISTTrain is how many MNIST training images the MLP epochs use (0:
 	// all 60,000).
 	MNISTTrain int
+	// Rows, if set, keeps only the whole-epoch rows whose "data name
+	// batch" (e.g. "mnist 784-256-256-10 relu+ce 256") contains it.
+	Rows string
 	// Repeats is how many times each whole-epoch measurement runs (its
 	// cells are medians); 0 means 1.
 	Repeats int

@@ -238,6 +238,9 @@ func runEpochs(o Options, w io.Writer) error {
 	loaded := map[string][2]*data.Dataset{}
 	for i, ec := range cases {
 		c := ec.Runs[0]
+		if o.Rows != "" && !strings.Contains(fmt.Sprintf("%s %s %d", c.Data, ec.Name, c.Batch), o.Rows) {
+			continue
+		}
 		key := fmt.Sprintf("%s/%d", c.Data, c.TrainSize)
 		sets, ok := loaded[key]
 		prefix := filepath.Join(dir, strings.ReplaceAll(key, "/", "-"))
