@@ -37,6 +37,9 @@ func threadConfig(set func(c *config.Config)) config.Config {
 // Training gives the same bits at any kernel thread count, also with more
 // threads than cores: four steps, the diagnostics and the evaluation.
 func TestThreadCountKeepsNumbers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains wide networks")
+	}
 	trainSet, testSet, err := data.Load(data.Options{Name: "mnist", TrainSize: 1024})
 	if err != nil {
 		t.Fatal(err)
@@ -88,6 +91,9 @@ func TestThreadCountKeepsNumbers(t *testing.T) {
 // A warmed-up step of the wide setups allocates nothing at any thread
 // count, also with more threads than cores.
 func TestStepAllocatesNothingThreaded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains wide networks")
+	}
 	trainSet, testSet, err := data.Load(data.Options{Name: "mnist", TrainSize: 512})
 	if err != nil {
 		t.Fatal(err)
