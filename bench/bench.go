@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -42,6 +43,29 @@ type Options struct {
 	Out     io.Writer // the report
 	// CNNBatch is the CNN section's batch size (0: the paper's 128).
 	CNNBatch int
+	// Sections lists the parts to run, of "gemm", "step" (the step
+	// throughput tables) and "epoch" (whole epochs on real data); nil runs
+	// them all.
+	Sections []string
+	// CIFARTrain is how many CIFAR-10 training images the E4-small epoch
+	// uses (0: all 50,000; negative: no CIFAR-10 row).
+	CIFARTrain int
+	// MNISTTrain is how many MNIST training images the MLP epochs use (0:
+	// all 60,000).
+	MNISTTrain int
+	// Rows, if set, keeps only the whole-epoch rows whose "data name
+	// batch" (e.g. "mnist 784-256-256-10 relu+ce 256") contains it.
+	Rows string
+	// Repeats is how many times each whole-epoch measurement runs (its
+	// cells are medians); 0 means 1.
+	Repeats int
+}
+
+// Sections are the parts of a benchmark run, in order.
+var Sections = []string{"gemm", "step", "epoch"}
+
+func (o Options) runs(section string) bool {
+	return o.Sections == nil || slices.Contains(o.Sections, section)
 }
 
 // Shape is one GEMM size: C (m×n) = A (m×k) · B (k×n).
@@ -75,10 +99,49 @@ func timeIt(sec float64, f func()) time.Duration {
 	return time.Since(start) / time.Duration(n)
 }
 
+// interleaved calls the steps in turn, one call each per round, for
+// about sec seconds in all, and returns each step's median time.
+func interleaved(sec float64, steps []func()) []time.Duration {
+	ds := make([][]time.Duration, len(steps))
+	for _, f := range steps {
+		f() // warm up
+	}
+	start := time.Now()
+	for n := 0; time.Since(start).Seconds() < sec || n < 3; n++ {
+		for i, f := range steps {
+			t0 := time.Now()
+			f()
+			ds[i] = append(ds[i], time.Since(t0))
+		}
+	}
+	med := make([]time.Duration, len(steps))
+	for i, d := range ds {
+		slices.Sort(d)
+		med[i] = d[len(d)/2]
+	}
+	return med
+}
+
 // Run prints the benchmark report.
 func Run(o Options) error {
 	w := o.Out
 	fmt.Fprintf(w, "credit bench: GOMAXPROCS %d, kernel threads %d, peak %.0f GFLOP/s assumed\n\n", runtime.GOMAXPROCS(0), tensor.Threads(), o.Peak)
+	if o.runs("gemm") {
+		runGEMM(o, w)
+	}
+	if o.runs("step") {
+		if err := runSteps(o, w); err != nil {
+			return err
+		}
+	}
+	if o.runs("epoch") {
+		return runEpochs(o, w)
+	}
+	return nil
+}
+
+// runGEMM prints the GEMM table.
+func runGEMM(o Options, w io.Writer) {
 	names := kernelNames()
 	fmt.Fprintf(w, "## GEMM (GFLOP/s, %% of peak)\n\n| shape | %s |\n|---|%s\n", strings.Join(names, " | "), strings.Repeat("---|", len(names)))
 	rng := rand.New(rand.NewPCG(1, 1))
@@ -95,30 +158,37 @@ func Run(o Options) error {
 		}
 		fmt.Fprintf(w, "| %s |\n", strings.Join(row, " | "))
 	}
+}
 
+// runSteps prints the step-throughput tables (random inputs, one batch
+// trained over and over).
+func runSteps(o Options, w io.Writer) error {
 	fmt.Fprintf(w, "\n## MLP training throughput (samples/s; sigmoid, squared error summed, plain SGD; np with SGD-learned feedback)\n\n")
 	nets, batches := []string{"784-256-256-10", "784-1000-10"}, []int{32, 256}
 	peer, peerErr := runPeer(o, nets, batches)
-	fmt.Fprintf(w, "| net | batch | credit bp | credit np | np/bp time | PyTorch bp | credit/PyTorch (bp) |\n|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(w, "bp, np and npdfa steps alternate one by one (medians): the time ratios are side by side.\n\n")
+	fmt.Fprintf(w, "| net | batch | credit bp | credit np | np/bp time | credit npdfa | npdfa/bp time | PyTorch bp | credit/PyTorch (bp) |\n|---|---|---|---|---|---|---|---|---|\n")
 	for _, net := range nets {
 		for _, batch := range batches {
-			bp, err := throughput(mlpConfig(net, batch), [3]int{}, "bp", o.Seconds)
-			if err != nil {
-				return err
+			var steps []func()
+			for _, rule := range []string{"bp", "np", "npdfa"} {
+				st, err := stepper(mlpConfig(net, batch), [3]int{}, rule)
+				if err != nil {
+					return err
+				}
+				steps = append(steps, st)
 			}
-			np, err := throughput(mlpConfig(net, batch), [3]int{}, "np", o.Seconds)
-			if err != nil {
-				return err
-			}
+			d := interleaved(o.Seconds*3, steps)
+			bp, np, npdfa := float64(batch)/d[0].Seconds(), float64(batch)/d[1].Seconds(), float64(batch)/d[2].Seconds()
 			ps, ratio := "–", "–"
 			if r, ok := peer[fmt.Sprintf("%s/%d", net, batch)]; ok {
 				ps, ratio = fmt.Sprintf("%.0f", r), fmt.Sprintf("%.2f×", bp/r)
 			}
-			fmt.Fprintf(w, "| %s | %d | %.0f | %.0f | %.2f× | %s | %s |\n", net, batch, bp, np, bp/np, ps, ratio)
+			fmt.Fprintf(w, "| %s | %d | %.0f | %.0f | %.2f× | %.0f | %.2f× | %s | %s |\n", net, batch, bp, np, bp/np, npdfa, bp/npdfa, ps, ratio)
 		}
 	}
 	if peerErr != nil {
-		fmt.Fprintf(w, "\nPyTorch peer not run: %v\n", peerErr)
+		fmt.Fprintf(w, "\nPyTorch skipped: %v\n", peerErr)
 	}
 
 	if o.CNNBatch == 0 {
@@ -142,7 +212,7 @@ func Run(o Options) error {
 	fmt.Fprintf(w, "| credit bp | credit dfa | credit npdfa | PyTorch bp | credit/PyTorch (bp) |\n|---|---|---|---|---|\n| %.0f | %.0f | %.0f | %s | %s |\n",
 		rates["bp"], rates["dfa"], rates["npdfa"], ps, ratio)
 	if cnnErr != nil {
-		fmt.Fprintf(w, "\nPyTorch CNN peer not run: %v\n", cnnErr)
+		fmt.Fprintf(w, "\nPyTorch CNN skipped: %v\n", cnnErr)
 	}
 	return nil
 }
@@ -221,7 +291,7 @@ func stepper(c config.Config, shape [3]int, rule string) (func(), error) {
 }
 
 // mlpConfig is the benchmark's MLP setup: sigmoid, squared error summed,
-// plain SGD; np learns its feedback by SGD (the ridge solver's Cholesky
+// plain SGD; np and npdfa learn their feedback by SGD (the ridge solver's Cholesky
 // solve per step costs O(n³) in the width n of the layer above a site,
 // which dominates at 256 units).
 func mlpConfig(net string, batch int) config.Config {

@@ -18,14 +18,35 @@ func TestRunReport(t *testing.T) {
 		t.Skip("times real kernels")
 	}
 	var out bytes.Buffer
-	if err := Run(Options{Seconds: 0.01, Peak: 144, Python: "/nonexistent/python3", Out: &out, CNNBatch: 4}); err != nil {
+	if err := Run(Options{Seconds: 0.01, Peak: 144, Python: "/nonexistent/python3", Out: &out, CNNBatch: 4, Sections: []string{"gemm", "step"}}); err != nil {
 		t.Fatal(err)
 	}
 	s := out.String()
-	for _, want := range []string{"## GEMM", "1000³", "fast", "gonum", "## MLP", "784-1000-10 | 256", "PyTorch peer not run", "## CNN", "PyTorch CNN peer not run"} {
+	for _, want := range []string{"## GEMM", "1000³", "fast", "gonum", "## MLP", "784-1000-10 | 256", "PyTorch skipped", "## CNN", "PyTorch CNN skipped"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("report lacks %q:\n%s", want, s)
 		}
+	}
+}
+
+// The whole-epoch section trains every row and says in one line that
+// PyTorch was skipped when it cannot run.
+func TestRunEpochsWithoutPeer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains")
+	}
+	var out bytes.Buffer
+	if err := Run(Options{Python: "/nonexistent/python3", Out: &out, Sections: []string{"epoch"}, MNISTTrain: 64, CIFARTrain: -1}); err != nil {
+		t.Fatal(err)
+	}
+	s := out.String()
+	for _, want := range []string{"## Whole epochs", "\nPyTorch skipped: ", "| mnist | 784-256-256-10 relu+ce | 32 |", "| mnist | 784-256-256-10 sigmoid+mse | 256 |"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("report lacks %q:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "cifar10") {
+		t.Errorf("CIFARTrain -1 still ran CIFAR-10:\n%s", s)
 	}
 }
 

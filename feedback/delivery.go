@@ -33,6 +33,7 @@ func (Exact) Deliver(n *nn.Net, site int, eAbove, _, dst *tensor.Mat) {
 // error and sign congruence of F against W.
 type LayerWise struct {
 	F []*tensor.Mat
+	delivered
 }
 
 // Attach implements Part.
@@ -41,12 +42,20 @@ func (l *LayerWise) Attach(r *Rule, net *nn.Net, rng *rand.Rand) error {
 		w := net.Blocks[i+1].Core.Weight()
 		l.F = append(l.F, initial(w.Rows, w.Cols, zeroStart(r), rng))
 	}
+	l.size(net.Sites())
 	return nil
 }
 
-// Deliver implements Delivery.
+// Deliver implements Delivery. Through a dense layer the delivered error
+// is the product eAbove·F, which the SGD solver reuses (producer).
 func (l *LayerWise) Deliver(n *nn.Net, site int, eAbove, _, dst *tensor.Mat) {
-	n.Blocks[site+1].Core.InputGrad(eAbove, l.F[site], dst)
+	core := n.Blocks[site+1].Core
+	core.InputGrad(eAbove, l.F[site], dst)
+	if _, dense := core.(*nn.Dense); dense {
+		l.record(site, eAbove, l.F[site], dst)
+	} else {
+		l.record(site, nil, nil, nil)
+	}
 }
 
 // Feedback implements Holder.
@@ -75,6 +84,7 @@ func (l *LayerWise) Diagnose(d *Diagnosis) {
 // when the ridge solver asks for it.
 type Direct struct {
 	F []*tensor.Mat
+	delivered
 }
 
 // Attach implements Part.
@@ -82,13 +92,16 @@ func (d *Direct) Attach(r *Rule, net *nn.Net, rng *rand.Rand) error {
 	for i := 0; i < net.Sites(); i++ {
 		d.F = append(d.F, initial(net.Out(), net.SiteWidth(i), zeroStart(r), rng))
 	}
+	d.size(net.Sites())
 	return nil
 }
 
-// Deliver implements Delivery.
+// Deliver implements Delivery: the product eOut·F, which the SGD solver
+// reuses (producer).
 func (d *Direct) Deliver(_ *nn.Net, site int, _, eOut, dst *tensor.Mat) {
 	dst.Resize(eOut.Rows, d.F[site].Cols)
 	tensor.MatMul(false, false, 1, eOut, d.F[site], 0, dst)
+	d.record(site, eOut, d.F[site], dst)
 }
 
 // Feedback implements Holder.

@@ -73,13 +73,58 @@ func (g *Regression) Learn(s *Step) {
 	if g.c == 0 {
 		return
 	}
+	sgd, _ := g.Solver.(*SGD)
+	pr, _ := g.holder.(producer)
 	for i, f := range g.F {
+		e := g.holder.Regressor(s.Grads, i)
 		if c := g.conv(i); c != nil {
-			g.kernels.update(c, f, g.holder.Regressor(s.Grads, i), g.est.Lambda(i))
+			g.kernels.update(c, f, e, g.est.Lambda(i))
 			continue
 		}
-		g.Solver.Update(i, f, g.holder.Regressor(s.Grads, i), g.est.Lambda(i), s.Scale)
+		if sgd != nil && pr != nil && tensor.OneSum(e.Cols) {
+			if eF := pr.product(i, e, f); eF != nil {
+				sgd.updateFrom(f, e, eF, g.est.Lambda(i))
+				continue
+			}
+		}
+		g.Solver.Update(i, f, e, g.est.Lambda(i), s.Scale)
 	}
+}
+
+// producer is a delivery whose error delivered to a site, before the
+// layers below it, is the product e·F of the regressor and the feedback
+// matrix, as MatMul computes it with beta = 0.
+type producer interface {
+	// product returns the error delivered to site by the last backward
+	// pass if that pass delivered it as e·f (the same matrices, e by
+	// pointer), and nil otherwise. It is valid until the next pass.
+	product(site int, e, f *tensor.Mat) *tensor.Mat
+}
+
+// delivered records what a product delivery last delivered to each site.
+type delivered struct {
+	e, f, dst []*tensor.Mat
+}
+
+func (d *delivered) record(site int, e, f, dst *tensor.Mat) {
+	if len(d.dst) <= site {
+		return // sized in Attach
+	}
+	d.e[site], d.f[site], d.dst[site] = e, f, dst
+}
+
+func (d *delivered) size(sites int) {
+	d.e, d.f, d.dst = make([]*tensor.Mat, sites), make([]*tensor.Mat, sites), make([]*tensor.Mat, sites)
+}
+
+func (d *delivered) product(site int, e, f *tensor.Mat) *tensor.Mat {
+	if site >= len(d.dst) || d.e[site] != e || d.f[site] != f || d.dst[site] == nil {
+		return nil
+	}
+	if p := d.dst[site]; p.Rows == e.Rows && p.Cols == f.Cols {
+		return p
+	}
+	return nil
 }
 
 // State implements Stateful: the solver's state, if it keeps any.

@@ -51,9 +51,10 @@ func (p *Perturbation) Lambda(site int) *tensor.Mat { return p.lambda[site] }
 
 // Pass implements Passer. Two orders give the same numbers: when the
 // first block carries most of the cost (an MLP on images), the noisy pass
-// and the clean pass that restores the layers' state replay only what lies
-// above it; otherwise (a CNN) the noisy pass runs first and the clean one
-// reruns the whole network with the same dropout masks.
+// replays only what lies above it (through shadow layers that keep the
+// clean pass's state, or followed by a clean replay that restores it:
+// nn.Net.ReplayKeepsState); otherwise (a CNN) the noisy pass runs first
+// and the clean one reruns the whole network with the same dropout masks.
 func (p *Perturbation) Pass(s *Step) {
 	net, x, y, batch := s.Net, s.X, s.Y, s.X.Rows
 	p.clean = resize64(p.clean, batch)
@@ -79,7 +80,9 @@ func (p *Perturbation) Pass(s *Step) {
 	}
 	if perturb && replay {
 		p.noisyLoss(pl, net.Replay(p.noise), y)
-		yhat = net.Replay(nil)
+		if !net.ReplayKeepsState() {
+			yhat = net.Replay(nil)
+		}
 	}
 	s.YHat, s.Losses = yhat, p.clean
 	p.estimate(s.Scale)

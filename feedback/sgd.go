@@ -19,3 +19,15 @@ func (s *SGD) Update(_ int, F, e, lam *tensor.Mat, _ float32) {
 	tensor.MatMul(false, false, 1, e, F, -1, &s.res) // e·F − λ̂
 	tensor.MatMul(true, false, -s.LR, e, &s.res, 1, F)
 }
+
+// updateFrom is Update given eF = e·F, which the backward pass delivered
+// already: the residual eF − λ̂ element-wise, then the one product. When
+// tensor.OneSum(e.Cols) it gives Update's bits (see there).
+func (s *SGD) updateFrom(F, e, eF, lam *tensor.Mat) {
+	if s.LR == 0 {
+		return
+	}
+	s.res.CopyFrom(eF)
+	tensor.Axpy(-1, lam.Data, s.res.Data) // e·F − λ̂
+	tensor.MatMul(true, false, -s.LR, e, &s.res, 1, F)
+}

@@ -8,9 +8,9 @@ import (
 )
 
 // Activation is an element-wise nonlinearity layer. Its derivative is
-// computed from its output, so it keeps only that. Sigmoid and tanh run
-// through tensor's vectorised kernels (tensor.Sigmoid, tensor.Tanh and
-// their Backward).
+// computed from its output, so it keeps only that. Sigmoid, tanh and ReLU
+// run through tensor's vectorised kernels (tensor.Sigmoid, tensor.Tanh,
+// tensor.ReLU and their Backward).
 type Activation struct {
 	Kind string // "sigmoid", "tanh", "relu" or "linear"
 	out  tensor.Mat
@@ -41,9 +41,7 @@ func (a *Activation) Forward(x *tensor.Mat) *tensor.Mat {
 	case "tanh":
 		tensor.Tanh(o, x.Data)
 	case "relu":
-		for i, v := range x.Data {
-			o[i] = max(v, 0)
-		}
+		tensor.ReLU(o, x.Data)
 	}
 	return &a.out
 }
@@ -79,12 +77,6 @@ func (a *Activation) deriv(d, g []float32) {
 	case "tanh":
 		tensor.TanhBackward(d, g, y)
 	case "relu":
-		for i, v := range g {
-			var s float32
-			if y[i] > 0 {
-				s = 1
-			}
-			d[i] = v * s
-		}
+		tensor.ReLUBackward(d, g, y)
 	}
 }

@@ -77,6 +77,8 @@ type Net struct {
 	siteGrad []tensor.Mat // error delivered to each hidden site
 	tan      []tensor.Mat // Tangent's core outputs, per block
 	tanSite  []tensor.Mat // Tangent's site tangents plus dSite
+	shadow   []Block      // see shadow.go
+	shadowed shadowState
 }
 
 // Sites returns the number of hidden sites (blocks minus one).
@@ -139,10 +141,15 @@ func (n *Net) ReplayPays() bool {
 // Replay recomputes the network above the first hidden site from the
 // activity that the last Forward left there, adding noise as Forward does
 // (nil: clean), and returns ŷ. Node perturbation uses it so that the noisy
-// pass, and the clean pass that restores the layers' state afterwards, skip
-// the first block, which no noise reaches and which costs the most.
+// pass skips the first block, which no noise reaches and which costs the
+// most. A noisy Replay leaves the clean pass's layer state intact when
+// ReplayKeepsState says so (its output is then the shadows', see
+// shadow.go); otherwise a clean Replay restores it.
 func (n *Net) Replay(noise []*tensor.Mat) *tensor.Mat {
 	n.setDropout(false)
+	if noise != nil && n.shadows() {
+		return n.replayShadow(noise)
+	}
 	return n.from(0, n.Blocks[0].out(), noise)
 }
 

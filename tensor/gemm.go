@@ -73,6 +73,20 @@ func MatMul(transA, transB bool, alpha float32, a, b *Mat, beta float32, c *Mat)
 	Kernel.Sgemm(transA, transB, m, n, k, alpha, a.Data, a.Cols, b.Data, b.Cols, beta, c.Data, c.Cols)
 }
 
+// OneSum reports whether MatMul, through the current Kernel, forms each
+// element of a product with inner dimension k as one sum, rounded once
+// when alpha and beta are applied: FastGEMM with k at most its depth
+// block (256). Then, for alpha = 1 and beta = ±1, a caller that already
+// holds P = op(A)·op(B) from a call with beta = 0 gets the bits of
+// C ← op(A)·op(B) + beta·C by the element-wise P + beta·C (Axpy), and may
+// skip the second product. Other kernels report false.
+func OneSum(k int) bool {
+	if _, ok := Kernel.(FastGEMM); !ok {
+		return false
+	}
+	return k <= min(asmBlocking.kc, genericBlocking.kc)
+}
+
 // NaiveGEMM is a straightforward triple loop, the reference the tests
 // compare faster kernels against.
 type NaiveGEMM struct{}

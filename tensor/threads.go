@@ -13,8 +13,8 @@ var threads atomic.Int32
 // SetThreads sets how many threads (the calling goroutine plus pool
 // workers) one call may use: a large FastGEMM product, a Parallel call (the
 // images of nn's convolution and pooling) or a long element-wise kernel; n
-// <= 0 restores the default, runtime.GOMAXPROCS(0) read at each call. It
-// returns the previous setting (0 for the default). Products and
+// <= 0 restores the default, runtime.GOMAXPROCS(0) (re-read every 1024
+// calls, see procs). It returns the previous setting (0 for the default). Products and
 // element-wise calls below a size threshold always run on the calling
 // goroutine alone.
 //
@@ -31,7 +31,29 @@ func Threads() int {
 	if n := threads.Load(); n > 0 {
 		return int(n)
 	}
-	return runtime.GOMAXPROCS(0)
+	return procs()
+}
+
+// procsEvery is how many calls of procs reuse one reading of
+// runtime.GOMAXPROCS(0), which takes a lock in the runtime that the
+// threads of a training step would otherwise contend on at every product.
+const procsEvery = 1024
+
+var (
+	procsCache atomic.Int32
+	procsCalls atomic.Uint32
+)
+
+// procs returns runtime.GOMAXPROCS(0), read afresh every procsEvery calls
+// (a change of GOMAXPROCS takes effect within that many calls; results do
+// not depend on the thread count, only speed does).
+func procs() int {
+	n := procsCache.Load()
+	if n == 0 || procsCalls.Add(1)%procsEvery == 0 {
+		n = int32(runtime.GOMAXPROCS(0))
+		procsCache.Store(n)
+	}
+	return int(n)
 }
 
 // job is work cut into chunks: a product split into a grid of pm×pn
@@ -259,12 +281,12 @@ var spinners atomic.Int32
 // returned true. It returns false at once with GOMAXPROCS = 1 or, for an
 // idle worker, when GOMAXPROCS-1 workers are already polling.
 func spinUntil(d time.Duration, done func() bool, idle bool) bool {
-	procs := runtime.GOMAXPROCS(0)
-	if procs < 2 {
+	p := procs()
+	if p < 2 {
 		return false
 	}
 	if idle {
-		if int(spinners.Add(1)) > procs-1 {
+		if int(spinners.Add(1)) > p-1 {
 			spinners.Add(-1)
 			return false
 		}
@@ -281,15 +303,26 @@ func spinUntil(d time.Duration, done func() bool, idle bool) bool {
 	}
 }
 
-// Workspaces for calling goroutines, kept on a free list (not a sync.Pool,
-// which the garbage collector empties) so that steady state never
-// allocates. The list grows to the number of concurrent callers.
+// Workspaces for calling goroutines, kept (not in a sync.Pool, which the
+// garbage collector empties) so that steady state never allocates. A call
+// takes one from wsSlots with an atomic swap and puts it back with a
+// compare-and-swap into an empty slot, so that calls on several threads
+// never wait on a lock; only past len(wsSlots) concurrent callers do
+// workspaces go to the overflow list under wsMu.
 var (
-	wsMu   sync.Mutex
-	wsFree []*workspace
+	wsSlots [64]atomic.Pointer[workspace]
+	wsMu    sync.Mutex
+	wsFree  []*workspace
 )
 
 func getWorkspace() *workspace {
+	for i := range wsSlots {
+		if wsSlots[i].Load() != nil {
+			if ws := wsSlots[i].Swap(nil); ws != nil {
+				return ws
+			}
+		}
+	}
 	wsMu.Lock()
 	if n := len(wsFree); n > 0 {
 		ws := wsFree[n-1]
@@ -303,6 +336,11 @@ func getWorkspace() *workspace {
 }
 
 func putWorkspace(ws *workspace) {
+	for i := range wsSlots {
+		if wsSlots[i].Load() == nil && wsSlots[i].CompareAndSwap(nil, ws) {
+			return
+		}
+	}
 	wsMu.Lock()
 	wsFree = append(wsFree, ws)
 	wsMu.Unlock()

@@ -10,8 +10,8 @@ import "math"
 // must not otherwise overlap one. Slices after the first have at least
 // len(dst) elements.
 //
-// Exactness: Axpy, Axpy64, Scale, ScaleTo, Add, SumRows,
-// SigmoidBackward, TanhBackward, MomentumStep and AdamStep do the same
+// Exactness: Axpy, Axpy64, Scale, ScaleTo, Add, SumRows, ReLU,
+// ReLUBackward, SigmoidBackward, TanhBackward, MomentumStep and AdamStep do the same
 // float32 operations in the same order on both paths, with no fused
 // multiply-add (the Go code converts each product explicitly, which the
 // language spec says prevents fusion even under GOAMD64=v3), so they
@@ -34,6 +34,8 @@ const (
 	opAdd                // a + b
 	opAxpy               // a + s·b
 	opScale              // s·a
+	opReLU               // max(a, 0)
+	opReLUGrad           // a·[b > 0]: the error a through a ReLU of output b
 )
 
 // vec runs op on dst from a and b (at least len(dst) values each; unary
@@ -80,6 +82,18 @@ func vecGo(op int, dst, a, b []float32, s float32) {
 	case opScale:
 		for i, v := range a {
 			dst[i] = s * v
+		}
+	case opReLU:
+		for i, v := range a {
+			dst[i] = max(v, 0)
+		}
+	case opReLUGrad:
+		for i, g := range a {
+			var d float32
+			if b[i] > 0 {
+				d = 1
+			}
+			dst[i] = g * d
 		}
 	}
 }
@@ -167,6 +181,10 @@ func callAVX2(op int, dst, a, b *float32, n int, s float32) {
 		axpyAVX2(dst, a, b, n, s)
 	case opScale:
 		scaleAVX2(dst, a, b, n, s)
+	case opReLU:
+		reluAVX2(dst, a, b, n, s)
+	case opReLUGrad:
+		reluGradAVX2(dst, a, b, n, s)
 	}
 }
 
@@ -183,6 +201,14 @@ func SigmoidBackward(dst, dy, y []float32) { vec(opSigmoidGrad, dst, dy, y, 0) }
 // TanhBackward sets dst[i] = dy[i]·(1 − y[i]²), the error before a tanh
 // given the error dy after it and its output y.
 func TanhBackward(dst, dy, y []float32) { vec(opTanhGrad, dst, dy, y, 0) }
+
+// ReLU sets dst[i] = max(x[i], 0) (as Go's max: NaN stays NaN, −0
+// becomes 0).
+func ReLU(dst, x []float32) { vec(opReLU, dst, x, x, 0) }
+
+// ReLUBackward sets dst[i] = dy[i]·[y[i] > 0], the error before a ReLU
+// given the error dy after it and its output y.
+func ReLUBackward(dst, dy, y []float32) { vec(opReLUGrad, dst, dy, y, 0) }
 
 // exp32 returns e^x in float32 arithmetic to within about 2 ulp (math.Exp
 // in float64 dominated conv training). x = n·ln2 + r with |r| ≤ ln2/2; e^r

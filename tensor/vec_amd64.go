@@ -28,6 +28,12 @@ func axpyAVX2(dst, a, b *float32, n int, s float32)
 func scaleAVX2(dst, a, b *float32, n int, s float32)
 
 //go:noescape
+func reluAVX2(dst, a, b *float32, n int, s float32)
+
+//go:noescape
+func reluGradAVX2(dst, a, b *float32, n int, s float32)
+
+//go:noescape
 func momentumAVX2(p, grad, v *float32, n int, lr, mu float32)
 
 //go:noescape

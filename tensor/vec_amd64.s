@@ -150,6 +150,27 @@ done: \
 #define SCALE_BODY \
 	VMULPS Y14, Y4, Y0
 
+// max(a, 0) as Go's max: a where a > 0 or a is NaN (compare "not less
+// or equal", unordered true), else +0 (so −0 becomes 0).
+#define RELU_BODY \
+	VXORPS  Y1, Y1, Y1; \
+	VCMPPS  $0x06, Y1, Y4, Y0; \
+	VANDPS  Y4, Y0, Y0
+
+// dy·(y > 0 ? 1 : 0), dy in Y4, y in Y5: the product, as the Go code,
+// so that dy = ±Inf or NaN gives what it gives there.
+#define RELUGRAD_BODY \
+	VXORPS  Y1, Y1, Y1; \
+	VCMPPS  $0x1e, Y1, Y5, Y0; \
+	VANDPS  one<>(SB), Y0, Y0; \
+	VMULPS  Y4, Y0, Y0
+
+// func reluAVX2(dst, a, b *float32, n int, s float32)
+UNARY(·reluAVX2, RELU_BODY)
+
+// func reluGradAVX2(dst, a, b *float32, n int, s float32)
+BINARY(·reluGradAVX2, RELUGRAD_BODY)
+
 // func sigmoidAVX2(dst, a, b *float32, n int, s float32)
 UNARY(·sigmoidAVX2, SIGMOID_BODY)
 

@@ -12,6 +12,8 @@ func tanhGradAVX2(dst, a, b *float32, n int, s float32)                       { 
 func addAVX2(dst, a, b *float32, n int, s float32)                            { panic(noAsm) }
 func axpyAVX2(dst, a, b *float32, n int, s float32)                           { panic(noAsm) }
 func scaleAVX2(dst, a, b *float32, n int, s float32)                          { panic(noAsm) }
+func reluAVX2(dst, a, b *float32, n int, s float32)                           { panic(noAsm) }
+func reluGradAVX2(dst, a, b *float32, n int, s float32)                       { panic(noAsm) }
 func momentumAVX2(p, grad, v *float32, n int, lr, mu float32)                 { panic(noAsm) }
 func adamAVX2(p, grad, m, v *float32, n int, b1, c1, b2, c2, lr, eps float32) { panic(noAsm) }
 func normalsAVX2(dst *float32, bits *uint64, blocks int)                      { panic(noAsm) }

@@ -240,6 +240,8 @@ func TestLinearKernelsExact(t *testing.T) {
 			return result{d}
 		}},
 		{"TanhBackward", func(in [4][]float32) result { d := out(len(in[0])); TanhBackward(d, in[0], in[1]); return result{d} }},
+		{"ReLU", func(in [4][]float32) result { d := out(len(in[0])); ReLU(d, in[0]); return result{d} }},
+		{"ReLUBackward", func(in [4][]float32) result { d := out(len(in[0])); ReLUBackward(d, in[0], in[1]); return result{d} }},
 		{"MomentumStep", func(in [4][]float32) result {
 			p, v := clone(in[0]), clone(in[2])
 			MomentumStep(p, in[1], v, 0.01, 0.9)

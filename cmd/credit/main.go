@@ -497,8 +497,19 @@ func benchCmd(args []string, stdout io.Writer) error {
 	fs.Float64Var(&o.Seconds, "seconds", 2, "measuring time per entry")
 	fs.Float64Var(&o.Peak, "peak", 144, "the machine's fp32 peak in GFLOP/s (2 Zen 3 cores with AVX2 FMA: 144)")
 	fs.StringVar(&o.Python, "python", "/usr/bin/python3", "Python with PyTorch for the peer (\"\" skips it)")
+	only := fs.String("only", strings.Join(bench.Sections, ","), "the parts to run, comma-separated: "+strings.Join(bench.Sections, ", "))
+	fs.StringVar(&o.Rows, "rows", "", "only the whole-epoch rows whose \"data net batch\" contains this, e.g. \"relu+ce 256\"")
+	fs.IntVar(&o.Repeats, "repeats", 1, "runs of each whole epoch, alternating credit and PyTorch (cells are medians)")
+	fs.IntVar(&o.MNISTTrain, "mnist-train", 0, "MNIST training images in the MLP epochs (0: all 60,000)")
+	fs.IntVar(&o.CIFARTrain, "cifar-train", 10000, "CIFAR-10 training images in the E4-small epoch (0: all 50,000; -1: no CIFAR-10 row)")
 	if err := parseNone(fs, args, stdout, "usage: credit bench [flags]"); err != nil {
 		return err
+	}
+	for _, s := range strings.Split(*only, ",") {
+		if !slices.Contains(bench.Sections, s) {
+			return fmt.Errorf("bench: --only: unknown part %q (want some of %s)", s, strings.Join(bench.Sections, ","))
+		}
+		o.Sections = append(o.Sections, s)
 	}
 	if !(o.Seconds > 0) || !(o.Peak > 0) {
 		return fmt.Errorf("bench: --seconds and --peak must be positive")
