@@ -54,7 +54,11 @@ func (t *Tie) tie(net *nn.Net, rng *rand.Rand) {
 	for i, f := range t.f {
 		w := net.Blocks[i+1].Core.Weight().Data
 		s := math.Sqrt(2 / float64(f.Cols))
+		fs := fanScales(net.Blocks[i+1].Core)
 		for k, v := range f.Data {
+			if fs != nil {
+				s = float64(fs[k])
+			}
 			var m float32
 			switch t.Magnitude {
 			case Uniform:
