@@ -205,6 +205,9 @@ func reopenLocked(dir string, epochs int) (*trainer, error) {
 	}
 	c.Out = dir
 	extend := epochs > 0 && epochs != c.Epochs
+	if extend && (c.Schedule == "cosine" || c.ValSize > 0) {
+		return nil, fmt.Errorf("--epochs: the run in %s cannot change its length: its %s depends on it (a cosine schedule anneals to its last epoch; --val-size measures the test set at the last epoch only)", dir, map[bool]string{true: "schedule", false: "test measurement"}[c.Schedule == "cosine"])
+	}
 	if epochs > 0 {
 		if epochs < ck.Pos.Epoch {
 			return nil, fmt.Errorf("--epochs: %d is too few: the checkpoint in %s is %d epochs and %d steps into the run; give at least %d", epochs, dir, ck.Pos.Epoch-1, ck.Pos.Step, ck.Pos.Epoch)
