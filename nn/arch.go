@@ -12,16 +12,23 @@ type architecture struct {
 }
 
 // Architectures lists the named networks --net accepts.
-var Architectures = []string{"lenet", "resnet20", "resnet32", "resnet56"}
+var Architectures = []string{"lenet", "lenet-mnist", "resnet20", "resnet32", "resnet56"}
 
 var architectures = map[string]architecture{
-	// BioTorch's LeNet (biotorch/models/le_net.py, LeNetMNIST): three
-	// unpadded 5×5 convolutions of 6, 16 and 120 filters, each followed by
-	// ReLU, the first two by 2×2 max pooling, then fc84 without an
-	// activation and fc10. It is written for 32×32 inputs (CIFAR-10's
-	// 32 → 28 → 14 → 10 → 5 → 1); on 28×28 images (MNIST) the first
-	// convolution pads by 2, as padding the digits to 32×32 does.
-	"lenet":    {layers: "conv5x5x6p0:relu,pool2s2,conv5x5x16p0:relu,pool2s2,conv5x5x120p0:relu,fc84:linear,fc10", fit32: true},
+	// BioTorch's LeNets (biotorch/models/le_net.py, jsalbert/biotorch at
+	// b07962b). lenet is its le_net_cifar, the network of its CIFAR-10
+	// benchmark: three unpadded 3×3 convolutions of 32, 64 and 128 filters,
+	// each followed by ReLU, the first two by 2×2 max pooling, global
+	// average pooling, fc256 with ReLU and fc10. One departure: credit's
+	// pooling has TensorFlow's SAME padding, so 13×13 pools to 7×7 where
+	// PyTorch's floors to 6×6 (32 → 30 → 15 → 13 → 7 → 5 → 1, one more
+	// row and column of the third conv averaged). lenet-mnist is its
+	// le_net_mnist: unpadded 5×5 convolutions of 6, 16 and 120 filters with
+	// ReLU, pooling after the first two, fc84 with ReLU and fc10, for 32×32
+	// inputs; on 28×28 images (MNIST) the first convolution pads by 2, as
+	// padding the digits to 32×32 does (32 → 28 → 14 → 10 → 5 → 1).
+	"lenet":       {layers: "conv3x3x32p0:relu,pool2s2,conv3x3x64p0:relu,pool2s2,conv3x3x128p0:relu,gap,fc256:relu,fc10"},
+	"lenet-mnist": {layers: "conv5x5x6p0:relu,pool2s2,conv5x5x16p0:relu,pool2s2,conv5x5x120p0:relu,fc84:relu,fc10", fit32: true},
 	"resnet20": {layers: resnet(3)},
 	"resnet32": {layers: resnet(5)},
 	"resnet56": {layers: resnet(9)},

@@ -177,6 +177,8 @@ func TestArchitectures(t *testing.T) {
 		{"resnet56", [3]int{3, 32, 32}, 29},
 		{"lenet", [3]int{3, 32, 32}, 5},
 		{"lenet", [3]int{1, 28, 28}, 5},
+		{"lenet-mnist", [3]int{1, 28, 28}, 5},
+		{"lenet-mnist", [3]int{3, 32, 32}, 5},
 	} {
 		sp, err := ParseSpec(tc.net)
 		if err != nil {

@@ -205,7 +205,7 @@ func parseToken(tok string) (LayerSpec, error) {
 			return l, fmt.Errorf("dropout probability must be in [0, 1)")
 		}
 	default:
-		return l, fmt.Errorf("unknown layer (want convKxKxF, poolKsS, fcN, dropP, bn, gap, resF or flatten; or a whole network: lenet, resnet20, resnet32, resnet56)")
+		return l, fmt.Errorf("unknown layer (want convKxKxF, poolKsS, fcN, dropP, bn, gap, resF or flatten; or a whole network: lenet, lenet-mnist, resnet20, resnet32, resnet56)")
 	}
 	return l, nil
 }
