@@ -29,9 +29,9 @@ var architectures = map[string]architecture{
 	// padding the digits to 32×32 does (32 → 28 → 14 → 10 → 5 → 1).
 	"lenet":       {layers: "conv3x3x32p0:relu,pool2s2,conv3x3x64p0:relu,pool2s2,conv3x3x128p0:relu,gap,fc256:relu,fc10"},
 	"lenet-mnist": {layers: "conv5x5x6p0:relu,pool2s2,conv5x5x16p0:relu,pool2s2,conv5x5x120p0:relu,fc84:relu,fc10", fit32: true},
-	"resnet20": {layers: resnet(3)},
-	"resnet32": {layers: resnet(5)},
-	"resnet56": {layers: resnet(9)},
+	"resnet20":    {layers: resnet(3)},
+	"resnet32":    {layers: resnet(5)},
+	"resnet56":    {layers: resnet(9)},
 }
 
 // resnet returns He et al. (2016)'s CIFAR ResNet-(6n+2): a 3×3 conv of 16
