@@ -482,8 +482,17 @@ func (t *trainer) run(ctx context.Context, o Options) (*Result, error) {
 		if !math.IsNaN(float64(ep.TestError)) {
 			errStr = fmt.Sprintf("%.2f%%", 100*float64(ep.TestError))
 		}
-		prog.println("epoch %3d/%d  train loss %.4f  test loss %.4f  test error %s  delta angle %.1f°  %.1fs",
-			epoch, c.Epochs, float64(ep.TrainLoss), float64(ep.TestLoss), errStr, t.angle, dur.Seconds())
+		if ep.ValLoss != nil { // the test set is measured at the last epoch only
+			valStr := "-"
+			if v := float64(*ep.ValError); !math.IsNaN(v) {
+				valStr = fmt.Sprintf("%.2f%%", 100*v)
+			}
+			prog.println("epoch %3d/%d  train loss %.4f  val loss %.4f  val error %s  test error %s  delta angle %.1f°  %.1fs",
+				epoch, c.Epochs, float64(ep.TrainLoss), float64(*ep.ValLoss), valStr, errStr, t.angle, dur.Seconds())
+		} else {
+			prog.println("epoch %3d/%d  train loss %.4f  test loss %.4f  test error %s  delta angle %.1f°  %.1fs",
+				epoch, c.Epochs, float64(ep.TrainLoss), float64(ep.TestLoss), errStr, t.angle, dur.Seconds())
+		}
 		if epoch == c.Epochs {
 			s := &rundir.Summary{
 				Rule: c.Rule, Seed: c.Seed, Epochs: c.Epochs, Steps: t.steps, Samples: t.seen,
