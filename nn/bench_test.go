@@ -208,7 +208,7 @@ func TestArchitectures(t *testing.T) {
 		{"pool2,bn,fc10", "must start with"},
 		{"conv3x3x4,pool2,bn,fc10", "bn must follow a conv or fc"},
 		{"conv3x3x4,fc5,res4,fc10", "before the fc layers"},
-		{"resnet21", "want resF"},
+		{"resnet21", "unknown architecture \"resnet21\" (want one of lenet, lenet-mnist, resnet20"},
 		{"conv3x3x4,res4x,fc10", "unexpected"},
 	} {
 		if _, err := ParseSpec(tc.net); err == nil || !strings.Contains(err.Error(), tc.want) {

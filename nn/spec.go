@@ -61,6 +61,9 @@ func ParseSpec(s string) (*Spec, error) {
 	sp := &Spec{}
 	for _, tok := range strings.Split(s, ",") {
 		l, err := parseToken(tok)
+		if err != nil && !strings.Contains(s, ",") {
+			return nil, fmt.Errorf("unknown architecture %q (want one of %s, layer widths such as 784-50-10, or comma-separated layers such as conv5x5x16,pool2,fc10)", s, strings.Join(Architectures, ", "))
+		}
 		if err != nil {
 			return nil, fmt.Errorf("layer %q in %q: %v", tok, s, err)
 		}
