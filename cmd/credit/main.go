@@ -8,7 +8,7 @@
 //	credit train --resume DIR        continue a stopped run from its checkpoint
 //	credit run FILE [flags]          train the run an experiment file describes; flags override it
 //	credit sweep FILE [flags]        train every run of an experiment file, or one (--index), or emit a Slurm job array
-//	credit reproduce NAME [flags]    run one of the paper's experiments (e1, e2, e2a, e2b, e3, e4) or the comparison of every rule (zoo)
+//	credit reproduce NAME [flags]    run one of the paper's experiments (e1, e2, e2a, e2b, e3, e4) the comparison of every rule (zoo) or BioTorch's CIFAR-10 benchmark (biotorch)
 //	credit report DIR... [flags]     tables and figures of finished runs, mean ± sd over seeds
 //	credit serve [DIR...] [flags]    a live dashboard page of run directories, on a local address
 //	credit export DIR [flags]        a run's tensors as NumPy .npz and its metrics as CSV
@@ -97,7 +97,7 @@ commands:
              credit train --resume DIR continues a stopped run
   run        train the run an experiment file describes: credit run FILE [train's flags]
   sweep      train the runs of an experiment file: credit sweep FILE [--jobs N] [--index i] [--list] [--emit slurm]
-  reproduce  run one of the paper's experiments: credit reproduce e1|e2|e2a|e2b|e3|e4|zoo [--scale quick|full]
+  reproduce  run one of the paper's experiments: credit reproduce e1|e2|e2a|e2b|e3|e4|zoo|biotorch [--scale quick|full]
   report     gather run directories into a table and figures: credit report DIR... [--out OUT] [--force]
   serve      a live dashboard of run directories: credit serve [DIR...] [--addr 127.0.0.1:8150] [--public]
   export     a run's tensors as NumPy .npz and metrics as CSV: credit export DIR [--npz FILE] [--csv FILE]
