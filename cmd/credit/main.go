@@ -8,7 +8,7 @@
 //	credit train --resume DIR        continue a stopped run from its checkpoint
 //	credit run FILE [flags]          train the run an experiment file describes; flags override it
 //	credit sweep FILE [flags]        train every run of an experiment file, or one (--index), or emit a Slurm job array
-//	credit reproduce NAME [flags]    run one of the paper's experiments (e1, e2, e2a, e2b, e3, e4) the comparison of every rule (zoo) or BioTorch's CIFAR-10 benchmark (biotorch)
+//	credit reproduce NAME [flags]    run one of the paper's experiments (e1, e2, e2a, e2b, e3, e4), the comparison of every rule (zoo) or BioTorch's CIFAR-10 benchmark (biotorch)
 //	credit report DIR... [flags]     tables and figures of finished runs, mean ± sd over seeds
 //	credit serve [DIR...] [flags]    a live dashboard page of run directories, on a local address
 //	credit export DIR [flags]        a run's tensors as NumPy .npz and its metrics as CSV
