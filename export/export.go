@@ -270,7 +270,16 @@ func nonNil(v []float64) []float64 {
 // describeBlock describes a block's core, activation and what follows it.
 func describeBlock(b nn.Block) Layer {
 	l := Layer{Kind: "fc", In: b.Core.In(), Out: b.Core.Out(), Width: b.Width}
-	if cv, ok := b.Core.(*nn.Conv2D); ok {
+	core := b.Core
+	if nc, ok := core.(*nn.Normed); ok { // batch-normalised: γ, β follow the biases in b
+		core = nc.Inner
+		l.Post = append(l.Post, "bn")
+	}
+	if r, ok := core.(*nn.Residual); ok { // kernels packed as nn.Segments says
+		l.Kind = "res"
+		l.InC, l.InH, l.InW, l.OutC, l.K, l.Stride, l.OutH, l.OutW = r.InC, r.InH, r.InW, r.C, 3, r.Stride, r.OutH, r.OutW
+	}
+	if cv, ok := core.(*nn.Conv2D); ok {
 		l.Kind = "conv"
 		l.InC, l.InH, l.InW, l.OutC, l.K, l.Stride, l.Pad, l.OutH, l.OutW = cv.InC, cv.InH, cv.InW, cv.OutC, cv.K, cv.Stride, cv.Pad, cv.OutH, cv.OutW
 	}
