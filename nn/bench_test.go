@@ -232,3 +232,41 @@ func TestGlobalAvgPool(t *testing.T) {
 		t.Errorf("gap backward gave %v", got)
 	}
 }
+
+// Reinit draws each weighted layer (each convolution inside a residual
+// block on its own) from its uniform bound, filling it; normal leaves the
+// weights as built.
+func TestReinit(t *testing.T) {
+	net, _ := benchNet(t, "conv3x3x2,bn,res4s2,gap,fc3", [3]int{2, 6, 6})
+	before := append([]float32(nil), net.Blocks[1].Core.Weight().Data...)
+	if err := Reinit(net, "normal", rand.New(rand.NewPCG(1, 1))); err != nil || !eq(before, net.Blocks[1].Core.Weight().Data) {
+		t.Fatal("normal changed the weights")
+	}
+	if err := Reinit(net, "he", nil); err == nil {
+		t.Error("an unknown scheme was accepted")
+	}
+	for _, kind := range []string{"xavier", "kaiming"} {
+		if err := Reinit(net, kind, rand.New(rand.NewPCG(1, 1))); err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range net.Blocks {
+			w := b.Core.Weight().Data
+			for _, s := range Segments(b.Core) {
+				bound := math.Sqrt(6 / float64(s.FanIn+s.FanOut))
+				if kind == "kaiming" {
+					bound = math.Sqrt(6 / float64(s.FanIn))
+				}
+				var m float64
+				for _, v := range w[s.Off : s.Off+s.Rows*s.Cols] {
+					m = math.Max(m, math.Abs(float64(v)))
+				}
+				if m > bound || m < 0.5*bound {
+					t.Errorf("%s: a %d×%d layer's largest weight %g, bound %g", kind, s.Rows, s.Cols, m, bound)
+				}
+			}
+		}
+	}
+	if s := Segments(net.Blocks[1].Core); len(s) != 2 || s[0].FanIn != 2*9 || s[1].FanIn != 4*9 || s[1].Off != 4*2*9 {
+		t.Errorf("residual block segments %+v", s)
+	}
+}
