@@ -270,3 +270,26 @@ func TestReinit(t *testing.T) {
 		t.Errorf("residual block segments %+v", s)
 	}
 }
+
+// A training step through batch normalisation and residual blocks
+// allocates nothing once warm.
+func TestResidualStepAllocatesNothing(t *testing.T) {
+	net, in := benchNet(t, "conv3x3x4:relu,bn,res4:relu,res6s2:relu,res8s2p:relu,gap,fc3", [3]int{3, 8, 8})
+	rng := rand.New(rand.NewPCG(5, 6))
+	x, y := randMat(rng, 4, in, 1), tensor.New(4, 3)
+	for n := 0; n < 4; n++ {
+		y.Data[n*3+rng.IntN(3)] = 1
+	}
+	g := NewGrads(net)
+	var d tensor.Mat
+	net.Training = true
+	step := func() {
+		SoftmaxCE{}.Grad(net.Forward(x, nil), y, 1, &d)
+		net.Backward(&d, exact{}, g)
+		net.EndStep()
+	}
+	step()
+	if a := testing.AllocsPerRun(5, step); a != 0 {
+		t.Errorf("%v allocations per step", a)
+	}
+}

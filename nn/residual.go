@@ -51,10 +51,12 @@ type Residual struct {
 	sc, out  tensor.Mat
 	dh1      tensor.Mat
 	da1, dap *tensor.Mat // errors at conv₁'s and the projection's outputs
+	da2      *tensor.Mat // and at conv₂'s
 	ready    *tensor.Mat // the w for which da1, dap are ready (set by ParamGrad)
 	tmp      tensor.Mat
 	t1, t2   tensor.Mat
 	tp       tensor.Mat
+	views    map[*tensor.Mat][]tensor.Mat // seg's views, by packed matrix
 }
 
 // NewResidual returns a block over inC×inH×inW images with c filters per
@@ -88,7 +90,7 @@ func NewResidual(inC, inH, inW, c, stride int, proj bool, act string, rng *rand.
 	for i, cv := range convs {
 		s := r.segs[i]
 		copy(r.w.Data[s.Off:], cv.W.Data)
-		cv.W = r.seg(r.w, i)
+		cv.W = &tensor.Mat{Rows: s.Rows, Cols: s.Cols, Data: r.w.Data[s.Off : s.Off+s.Rows*s.Cols : s.Off+s.Rows*s.Cols]}
 	}
 	p := r.OutH * r.OutW
 	nb := 6 * c
@@ -112,8 +114,24 @@ func (r *Residual) seg(w *tensor.Mat, i int) *tensor.Mat {
 	if w == nil {
 		return nil
 	}
-	s := r.segs[i]
-	return &tensor.Mat{Rows: s.Rows, Cols: s.Cols, Data: w.Data[s.Off : s.Off+s.Rows*s.Cols]}
+	// The views of the few matrices a block meets (its weights, a rule's
+	// feedback, each gradient store) are kept, so that a step allocates
+	// nothing; a view is made again if its matrix's storage moved.
+	if r.views == nil {
+		r.views = map[*tensor.Mat][]tensor.Mat{}
+	}
+	v := r.views[w]
+	if len(v) != len(r.segs) || len(w.Data) < len(r.w.Data) || &v[0].Data[0] != &w.Data[0] {
+		if len(r.views) > 64 { // matrices made and dropped (tests): start afresh
+			clear(r.views)
+		}
+		v = make([]tensor.Mat, len(r.segs))
+		for k, s := range r.segs {
+			v[k] = tensor.Mat{Rows: s.Rows, Cols: s.Cols, Data: w.Data[s.Off : s.Off+s.Rows*s.Cols : s.Off+s.Rows*s.Cols]}
+		}
+		r.views[w] = v
+	}
+	return &v[i]
 }
 
 func (r *Residual) segments() []Segment { return r.segs }
@@ -203,8 +221,12 @@ func (r *Residual) ParamGrad(dy, gW *tensor.Mat, gB []float32) {
 	}
 	c := r.C
 	cut := func(k int) []float32 { return gB[k*c : (k+1)*c] }
-	r.backInner(dy, w, cut(4), cut(5), cut(2), cut(3), cut)
-	r.Conv2.ParamGrad(r.BN2.Backward(dy, nil, nil), r.seg(gW, 1), cut(1))
+	var gp, bp []float32
+	if r.Proj {
+		gp, bp = cut(7), cut(8)
+	}
+	r.backInner(dy, w, cut(4), cut(5), cut(2), cut(3), gp, bp)
+	r.Conv2.ParamGrad(r.da2, r.seg(gW, 1), cut(1))
 	r.Conv1.ParamGrad(r.da1, r.seg(gW, 0), cut(0))
 	if r.Proj {
 		r.ConvP.ParamGrad(r.dap, r.seg(gW, 2), cut(6))
@@ -215,15 +237,11 @@ func (r *Residual) ParamGrad(dy, gW *tensor.Mat, gB []float32) {
 // backInner computes the errors at conv₁'s and the projection's outputs
 // (r.da1, r.dap) given dy at the block's output and kernels w, and the γ,
 // β gradients when the slices are non-nil.
-func (r *Residual) backInner(dy, w *tensor.Mat, g2, b2, g1, b1 []float32, cut func(int) []float32) {
-	da2 := r.BN2.Backward(dy, g2, b2)
-	r.Conv2.InputGrad(da2, r.seg(w, 1), &r.dh1)
+func (r *Residual) backInner(dy, w *tensor.Mat, g2, b2, g1, b1, gp, bp []float32) {
+	r.da2 = r.BN2.Backward(dy, g2, b2)
+	r.Conv2.InputGrad(r.da2, r.seg(w, 1), &r.dh1)
 	r.da1 = r.BN1.Backward(r.Act.Backward(&r.dh1), g1, b1)
 	if r.Proj {
-		var gp, bp []float32
-		if cut != nil {
-			gp, bp = cut(7), cut(8)
-		}
 		r.dap = r.BNP.Backward(dy, gp, bp)
 	}
 }
@@ -234,7 +252,7 @@ func (r *Residual) backInner(dy, w *tensor.Mat, g2, b2, g1, b1 []float32, cut fu
 // exact.
 func (r *Residual) InputGrad(dy, w, dx *tensor.Mat) {
 	if r.ready == nil || r.ready != w {
-		r.backInner(dy, w, nil, nil, nil, nil, nil)
+		r.backInner(dy, w, nil, nil, nil, nil, nil, nil)
 	}
 	r.ready = nil
 	r.Conv1.InputGrad(r.da1, r.seg(w, 0), dx)
