@@ -99,11 +99,12 @@ type ckHeader struct {
 	Opt      []int `json:"opt"`
 	Learner  []int `json:"learner"`
 	Perm     int   `json:"perm"`
+	Buffers  []int `json:"buffers,omitempty"` // batch normalisation's running statistics, after Opt
 }
 
 // Layout implements rundir.CheckpointHeader, as train's header does.
 func (h *ckHeader) Layout() (f32, f64, u32 []int) {
-	f32 = append(append(append([]int(nil), h.Params...), h.Feedback...), h.Opt...)
+	f32 = append(append(append(append([]int(nil), h.Params...), h.Feedback...), h.Opt...), h.Buffers...)
 	return f32, h.Learner, []int{h.Perm}
 }
 
@@ -149,6 +150,7 @@ func Read(dir string) (*Model, error) {
 	f32 := a.F32
 	params, f32 := f32[:len(h.Params)], f32[len(h.Params):]
 	fb, opt := f32[:len(h.Feedback)], f32[len(h.Feedback):]
+	opt, bufs := opt[:len(h.Opt)], opt[len(h.Opt):]
 	misfit := func(what string, i, got, want int) error {
 		return fmt.Errorf("%s: %s array %d has %d values, the network of its settings (net %s) %d", path, what, i, got, c.Net, want)
 	}
@@ -164,8 +166,9 @@ func Read(dir string) (*Model, error) {
 		n := strconv.Itoa(i + 1)
 		l := describeBlock(blk)
 		m.Layers = append(m.Layers, l)
-		ws := []int{l.Out, l.In}
-		if cv, ok := blk.Core.(*nn.Conv2D); ok {
+		w := blk.Core.Weight()
+		ws := []int{w.Rows, w.Cols} // a dense layer's out × in; a residual block's packed 1 × total
+		if cv, ok := plainCore(blk.Core).(*nn.Conv2D); ok {
 			ws = []int{cv.OutC, cv.InC, cv.K, cv.K}
 		}
 		bs := []int{len(blk.Core.Bias())}
@@ -191,7 +194,7 @@ func Read(dir string) (*Model, error) {
 	fshape := make([][]int, len(F))
 	for i, f := range F {
 		fshape[i] = []int{f.Rows, f.Cols}
-		if cv, ok := net.Blocks[i+1].Core.(*nn.Conv2D); ok && f.Rows == cv.OutC && f.Cols == cv.InC*cv.K*cv.K {
+		if cv, ok := plainCore(net.Blocks[i+1].Core).(*nn.Conv2D); ok && f.Rows == cv.OutC && f.Cols == cv.InC*cv.K*cv.K {
 			fshape[i] = []int{cv.OutC, cv.InC, cv.K, cv.K}
 		}
 	}
@@ -235,6 +238,17 @@ func Read(dir string) (*Model, error) {
 		}
 	}
 
+	// Batch normalisation's running statistics, layer by layer in the
+	// network's order (nn.Net.Buffers: mean, then variance).
+	for i, v := range bufs {
+		k, what := "bn_mean", "running mean"
+		if i%2 == 1 {
+			k, what = "bn_var", "running variance"
+		}
+		n := strconv.Itoa(i/2 + 1)
+		m.Tensors = append(m.Tensors, Tensor{Name: k + n, Shape: []int{len(v)}, F32: v, Doc: "batch normalisation " + n + "'s " + what + ", per channel or unit"})
+	}
+
 	// Learner state: ridge's V and M per site, else flat arrays.
 	if c.FeedbackSolver == "ridge" && len(a.F64) == 2*len(F) && len(F) > 0 {
 		for i, f := range F {
@@ -265,6 +279,15 @@ func nonNil(v []float64) []float64 {
 		return []float64{}
 	}
 	return v
+}
+
+// plainCore returns the dense or conv layer of a batch-normalised core,
+// and any other core as it is.
+func plainCore(c nn.Core) nn.Core {
+	if nc, ok := c.(*nn.Normed); ok {
+		return nc.Inner
+	}
+	return c
 }
 
 // describeBlock describes a block's core, activation and what follows it.
