@@ -13,8 +13,18 @@ import (
 // with an identity, an option-A and a projection shortcut, global average
 // pooling and fc3 (ResNet-20's shape at a size the tests can afford).
 func tinyResNet(t *testing.T) (*nn.Net, *tensor.Mat, *tensor.Mat) {
+	return resNet(t, "conv3x3x4:relu,bn,res4:relu,res6s2:relu,res8s2p:relu,gap,fc3")
+}
+
+// narrowResNet20 is ResNet-20's topology (a stem, three stages of three
+// blocks, option-A shortcuts) at widths 2, 4 and 8 on 3×8×8 images.
+func narrowResNet20(t *testing.T) (*nn.Net, *tensor.Mat, *tensor.Mat) {
+	return resNet(t, "conv3x3x2:relu,bn,res2:relu,res2:relu,res2:relu,res4s2:relu,res4:relu,res4:relu,res8s2:relu,res8:relu,res8:relu,gap,fc3")
+}
+
+func resNet(t *testing.T, spec string) (*nn.Net, *tensor.Mat, *tensor.Mat) {
 	t.Helper()
-	sp, err := nn.ParseSpec("conv3x3x4:relu,bn,res4:relu,res6s2:relu,res8s2p:relu,gap,fc3")
+	sp, err := nn.ParseSpec(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,15 +65,28 @@ func ceStep(t *testing.T, name string, net *nn.Net, x, y *tensor.Mat, setup func
 // layers it reaches change, and no others.
 func TestResNetFAWithTransposeIsBP(t *testing.T) {
 	for _, training := range []bool{true, false} {
-		net, x, y := tinyResNet(t)
+		// ResNet-20's shape: every block, bit for bit.
+		net, x, y := narrowResNet20(t)
+		net.Training = training
+		bp, fa := ceStep(t, "bp", net, x, y, nil), ceStep(t, "fa", net, x, y, func(r *Rule) {
+			for i, f := range r.Feedback() {
+				copy(f.Data, net.Blocks[i+1].Core.Weight().Data)
+			}
+		})
+		for b := range bp.W {
+			if !equal(fa.W[b].Data, bp.W[b].Data) || !equal(fa.B[b], bp.B[b]) {
+				t.Errorf("narrow ResNet-20, training %v, block %d: fa with F = W differs from bp", training, b)
+			}
+		}
+		net, x, y = tinyResNet(t)
 		net.Training = training
 		tie := func(r *Rule) {
 			for i, f := range r.Feedback() {
 				copy(f.Data, net.Blocks[i+1].Core.Weight().Data)
 			}
 		}
-		bp := ceStep(t, "bp", net, x, y, nil)
-		fa := ceStep(t, "fa", net, x, y, tie)
+		bp = ceStep(t, "bp", net, x, y, nil)
+		fa = ceStep(t, "fa", net, x, y, tie)
 		for b := range bp.W {
 			if !equal(fa.W[b].Data, bp.W[b].Data) || !equal(fa.B[b], bp.B[b]) {
 				t.Errorf("training %v, block %d: fa with F = W differs from bp", training, b)
