@@ -60,6 +60,17 @@ type Config struct {
 	// Forward gradients (rules fgw, fga): random directions averaged per step.
 	Directions int `json:"directions"`
 
+	// Training as the field's benchmarks do (issue 15). Zero values keep
+	// the behaviour of runs made before these settings existed.
+	Schedule     string  `json:"schedule,omitempty"`      // learning-rate schedule: constant ("" too), step or cosine
+	WarmupEpochs int     `json:"warmup_epochs,omitempty"` // first epochs ramp the learning rate up linearly, step by step
+	Milestones   string  `json:"milestones,omitempty"`    // step schedule: comma-separated epochs after which the rate is multiplied by Gamma ("100,150")
+	Gamma        float64 `json:"gamma,omitempty"`         // step schedule's factor; 0 = 0.1
+	L2           float64 `json:"l2,omitempty"`            // coupled L2 decay: l2·W added to the weights' gradient (SGD's weight_decay)
+	Init         string  `json:"init,omitempty"`          // weight initialisation: normal ("" too: N(0, 2/fan_in)), xavier or kaiming
+	ValSize      int     `json:"val_size,omitempty"`      // hold out the last N training examples for validation
+	Augment      bool    `json:"augment,omitempty"`       // random crop after 4-pixel padding and horizontal flip of training images
+
 	DiagBatch int    `json:"diag_batch"` // size of the held-out diagnostic batch (first examples of the test set)
 	DiagEvery int    `json:"diag_every"` // also record diagnostics every k steps in diag.jsonl; 0 = per epoch only
 	Out       string `json:"out"`        // run directory
@@ -269,6 +280,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Warmup < 0 {
 		return errf("warmup", "must be ≥ 0, got %d", c.Warmup)
+	}
+	if err := c.validateBench(); err != nil {
+		return err
 	}
 	if err := feedback.Check(c.Rule, c.FeedbackOptions()); err != nil {
 		return RuleError(err)

@@ -17,9 +17,10 @@ import (
 // The experiments of configs/: E1 (the linear theory check), E2 (a:
 // feedback learned with W frozen; b: W and B learned together; e2 runs
 // both), E3 (the MNIST autoencoder), E4 (the CIFAR-10 CNN) and the zoo
-// (every rule on three networks). Their reports are package analysis's.
+// (every rule on three networks), and BioTorch's CIFAR-10 benchmark
+// (ResNet-20 and LeNet). Their reports are package analysis's.
 func init() {
-	for _, name := range []string{"e1", "e2a", "e2b", "e3", "e4", "zoo"} {
+	for _, name := range []string{"e1", "e2a", "e2b", "e3", "e4", "zoo", "biotorch"} {
 		fromFile(name)
 	}
 	alias("e2", "e2a", "e2b")

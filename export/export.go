@@ -123,6 +123,7 @@ func Read(dir string) (*Model, error) {
 	}
 	m := &Model{Config: c, Epoch: h.Epoch - 1, Step: h.Step, Steps: h.Steps}
 	params, fb, opt, learner := h.Params, h.Feedback, h.Opt, h.Learner
+	bufs := h.Buffers
 	misfit := func(what string, i, got, want int) error {
 		return fmt.Errorf("%s: %s array %d has %d values, the network of its settings (net %s) %d", path, what, i, got, c.Net, want)
 	}
@@ -138,8 +139,9 @@ func Read(dir string) (*Model, error) {
 		n := strconv.Itoa(i + 1)
 		l := describeBlock(blk)
 		m.Layers = append(m.Layers, l)
-		ws := []int{l.Out, l.In}
-		if cv, ok := blk.Core.(*nn.Conv2D); ok {
+		w := blk.Core.Weight()
+		ws := []int{w.Rows, w.Cols} // a dense layer's out × in; a residual block's packed 1 × total
+		if cv, ok := plainCore(blk.Core).(*nn.Conv2D); ok {
 			ws = []int{cv.OutC, cv.InC, cv.K, cv.K}
 		}
 		bs := []int{len(blk.Core.Bias())}
@@ -165,7 +167,7 @@ func Read(dir string) (*Model, error) {
 	fshape := make([][]int, len(F))
 	for i, f := range F {
 		fshape[i] = []int{f.Rows, f.Cols}
-		if cv, ok := net.Blocks[i+1].Core.(*nn.Conv2D); ok && f.Rows == cv.OutC && f.Cols == cv.InC*cv.K*cv.K {
+		if cv, ok := plainCore(net.Blocks[i+1].Core).(*nn.Conv2D); ok && f.Rows == cv.OutC && f.Cols == cv.InC*cv.K*cv.K {
 			fshape[i] = []int{cv.OutC, cv.InC, cv.K, cv.K}
 		}
 	}
@@ -209,6 +211,17 @@ func Read(dir string) (*Model, error) {
 		}
 	}
 
+	// Batch normalisation's running statistics, layer by layer in the
+	// network's order (nn.Net.Buffers: mean, then variance).
+	for i, v := range bufs {
+		k, what := "bn_mean", "running mean"
+		if i%2 == 1 {
+			k, what = "bn_var", "running variance"
+		}
+		n := strconv.Itoa(i/2 + 1)
+		m.Tensors = append(m.Tensors, Tensor{Name: k + n, Shape: []int{len(v)}, F32: v, Doc: "batch normalisation " + n + "'s " + what + ", per channel or unit"})
+	}
+
 	// Learner state: ridge's V and M per site, else flat arrays.
 	if c.FeedbackSolver == "ridge" && len(learner) == 2*len(F) && len(F) > 0 {
 		for i, f := range F {
@@ -241,10 +254,28 @@ func nonNil(v []float64) []float64 {
 	return v
 }
 
+// plainCore returns the dense or conv layer of a batch-normalised core,
+// and any other core as it is.
+func plainCore(c nn.Core) nn.Core {
+	if nc, ok := c.(*nn.Normed); ok {
+		return nc.Inner
+	}
+	return c
+}
+
 // describeBlock describes a block's core, activation and what follows it.
 func describeBlock(b nn.Block) Layer {
 	l := Layer{Kind: "fc", In: b.Core.In(), Out: b.Core.Out(), Width: b.Width}
-	if cv, ok := b.Core.(*nn.Conv2D); ok {
+	core := b.Core
+	if nc, ok := core.(*nn.Normed); ok { // batch-normalised: γ, β follow the biases in b
+		core = nc.Inner
+		l.Post = append(l.Post, "bn")
+	}
+	if r, ok := core.(*nn.Residual); ok { // kernels packed as nn.Segments says
+		l.Kind = "res"
+		l.InC, l.InH, l.InW, l.OutC, l.K, l.Stride, l.OutH, l.OutW = r.InC, r.InH, r.InW, r.C, 3, r.Stride, r.OutH, r.OutW
+	}
+	if cv, ok := core.(*nn.Conv2D); ok {
 		l.Kind = "conv"
 		l.InC, l.InH, l.InW, l.OutC, l.K, l.Stride, l.Pad, l.OutH, l.OutW = cv.InC, cv.InH, cv.InW, cv.OutC, cv.K, cv.Stride, cv.Pad, cv.OutH, cv.OutW
 	}

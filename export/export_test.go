@@ -100,6 +100,10 @@ func TestExport(t *testing.T) {
 		{"conv fa", func(c *config.Config) {
 			c.Data, c.Net, c.Rule, c.Opt, c.Epochs, c.TrainSize = "mnist", "conv3x3x2,pool2s2,conv3x3x3,pool2s2,fc10", "fa", "sgd", 1, 32
 		}, "W1:2x1x3x3 b1:2 W2:3x2x3x3 b2:3 W3:10x147 b3:10 F1:3x2x3x3 F2:10x147", nil},
+		// γ and β follow each layer's biases; a residual block's kernels are packed; running statistics last.
+		{"batch norm and residual fa", func(c *config.Config) {
+			c.Data, c.Net, c.Rule, c.Opt, c.Epochs, c.TrainSize = "mnist", "conv3x3x2s2,bn,res2s2,gap,fc10", "fa", "sgd", 1, 32
+		}, "W1:2x1x3x3 b1:6 W2:1x72 b2:12 W3:10x2 b3:10 F1:1x72 F2:10x2 bn_mean1:2 bn_var1:2 bn_mean2:2 bn_var2:2 bn_mean3:2 bn_var3:2", nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

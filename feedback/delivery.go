@@ -39,8 +39,7 @@ type LayerWise struct {
 // Attach implements Part.
 func (l *LayerWise) Attach(r *Rule, net *nn.Net, rng *rand.Rand) error {
 	for i := 0; i < net.Sites(); i++ {
-		w := net.Blocks[i+1].Core.Weight()
-		l.F = append(l.F, initial(w.Rows, w.Cols, zeroStart(r), rng))
+		l.F = append(l.F, initialFor(net.Blocks[i+1].Core, zeroStart(r), rng))
 	}
 	l.size(net.Sites())
 	return nil

@@ -60,7 +60,7 @@ func (g *Regression) Attach(r *Rule, net *nn.Net, _ *rand.Rand) error {
 				g.convs[i] = c
 				g.kernels = &kernelSGD{lr: float32(r.Opt.FeedbackLR)}
 			default:
-				return fmt.Errorf("rule %s learns layer-wise feedback for dense and conv layers, and the layer above hidden site %d is a %T (use npdfa)", r.Name, i+1, c)
+				return fmt.Errorf("rule %s learns layer-wise feedback for plain dense and conv layers, and the layer above hidden site %d is %s (use npdfa)", r.Name, i+1, kindOf(c))
 			}
 		}
 	}

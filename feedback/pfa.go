@@ -64,6 +64,9 @@ func (p *Product) Attach(r *Rule, net *nn.Net, rng *rand.Rand) error {
 	if x < 0 {
 		return fmt.Errorf("rule %s: expansion factor %d", r.Name, x)
 	}
+	if err := singleAbove(r, net, "product feedback (B·R in one layer's shape)"); err != nil {
+		return err
+	}
 	for i := 0; i < net.Sites(); i++ {
 		w := net.Blocks[i+1].Core.Weight()
 		mid := x * w.Rows

@@ -34,6 +34,7 @@ const (
 type Tie struct {
 	Magnitude Magnitude
 	f         []*tensor.Mat
+	scales    [][]float32 // per-entry √(2/fan_in) where a core holds several layers (fanScales); nil entries otherwise
 }
 
 // Attach implements Part: the rule's feedback matrices must have the
@@ -42,6 +43,10 @@ func (t *Tie) Attach(r *Rule, net *nn.Net, rng *rand.Rand) error {
 	var err error
 	if t.f, err = layerWise(r, net, "sign ties"); err != nil {
 		return err
+	}
+	t.scales = make([][]float32, len(t.f))
+	for i := range t.f {
+		t.scales[i] = fanScales(net.Blocks[i+1].Core)
 	}
 	t.tie(net, rng)
 	return nil
@@ -54,7 +59,11 @@ func (t *Tie) tie(net *nn.Net, rng *rand.Rand) {
 	for i, f := range t.f {
 		w := net.Blocks[i+1].Core.Weight().Data
 		s := math.Sqrt(2 / float64(f.Cols))
+		fs := t.scales[i]
 		for k, v := range f.Data {
+			if fs != nil {
+				s = float64(fs[k])
+			}
 			var m float32
 			switch t.Magnitude {
 			case Uniform:

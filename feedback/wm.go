@@ -41,6 +41,9 @@ func (m *Mirror) Attach(r *Rule, net *nn.Net, _ *rand.Rand) error {
 	var err error
 	m.f, err = layerWise(r, net, "the weight mirror")
 	m.lr, m.decay = r.Opt.FeedbackLR, r.Opt.FeedbackDecay
+	if err == nil {
+		err = plainAbove(r, net, "the weight mirror (a layer's linear response to noise)")
+	}
 	return err
 }
 

@@ -94,6 +94,9 @@ func (n *Net) Out() int { return n.Blocks[len(n.Blocks)-1].Width }
 // a fresh mask or the last one.
 func (n *Net) setDropout(redraw bool) {
 	for _, b := range n.Blocks {
+		if m, ok := b.Core.(moded); ok {
+			m.setTraining(n.Training)
+		}
 		for _, l := range b.Post {
 			if d, ok := l.(*Dropout); ok {
 				d.training, d.redraw = n.Training, redraw
@@ -198,6 +201,48 @@ type Deliverer interface {
 	Deliver(n *Net, site int, eAbove, eOut, dst *tensor.Mat)
 }
 
+// Compound is a core with weighted layers inside it (Residual), whose
+// parameter gradients need the error inside it, and so the transpose of an
+// inner layer's weights or the rule's feedback in its place.
+type Compound interface {
+	Core
+	// SetInner sets the matrix (W's shape) whose segments stand in for the
+	// core's weights inside it in the following ParamGrad; nil: W itself.
+	SetInner(w *tensor.Mat)
+}
+
+// InnerFeedback is a Deliverer with feedback for the weighted layers
+// inside compound cores: InnerFeedback returns the matrix (W's shape)
+// standing in for block `block`'s weights inside it, or nil for W itself
+// (backprop, and rules whose feedback does not reach inside a block).
+type InnerFeedback interface {
+	InnerFeedback(n *Net, block int) *tensor.Mat
+}
+
+// EndStep ends a training step: every batch normalisation folds the batch
+// statistics of the last training pass (the one whose state Backward
+// used) into its running statistics. The trainer calls it once per step.
+func (n *Net) EndStep() {
+	for _, b := range n.Blocks {
+		if s, ok := b.Core.(stepper); ok {
+			s.EndStep()
+		}
+	}
+}
+
+// Buffers returns the network's running statistics (batch normalisation's
+// mean and variance, per layer in order), state that is not a parameter
+// but that a checkpoint saves; none for a network without normalisation.
+func (n *Net) Buffers() [][]float32 {
+	var a [][]float32
+	for _, b := range n.Blocks {
+		if s, ok := b.Core.(stepper); ok {
+			a = append(a, s.buffers()...)
+		}
+	}
+	return a
+}
+
 // Grads holds per-block gradients and the errors that produced them.
 type Grads struct {
 	W     []*tensor.Mat // ∂L/∂W per block, W's shape
@@ -229,6 +274,13 @@ func (n *Net) Backward(dOut *tensor.Mat, d Deliverer, g *Grads) {
 			e = blk.Post[i].Backward(e)
 		}
 		g.Delta[b].CopyFrom(e)
+		if c, ok := blk.Core.(Compound); ok {
+			var w *tensor.Mat
+			if f, ok := d.(InnerFeedback); ok {
+				w = f.InnerFeedback(n, b)
+			}
+			c.SetInner(w)
+		}
 		blk.Core.ParamGrad(e, g.W[b], g.B[b])
 		if b > 0 {
 			site := &n.siteGrad[b-1]

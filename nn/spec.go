@@ -37,11 +37,20 @@ type LayerSpec struct {
 	Stride int
 	Pad    int
 	P      float64 // dropout probability
-	Act    string  // activation after a conv or fc layer, overriding the default ("" = default)
+	Act    string  // activation after a conv, fc or res layer, overriding the default ("" = default)
+	Proj   bool    // res: a 1×1-conv projection shortcut (option B) where the shape changes
+	Fit32  bool    // conv: pad a smaller input to 32×32 (lenet's first layer on 28×28 MNIST)
 }
 
 // ParseSpec parses a network description.
 func ParseSpec(s string) (*Spec, error) {
+	if a, ok := architectures[s]; ok {
+		sp, err := ParseSpec(a.layers)
+		if err == nil && a.fit32 {
+			sp.Layers[0].Fit32 = true
+		}
+		return sp, err
+	}
 	if !strings.ContainsAny(s, "abcdefghijklmnopqrstuvwxyz,") {
 		sizes, err := ParseSizes(s)
 		if err != nil {
@@ -52,6 +61,9 @@ func ParseSpec(s string) (*Spec, error) {
 	sp := &Spec{}
 	for _, tok := range strings.Split(s, ",") {
 		l, err := parseToken(tok)
+		if err != nil && !strings.Contains(s, ",") {
+			return nil, fmt.Errorf("unknown architecture %q (want one of %s, layer widths such as 784-50-10, or comma-separated layers such as conv5x5x16,pool2,fc10)", s, strings.Join(Architectures, ", "))
+		}
 		if err != nil {
 			return nil, fmt.Errorf("layer %q in %q: %v", tok, s, err)
 		}
@@ -60,8 +72,16 @@ func ParseSpec(s string) (*Spec, error) {
 		}
 		sp.Layers = append(sp.Layers, l)
 	}
+	if len(sp.Layers) > 0 && sp.Layers[0].Kind == "res" {
+		return nil, fmt.Errorf("%q must start with a conv or fc layer: a residual block cannot be the first (the rules' feedback reaches inside a block from the site below it)", s)
+	}
 	if len(sp.Layers) == 0 || !sp.Layers[0].weighted() {
 		return nil, fmt.Errorf("%q must start with a conv or fc layer", s)
+	}
+	for i, l := range sp.Layers {
+		if l.Kind == "bn" && (i == 0 || (sp.Layers[i-1].Kind != "conv" && sp.Layers[i-1].Kind != "fc")) {
+			return nil, fmt.Errorf("%q: bn must follow a conv or fc layer (it normalises that layer's output, before its activation)", s)
+		}
 	}
 	if last := sp.Layers[len(sp.Layers)-1]; last.Kind != "fc" {
 		return nil, fmt.Errorf("%q must end with an fc output layer", s)
@@ -71,14 +91,14 @@ func ParseSpec(s string) (*Spec, error) {
 		if l.Kind == "fc" {
 			seenFC = true
 		}
-		if seenFC && (l.Kind == "conv" || l.Kind == "pool") {
-			return nil, fmt.Errorf("%q: conv and pool layers must come before the fc layers", s)
+		if seenFC && (l.Kind == "conv" || l.Kind == "pool" || l.Kind == "res" || l.Kind == "gap") {
+			return nil, fmt.Errorf("%q: conv, res, pool and gap layers must come before the fc layers", s)
 		}
 	}
 	return sp, nil
 }
 
-func (l LayerSpec) weighted() bool { return l.Kind == "conv" || l.Kind == "fc" }
+func (l LayerSpec) weighted() bool { return l.Kind == "conv" || l.Kind == "fc" || l.Kind == "res" }
 
 // number reads a positive integer prefix of s.
 func number(s string) (int, string, error) {
@@ -112,6 +132,12 @@ func parseToken(tok string) (LayerSpec, error) {
 	switch {
 	case tok == "flatten":
 		l.Kind = "flatten"
+	case tok == "bn":
+		l.Kind = "bn"
+	case tok == "gap":
+		l.Kind = "gap"
+	case strings.HasPrefix(tok, "res"):
+		return parseRes(tok)
 	case strings.HasPrefix(tok, "conv"):
 		l.Kind, l.Stride = "conv", 1
 		rest := tok[4:]
@@ -182,7 +208,7 @@ func parseToken(tok string) (LayerSpec, error) {
 			return l, fmt.Errorf("dropout probability must be in [0, 1)")
 		}
 	default:
-		return l, fmt.Errorf("unknown layer (want convKxKxF, poolKsS, fcN, dropP or flatten)")
+		return l, fmt.Errorf("unknown layer (want convKxKxF, poolKsS, fcN, dropP, bn, gap, resF or flatten; or a whole network: lenet, lenet-mnist, resnet20, resnet32, resnet56)")
 	}
 	return l, nil
 }
@@ -199,6 +225,9 @@ func (sp *Spec) Build(in int, shape [3]int, act, outAct string, initRng, dropRng
 	c, h, w := shape[0], shape[1], shape[2]
 	flat := in // width when the activity is treated as a flat vector
 	image := sp.Layers[0].Kind == "conv"
+	if image && sp.Layers[0].Fit32 && h < 32 && w < 32 && c*h*w == in {
+		sp.Layers[0].Pad = (32 - h) / 2
+	}
 	if image && c*h*w != in {
 		return nil, fmt.Errorf("conv layers need image data (this data set has no image shape)")
 	}
@@ -232,6 +261,27 @@ func (sp *Spec) Build(in int, shape [3]int, act, outAct string, initRng, dropRng
 			flat = l.Size
 		case "drop":
 			n.addPost(NewDropout(l.P, dropRng), flat)
+		case "bn":
+			b := &n.Blocks[len(n.Blocks)-1]
+			b.Core = NewNormed(b.Core)
+		case "gap":
+			if h*w == flat/max(c, 1) && c*h*w == flat && len(n.Blocks) > 0 {
+				n.addPost(NewGlobalAvgPool(c, h*w), c)
+				h, w, flat = 1, 1, c
+			} else {
+				return nil, fmt.Errorf("gap needs image activity (after conv, res or pool layers)")
+			}
+		case "res":
+			kind := l.activation(i == lastCore, act, outAct)
+			r, err := NewResidual(c, h, w, l.Filter, l.Stride, l.Proj, kind, initRng)
+			if err != nil {
+				return nil, fmt.Errorf("res%d: %v", l.Filter, err)
+			}
+			c, h, w = r.C, r.OutH, r.OutW
+			flat = r.Out()
+			if err := n.addBlock(r, kind); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return n, nil

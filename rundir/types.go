@@ -13,6 +13,10 @@ type Epoch struct {
 	TestError metrics.Value   `json:"test_error"` // fraction misclassified (null for regression)
 	Seconds   float64         `json:"seconds"`    // wall time of the epoch's training
 	Layers    []metrics.Layer `json:"layers"`     // per hidden layer, on the diagnostic batch
+	// With --val-size: the mean loss and error on the held-out validation
+	// examples (the test fields are then null but at the last epoch).
+	ValLoss  *metrics.Value `json:"val_loss,omitempty"`
+	ValError *metrics.Value `json:"val_error,omitempty"`
 }
 
 // Diag is one line of diag.jsonl (config.Config.DiagEvery > 0).

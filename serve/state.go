@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
 )
 
 // The states of a run, as the page shows them.
@@ -122,4 +121,3 @@ func parseLocks(r io.Reader) holders {
 	}
 	return h
 }
-

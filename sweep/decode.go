@@ -237,6 +237,9 @@ func (p *parser) setting(key string, k, v *yaml.Node) (setting, error) {
 			return s, p.errf(v, k.Value, "an empty list: give at least one value")
 		}
 		elems = v.Content
+		if key == "milestones" && v.Content[0].Tag == "!!int" {
+			return s, p.errf(v, k.Value, `a list is a sweep axis, one run per element: write a step schedule's milestones as one string, "100,150" (a list of such strings sweeps over schedules)`)
+		}
 	case yaml.MappingNode:
 		return s, p.errf(v, k.Value, "want a value or a list of values, not a mapping")
 	}

@@ -31,6 +31,7 @@ func TestErrors(t *testing.T) {
 	}{
 		{"unknown key", "rule: bp\nfeedbak_solver: sgd\n", "x.yaml:2: feedbak_solver: unknown key (did you mean feedback_solver?)"},
 		{"unknown key, no near one", "rule: bp\nwhatever: 1\n", "x.yaml:2: whatever: unknown key"},
+		{"milestones as a list of epochs", "schedule: step\nmilestones: [100, 150]\n", `x.yaml:2: milestones: a list is a sweep axis, one run per element: write a step schedule's milestones as one string, "100,150" (a list of such strings sweeps over schedules)`},
 		{"unknown key in a scale", "scales:\n  full:\n    epoch: 3\n", "x.yaml:3: epoch: unknown key (did you mean epochs?)"},
 		{"meta key misplaced", "variants:\n  - {name: a, rule: bp}\n", "x.yaml:2: name: not allowed here (only at the top level)"},
 		{"wrong type, number", "lr: abc\n", `x.yaml:1: lr: want a number, got "abc"`},

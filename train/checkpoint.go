@@ -39,12 +39,16 @@ type ckHeader struct {
 	Opt      []int `json:"opt"`
 	Learner  []int `json:"learner"`
 	Perm     int   `json:"perm"`
+	// Buffers are the network's running statistics (batch normalisation),
+	// float32 arrays after the optimiser's; none without normalisation.
+	Buffers []int `json:"buffers,omitempty"`
 }
 
 // checkpoint is everything a run needs to continue exactly.
 type checkpoint struct {
 	ckHeader
 	params, feedback, opt [][]float32
+	buffers               [][]float32
 	learner               [][]float64
 	perm                  []int
 }
@@ -59,7 +63,7 @@ func lens[T any](a [][]T) []int {
 
 // Layout gives rundir the lengths of the arrays that follow the header.
 func (h *ckHeader) Layout() (f32, f64, u32 []int) {
-	f32 = append(append(append([]int(nil), h.Params...), h.Feedback...), h.Opt...)
+	f32 = append(append(append(append([]int(nil), h.Params...), h.Feedback...), h.Opt...), h.Buffers...)
 	return f32, h.Learner, []int{h.Perm}
 }
 
@@ -68,12 +72,15 @@ func (h *ckHeader) Layout() (f32, f64, u32 []int) {
 func (ck *checkpoint) arrays() rundir.CheckpointArrays {
 	h := &ck.ckHeader
 	h.Params, h.Feedback, h.Opt, h.Learner, h.Perm = lens(ck.params), lens(ck.feedback), lens(ck.opt), lens(ck.learner), len(ck.perm)
+	if len(ck.buffers) > 0 {
+		h.Buffers = lens(ck.buffers)
+	}
 	perm := make([]uint32, len(ck.perm))
 	for i, v := range ck.perm {
 		perm[i] = uint32(v)
 	}
 	var f32 [][]float32
-	f32 = append(append(append(f32, ck.params...), ck.feedback...), ck.opt...)
+	f32 = append(append(append(append(f32, ck.params...), ck.feedback...), ck.opt...), ck.buffers...)
 	return rundir.CheckpointArrays{F32: f32, F64: ck.learner, U32: [][]uint32{perm}}
 }
 
@@ -90,7 +97,7 @@ func readCheckpoint(dir string) (*checkpoint, error) {
 	f32 := a.F32
 	ck.params, f32 = f32[:len(h.Params)], f32[len(h.Params):]
 	ck.feedback, f32 = f32[:len(h.Feedback)], f32[len(h.Feedback):]
-	ck.opt = f32
+	ck.opt, ck.buffers = f32[:len(h.Opt)], f32[len(h.Opt):]
 	ck.learner = a.F64
 	ck.perm = make([]int, h.Perm)
 	for i, v := range a.U32[0] {
@@ -114,6 +121,9 @@ type Checkpoint struct {
 	Params, Feedback   [][]float32
 	Opt                [][]float32
 	Learner            [][]float64
+	// Buffers are the network's running statistics (nn.Net.Buffers: batch
+	// normalisation's mean, then variance, layer by layer).
+	Buffers [][]float32
 }
 
 // ReadCheckpoint reads and verifies dir's checkpoint, without building the
@@ -124,7 +134,7 @@ func ReadCheckpoint(dir string) (*Checkpoint, error) {
 		return nil, err
 	}
 	return &Checkpoint{Config: ck.Config, Epoch: ck.Pos.Epoch, Step: ck.Pos.Step, Steps: ck.Steps,
-		Params: ck.params, Feedback: ck.feedback, Opt: ck.opt, Learner: ck.learner}, nil
+		Params: ck.params, Feedback: ck.feedback, Opt: ck.opt, Learner: ck.learner, Buffers: ck.buffers}, nil
 }
 
 // snapshot captures the trainer's state at its current position.
@@ -134,7 +144,7 @@ func (t *trainer) snapshot() *checkpoint {
 			Config: t.c, Pos: t.pos, Steps: t.steps, Seen: t.seen,
 			Metrics: t.mf.Size(), Angle: metrics.Value(t.angle), Streams: map[string][]byte{},
 		},
-		params: t.params, perm: t.perm,
+		params: t.params, perm: t.perm, buffers: t.net.Buffers(),
 	}
 	if t.df != nil {
 		ck.Diag = t.df.Size()
@@ -178,6 +188,9 @@ func (t *trainer) restore(ck *checkpoint) error {
 	if err := fit("parameter", ck.params, t.params); err != nil {
 		return err
 	}
+	if err := fit("running-statistics", ck.buffers, t.net.Buffers()); err != nil {
+		return err
+	}
 	if len(ck.perm) != t.train.N {
 		return fmt.Errorf("it orders %d training examples, the data set has %d", len(ck.perm), t.train.N)
 	}
@@ -216,6 +229,9 @@ func (t *trainer) restore(ck *checkpoint) error {
 	}
 	for i, p := range t.params {
 		copy(p, ck.params[i])
+	}
+	for i, b := range t.net.Buffers() {
+		copy(b, ck.buffers[i])
 	}
 	copy(t.perm, ck.perm)
 	t.pos, t.steps, t.seen, t.angle = ck.Pos, ck.Steps, ck.Seen, float64(ck.Angle)

@@ -28,11 +28,12 @@ const (
 	streamDiag
 	streamDropout
 	streamInput
+	streamAugment // only with --augment, so older checkpoints need no state for it
 	nStreams
 )
 
 // streamNames name the streams in a checkpoint.
-var streamNames = [nStreams]string{"", "init", "feedback", "noise", "order", "diag", "dropout", "input"}
+var streamNames = [nStreams]string{"", "init", "feedback", "noise", "order", "diag", "dropout", "input", "augment"}
 
 // newRand returns stream number stream of seed and its source, whose state
 // a checkpoint saves.
@@ -205,6 +206,9 @@ func reopenLocked(dir string, epochs int) (*trainer, error) {
 	}
 	c.Out = dir
 	extend := epochs > 0 && epochs != c.Epochs
+	if extend && (c.Schedule == "cosine" || c.ValSize > 0) {
+		return nil, fmt.Errorf("--epochs: the run in %s cannot change its length: its %s depends on it (a cosine schedule anneals to its last epoch; --val-size measures the test set at the last epoch only)", dir, map[bool]string{true: "schedule", false: "test measurement"}[c.Schedule == "cosine"])
+	}
 	if epochs > 0 {
 		if epochs < ck.Pos.Epoch {
 			return nil, fmt.Errorf("--epochs: %d is too few: the checkpoint in %s is %d epochs and %d steps into the run; give at least %d", epochs, dir, ck.Pos.Epoch-1, ck.Pos.Step, ck.Pos.Epoch)
@@ -276,16 +280,32 @@ func build(c config.Config) (*trainer, error) {
 		}
 		return nil, &config.Error{Key: "data", Msg: fmt.Sprintf("%s: %v", c.Data, err)}
 	}
-	if c.DiagBatch > testSet.N {
+	if c.Augment && trainSet.Shape == ([3]int{}) {
+		return nil, &config.Error{Key: "augment", Msg: fmt.Sprintf("random crops and flips need images, and %s has none", c.Data)}
+	}
+	var valSet *data.Dataset
+	if c.ValSize > 0 {
+		if c.ValSize >= trainSet.N {
+			return nil, &config.Error{Key: "val_size", Msg: fmt.Sprintf("%d must be below the %d training examples", c.ValSize, trainSet.N)}
+		}
+		trainSet, valSet = trainSet.Head(trainSet.N-c.ValSize), trainSet.Tail(c.ValSize)
+	}
+	if valSet == nil && c.DiagBatch > testSet.N {
 		return nil, &config.Error{Key: "diag_batch", Msg: fmt.Sprintf("%d, but the test set of %s holds only %d examples (the diagnostic batch is the first test examples)", c.DiagBatch, c.Data, testSet.N)}
+	}
+	if valSet != nil && c.DiagBatch > valSet.N {
+		return nil, &config.Error{Key: "diag_batch", Msg: fmt.Sprintf("%d, but --val-size holds out only %d examples (with a validation split the diagnostic batch is its first examples)", c.DiagBatch, valSet.N)}
 	}
 	if c.Autoencoder {
 		trainSet, testSet = autoencode(trainSet), autoencode(testSet)
+		if valSet != nil {
+			valSet = autoencode(valSet)
+		}
 	}
 	if err := checkMemory(c, spec, shapeOf(trainSet, testSet)); err != nil {
 		return nil, err
 	}
-	t, err := newTrainer(c, spec, trainSet, testSet)
+	t, err := newTrainerVal(c, spec, trainSet, testSet, valSet)
 	if err == nil && c.Autoencoder {
 		t.atEnd = append(t.atEnd, t.writeAutoencoderOutputs)
 	}
@@ -296,6 +316,7 @@ func build(c config.Config) (*trainer, error) {
 type trainer struct {
 	c           config.Config
 	train, test *data.Dataset
+	val         *data.Dataset // --val-size's held-out examples; nil without
 	net         *nn.Net
 	rule, bp    *feedback.Rule
 	loss        nn.Loss
@@ -305,7 +326,10 @@ type trainer struct {
 	diagG, bpG  *nn.Grads
 	noise, diag *rand.Rand
 	order       *rand.Rand
-	input       *rand.Rand                // input noise (denoising)
+	input       *rand.Rand // input noise (denoising)
+	augRand     *rand.Rand // --augment's crops and flips; nil without
+	augScratch  []float32
+	sched       Schedule
 	src         [nStreams]*rand.PCG       // the streams' sources, by number
 	mf, df      *rundir.JSONL             // metrics.jsonl, diag.jsonl (nil without DiagEvery)
 	lock        *rundir.Lock              // the run directory's, while the trainer writes it
@@ -325,7 +349,12 @@ type trainer struct {
 }
 
 func newTrainer(c config.Config, spec *nn.Spec, trainSet, testSet *data.Dataset) (*trainer, error) {
-	t := &trainer{c: c, train: trainSet, test: testSet, angle: math.NaN()}
+	return newTrainerVal(c, spec, trainSet, testSet, nil)
+}
+
+// newTrainerVal is newTrainer with a validation set (nil: none).
+func newTrainerVal(c config.Config, spec *nn.Spec, trainSet, testSet, valSet *data.Dataset) (*trainer, error) {
+	t := &trainer{c: c, train: trainSet, test: testSet, val: valSet, angle: math.NaN()}
 	stream := func(s uint64) *rand.Rand {
 		r, src := newRand(c.Seed, s)
 		t.src[s] = src
@@ -335,8 +364,12 @@ func newTrainer(c config.Config, spec *nn.Spec, trainSet, testSet *data.Dataset)
 	misfit := func(why string) error {
 		return &config.Error{Key: "net", Msg: fmt.Sprintf("%s does not fit %s, whose examples have %d inputs and %d targets: %s", c.Net, c.Data, trainSet.In, trainSet.Out, why)}
 	}
-	if t.net, err = spec.Build(trainSet.In, trainSet.Shape, c.Act, c.OutAct, stream(streamInit), stream(streamDropout)); err != nil {
+	initRand := stream(streamInit)
+	if t.net, err = spec.Build(trainSet.In, trainSet.Shape, c.Act, c.OutAct, initRand, stream(streamDropout)); err != nil {
 		return nil, misfit(err.Error())
+	}
+	if err := t.prepareBench(initRand); err != nil {
+		return nil, err
 	}
 	if t.net.Out() != trainSet.Out {
 		return nil, misfit(fmt.Sprintf("the output layer has %d units", t.net.Out()))
@@ -353,8 +386,11 @@ func newTrainer(c config.Config, spec *nn.Spec, trainSet, testSet *data.Dataset)
 	}
 	t.grads, t.diagG, t.bpG = nn.NewGrads(t.net), nn.NewGrads(t.net), nn.NewGrads(t.net)
 	t.params, t.gsl = t.net.Params(), t.grads.Slices()
-	keep := float32(1 - c.WeightDecay)
+	keep, l2 := float32(1-c.WeightDecay), float32(c.L2)
 	t.move = func() {
+		if l2 != 0 {
+			t.coupledL2(l2)
+		}
 		if keep != 1 {
 			for _, b := range t.net.Blocks {
 				tensor.Scale(keep, b.Core.Weight().Data)
@@ -364,11 +400,19 @@ func newTrainer(c config.Config, spec *nn.Spec, trainSet, testSet *data.Dataset)
 	}
 	t.noise, t.diag, t.order = stream(streamNoise), stream(streamDiag), stream(streamOrder)
 	t.input = stream(streamInput)
-	nd := min(c.DiagBatch, testSet.N) // build refuses a larger DiagBatch; tests and benchmarks may call newTrainer directly
-	t.dx.Resize(nd, testSet.In)
-	t.dy.Resize(nd, testSet.Out)
-	copy(t.dx.Data, testSet.X[:nd*testSet.In])
-	copy(t.dy.Data, testSet.Y[:nd*testSet.Out])
+	if c.Augment {
+		t.augRand = stream(streamAugment)
+	}
+	t.sched = NewSchedule(c, t.stepsPerEpoch())
+	diagSet := testSet
+	if valSet != nil { // the test set is kept for the final numbers
+		diagSet = valSet
+	}
+	nd := min(c.DiagBatch, diagSet.N) // build refuses a larger DiagBatch; tests and benchmarks may call newTrainer directly
+	t.dx.Resize(nd, diagSet.In)
+	t.dy.Resize(nd, diagSet.Out)
+	copy(t.dx.Data, diagSet.X[:nd*diagSet.In])
+	copy(t.dy.Data, diagSet.Y[:nd*diagSet.Out])
 	t.perm = make([]int, trainSet.N)
 	for i := range t.perm {
 		t.perm[i] = i
@@ -465,8 +509,17 @@ func (t *trainer) run(ctx context.Context, o Options) (*Result, error) {
 		if !math.IsNaN(float64(ep.TestError)) {
 			errStr = fmt.Sprintf("%.2f%%", 100*float64(ep.TestError))
 		}
-		prog.println("epoch %3d/%d  train loss %.4f  test loss %.4f  test error %s  delta angle %.1f°  %.1fs",
-			epoch, c.Epochs, float64(ep.TrainLoss), float64(ep.TestLoss), errStr, t.angle, dur.Seconds())
+		if ep.ValLoss != nil { // the test set is measured at the last epoch only
+			valStr := "-"
+			if v := float64(*ep.ValError); !math.IsNaN(v) {
+				valStr = fmt.Sprintf("%.2f%%", 100*v)
+			}
+			prog.println("epoch %3d/%d  train loss %.4f  val loss %.4f  val error %s  test error %s  delta angle %.1f°  %.1fs",
+				epoch, c.Epochs, float64(ep.TrainLoss), float64(*ep.ValLoss), valStr, errStr, t.angle, dur.Seconds())
+		} else {
+			prog.println("epoch %3d/%d  train loss %.4f  test loss %.4f  test error %s  delta angle %.1f°  %.1fs",
+				epoch, c.Epochs, float64(ep.TrainLoss), float64(ep.TestLoss), errStr, t.angle, dur.Seconds())
+		}
 		if epoch == c.Epochs {
 			s := &rundir.Summary{
 				Rule: c.Rule, Seed: c.Seed, Epochs: c.Epochs, Steps: t.steps, Samples: t.seen,
@@ -526,6 +579,12 @@ func (t *trainer) step(idx []int, update bool) (float64, *nonFinite) {
 	t.x.Resize(len(idx), t.train.In)
 	t.y.Resize(len(idx), t.train.Out)
 	t.train.Gather(idx, t.x.Data, t.y.Data)
+	if t.augRand != nil {
+		t.augment()
+	}
+	if !t.sched.Constant() {
+		setLR(t.opt, t.sched.At(t.pos.Epoch, t.pos.Step))
+	}
 	if sd := t.c.InputNoise; sd > 0 { // targets keep the clean inputs
 		for i := range t.x.Data {
 			t.x.Data[i] += float32(sd * t.input.NormFloat64())
@@ -540,6 +599,7 @@ func (t *trainer) step(idx []int, update bool) (float64, *nonFinite) {
 	if math.IsNaN(sum) || math.IsInf(sum, 0) {
 		return 0, &nonFinite{fmt.Sprint(sum)}
 	}
+	t.net.EndStep() // batch normalisation's running statistics
 	if update {
 		t.rule.Move(t.net, t.move)
 	}
@@ -561,32 +621,49 @@ func (t *trainer) diagnose() []metrics.Layer {
 }
 
 // evaluate measures the clean network on the whole test set and the
-// diagnostics.
+// diagnostics. With a validation set (--val-size) it measures that every
+// epoch and the test set only at the run's last epoch (null before).
 func (t *trainer) evaluate(epoch int, trainLoss float64, dur time.Duration) rundir.Epoch {
-	losses := make([]float64, t.test.N)
+	testLoss, testErr := math.NaN(), math.NaN()
+	if t.val == nil || epoch == t.c.Epochs {
+		testLoss, testErr = t.measure(t.test)
+	}
+	layers := t.diagnose()
+	t.angle = metrics.MeanDeltaAngle(layers)
+	ep := rundir.Epoch{
+		Epoch: epoch, Steps: t.steps, Samples: t.seen,
+		TrainLoss: metrics.Value(trainLoss), TestLoss: metrics.Value(testLoss),
+		TestError: metrics.Value(testErr), Seconds: dur.Seconds(), Layers: layers,
+	}
+	if t.val != nil {
+		l, e := t.measure(t.val)
+		vl, ve := metrics.Value(l), metrics.Value(e)
+		ep.ValLoss, ep.ValError = &vl, &ve
+	}
+	return ep
+}
+
+// measure returns the clean network's mean per-example loss and error
+// (NaN for regression) on the whole of ds.
+func (t *trainer) measure(ds *data.Dataset) (loss, errRate float64) {
+	losses := make([]float64, ds.N)
 	var sum float64
 	wrong := 0
-	t.overTest(func(lo int, y, yhat *tensor.Mat) {
+	t.overSet(ds, func(lo int, y, yhat *tensor.Mat) {
 		l := losses[lo : lo+y.Rows]
 		t.loss.PerSample(yhat, y, l)
 		for _, v := range l {
 			sum += v
 		}
-		if t.test.Classes > 0 {
-			wrong += metrics.Misclassified(yhat, t.test.Labels[lo:lo+y.Rows])
+		if ds.Classes > 0 {
+			wrong += metrics.Misclassified(yhat, ds.Labels[lo:lo+y.Rows])
 		}
 	})
-	layers := t.diagnose()
-	t.angle = metrics.MeanDeltaAngle(layers)
-	testErr := math.NaN()
-	if t.test.Classes > 0 {
-		testErr = float64(wrong) / float64(t.test.N)
+	errRate = math.NaN()
+	if ds.Classes > 0 {
+		errRate = float64(wrong) / float64(ds.N)
 	}
-	return rundir.Epoch{
-		Epoch: epoch, Steps: t.steps, Samples: t.seen,
-		TrainLoss: metrics.Value(trainLoss), TestLoss: metrics.Value(sum / float64(t.test.N)),
-		TestError: metrics.Value(testErr), Seconds: dur.Seconds(), Layers: layers,
-	}
+	return sum / float64(ds.N), errRate
 }
 
 // overTest runs the clean network over the whole test set in chunks and
@@ -594,18 +671,21 @@ func (t *trainer) evaluate(epoch int, trainLoss float64, dur time.Duration) rund
 // the next chunk). Chunks are large for dense nets and the training batch
 // for conv nets, whose activations per example are large (every layer keeps
 // its output for the whole chunk).
-func (t *trainer) overTest(f func(lo int, y, yhat *tensor.Mat)) {
+func (t *trainer) overTest(f func(lo int, y, yhat *tensor.Mat)) { t.overSet(t.test, f) }
+
+// overSet is overTest on any data set of the run's shapes.
+func (t *trainer) overSet(ds *data.Dataset, f func(lo int, y, yhat *tensor.Mat)) {
 	t.net.Training = false
 	chunk := 1000
 	for _, b := range t.net.Blocks {
-		if _, conv := b.Core.(*nn.Conv2D); conv {
+		if _, dense := b.Core.(*nn.Dense); !dense {
 			chunk = t.c.Batch
 		}
 	}
-	for lo := 0; lo < t.test.N; lo += chunk {
-		n := min(chunk, t.test.N-lo)
-		x := tensor.Mat{Rows: n, Cols: t.test.In, Data: t.test.X[lo*t.test.In : (lo+n)*t.test.In]}
-		y := tensor.Mat{Rows: n, Cols: t.test.Out, Data: t.test.Y[lo*t.test.Out : (lo+n)*t.test.Out]}
+	for lo := 0; lo < ds.N; lo += chunk {
+		n := min(chunk, ds.N-lo)
+		x := tensor.Mat{Rows: n, Cols: ds.In, Data: ds.X[lo*ds.In : (lo+n)*ds.In]}
+		y := tensor.Mat{Rows: n, Cols: ds.Out, Data: ds.Y[lo*ds.Out : (lo+n)*ds.Out]}
 		f(lo, &y, t.net.Forward(&x, nil))
 	}
 }

@@ -8,7 +8,7 @@
 //	credit train --resume DIR        continue a stopped run from its checkpoint
 //	credit run FILE [flags]          train the run an experiment file describes; flags override it
 //	credit sweep FILE [flags]        train every run of an experiment file, or one (--index), or emit a Slurm job array
-//	credit reproduce NAME [flags]    run one of the paper's experiments (e1, e2, e2a, e2b, e3, e4) or the comparison of every rule (zoo)
+//	credit reproduce NAME [flags]    run one of the paper's experiments (e1, e2, e2a, e2b, e3, e4), the comparison of every rule (zoo) or BioTorch's CIFAR-10 benchmark (biotorch)
 //	credit report DIR... [flags]     tables and figures of finished runs, mean ± sd over seeds
 //	credit serve [DIR...] [flags]    a live dashboard page of run directories, on a local address
 //	credit export DIR [flags]        a run's tensors as NumPy .npz and its metrics as CSV
@@ -99,7 +99,7 @@ commands:
              credit train --resume DIR continues a stopped run
   run        train the run an experiment file describes: credit run FILE [train's flags]
   sweep      train the runs of an experiment file: credit sweep FILE [--jobs N] [--index i] [--list] [--emit slurm]
-  reproduce  run one of the paper's experiments: credit reproduce e1|e2|e2a|e2b|e3|e4|zoo [--scale quick|full]
+  reproduce  run one of the paper's experiments: credit reproduce e1|e2|e2a|e2b|e3|e4|zoo|biotorch [--scale quick|full]
   report     gather run directories into a table and figures: credit report DIR... [--out OUT] [--force]
   serve      a live dashboard of run directories: credit serve [DIR...] [--addr 127.0.0.1:8150] [--public]
   export     a run's tensors as NumPy .npz and metrics as CSV: credit export DIR [--npz FILE] [--csv FILE]
@@ -195,6 +195,14 @@ func trainFlags(c *config.Config) *flag.FlagSet {
 	fs.Float64Var(&c.InputNoise, "input-noise", c.InputNoise, "sd of Gaussian noise added to training inputs (a denoising autoencoder)")
 	fs.Float64Var(&c.ActivityNoise, "activity-noise", c.ActivityNoise, "noise scale at hidden layers in training passes, for bp, fa, dfa (the control for np's noise)")
 	fs.IntVar(&c.Directions, "directions", c.Directions, "fgw, fga: random directions `k` whose forward gradients are averaged per step")
+	fs.StringVar(&c.Schedule, "schedule", c.Schedule, "learning-rate schedule: constant (default), step (--milestones, --gamma) or cosine (annealed per step to 0)")
+	fs.IntVar(&c.WarmupEpochs, "warmup-epochs", c.WarmupEpochs, "ramp the learning rate up linearly over the first `epochs`, step by step")
+	fs.StringVar(&c.Milestones, "milestones", c.Milestones, "step schedule: comma-separated `epochs` after which the rate is multiplied by --gamma (100,150)")
+	fs.Float64Var(&c.Gamma, "gamma", c.Gamma, "step schedule's factor (0: 0.1)")
+	fs.Float64Var(&c.L2, "l2", c.L2, "coupled L2 weight decay: l2·W added to the weights' gradient (SGD's weight_decay)")
+	fs.StringVar(&c.Init, "init", c.Init, "weight initialisation: normal (default, N(0, 2/fan_in)), xavier or kaiming (uniform)")
+	fs.IntVar(&c.ValSize, "val-size", c.ValSize, "hold out the last `N` training examples for validation (the test set is then measured at the last epoch only)")
+	fs.BoolVar(&c.Augment, "augment", c.Augment, "random crop after 4-pixel padding and horizontal flip of training images")
 	fs.IntVar(&c.DiagBatch, "diag-batch", c.DiagBatch, "size of the held-out diagnostic batch (the first test examples)")
 	fs.IntVar(&c.DiagEvery, "diag-every", c.DiagEvery, "also record diagnostics every `k` steps in diag.jsonl (0: per epoch only)")
 	fs.StringVar(&c.Out, "out", c.Out, "run directory (default runs/<time>-<rule>-seed<seed>)")

@@ -63,7 +63,7 @@ func TestBadFlags(t *testing.T) {
 // -h prints each command's usage and flags, and is no error for main.
 func TestHelp(t *testing.T) {
 	for cmd, want := range map[string]string{
-		"train": "-resume DIR", "run": "usage: credit run FILE", "sweep": "-emit", "reproduce": "NAME one of e1",
+		"train": "-resume DIR", "run": "usage: credit run FILE", "sweep": "-emit", "reproduce": "NAME one of biotorch, e1",
 		"report": "-force", "bench": "-python", "rules": "-json",
 	} {
 		var out bytes.Buffer

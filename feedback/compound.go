@@ -1,0 +1,111 @@
+package feedback
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/creditlab/credit/nn"
+	"github.com/creditlab/credit/tensor"
+)
+
+// Networks with batch normalisation and residual blocks (nn.Normed,
+// nn.Residual). Layer-wise feedback for a block has the block's Weight
+// shape: for a residual block, a feedback kernel set for each convolution
+// inside it, packed as its kernels are (nn.Segments). Parts that treat
+// feedback entry by entry (the layer-wise delivery, sign ties,
+// Kolen–Pollack) work on it unchanged; parts that need one plain layer
+// above each site refuse it (plainAbove).
+
+// initialFor returns the feedback for core (W's shape), zero or drawn
+// N(0, 2/fan_in) segment by segment. For a plain layer it draws exactly
+// what initial draws.
+func initialFor(core nn.Core, zero bool, rng *rand.Rand) *tensor.Mat {
+	w := core.Weight()
+	segs := nn.Segments(core)
+	if len(segs) == 1 && segs[0].Cols == w.Cols && segs[0].FanIn == w.Cols {
+		return initial(w.Rows, w.Cols, zero, rng)
+	}
+	f := tensor.New(w.Rows, w.Cols)
+	if !zero {
+		for _, s := range segs {
+			std := math.Sqrt(2 / float64(s.FanIn))
+			for k := s.Off; k < s.Off+s.Rows*s.Cols; k++ {
+				f.Data[k] = float32(rng.NormFloat64() * std)
+			}
+		}
+	}
+	return f
+}
+
+// fanScales returns, for each entry of core's weights, √(2/fan_in) of its
+// layer (nil when the core is one plain layer whose fan-in is W's column
+// count, where callers use √(2/cols) as before).
+func fanScales(core nn.Core) []float32 {
+	w := core.Weight()
+	segs := nn.Segments(core)
+	if len(segs) == 1 && segs[0].FanIn == w.Cols {
+		return nil
+	}
+	s := make([]float32, len(w.Data))
+	for _, g := range segs {
+		v := float32(math.Sqrt(2 / float64(g.FanIn)))
+		for k := g.Off; k < g.Off+g.Rows*g.Cols; k++ {
+			s[k] = v
+		}
+	}
+	return s
+}
+
+// InnerFeedback implements nn.InnerFeedback: the feedback of the block
+// above site block−1 stands in for its weights inside it too.
+func (l *LayerWise) InnerFeedback(_ *nn.Net, block int) *tensor.Mat {
+	if block < 1 || block > len(l.F) {
+		return nil
+	}
+	return l.F[block-1]
+}
+
+// InnerFeedback implements nn.InnerFeedback through the rule's delivery
+// (nil, the block's own weights, for deliveries without).
+func (r *Rule) InnerFeedback(n *nn.Net, block int) *tensor.Mat {
+	if f, ok := r.delivery.(nn.InnerFeedback); ok {
+		return f.InnerFeedback(n, block)
+	}
+	return nil
+}
+
+// plainAbove refuses a network where a core above a hidden site is not a
+// plain Dense or Conv2D layer (batch-normalised, or a residual block), for
+// a part (who) that works on one plain layer at a time.
+func plainAbove(r *Rule, net *nn.Net, who string) error {
+	for i := 0; i < net.Sites(); i++ {
+		switch c := net.Blocks[i+1].Core.(type) {
+		case *nn.Dense, *nn.Conv2D:
+		default:
+			return fmt.Errorf("rule %s: %s works on plain dense and conv layers, and the layer above hidden site %d is %s", r.Name, who, i+1, kindOf(c))
+		}
+	}
+	return nil
+}
+
+// singleAbove refuses a network where a core above a hidden site holds
+// more than one weighted layer (a residual block).
+func singleAbove(r *Rule, net *nn.Net, who string) error {
+	for i := 0; i < net.Sites(); i++ {
+		if c := net.Blocks[i+1].Core; len(nn.Segments(c)) > 1 {
+			return fmt.Errorf("rule %s: %s needs one weighted layer above each hidden site, and the layer above hidden site %d is %s", r.Name, who, i+1, kindOf(c))
+		}
+	}
+	return nil
+}
+
+func kindOf(c nn.Core) string {
+	switch c.(type) {
+	case *nn.Residual:
+		return "a residual block"
+	case *nn.Normed:
+		return "batch-normalised"
+	}
+	return fmt.Sprintf("a %T", c)
+}

@@ -1,0 +1,196 @@
+package nn
+
+import (
+	"math"
+
+	"github.com/creditlab/credit/tensor"
+)
+
+// BatchNorm is batch normalisation (Ioffe & Szegedy 2015) over C channels
+// of P positions each: a batch row holds C·P values in channel-major order
+// (CHW for a conv layer's output, P = 1 for a dense layer's units). In
+// training mode each channel is normalised by the mean and biased variance
+// of its batch·P values, y = γ·(x − μ)/√(σ² + ε) + β; in evaluation mode by
+// the running statistics. EndStep folds the last training pass's batch
+// statistics into the running ones with momentum m, as PyTorch does:
+// mean ← (1 − m)·mean + m·μ, var ← (1 − m)·var + m·σ²·n/(n − 1) (the
+// unbiased variance), n = batch·P. Sums are taken in float64.
+//
+// γ and β (length C each) are slices owned by the core that holds the
+// layer (among its biases), so that the optimiser moves them with the
+// network's other parameters.
+type BatchNorm struct {
+	C, P        int
+	Eps, Mom    float64
+	Gamma, Beta []float32
+	Mean, Var   []float32 // running statistics, saved in checkpoints (Net.Buffers)
+
+	training bool       // mode of the last Forward
+	xhat     tensor.Mat // normalised input of the last Forward
+	inv      []float32  // 1/√(σ² + ε) per channel of the last Forward
+	bMean    []float64  // batch statistics of the last training Forward
+	bVar     []float64
+	bN       int // its batch·P; 0: nothing to fold
+	out, dx  tensor.Mat
+	tan      tensor.Mat
+}
+
+// NewBatchNorm returns batch normalisation of c channels of p positions
+// with γ, β in the given slices (set to 1 and 0), running mean 0 and
+// variance 1, ε = 1e-5 and momentum 0.1 (PyTorch's defaults).
+func NewBatchNorm(c, p int, gamma, beta []float32) *BatchNorm {
+	b := &BatchNorm{C: c, P: p, Eps: 1e-5, Mom: 0.1, Gamma: gamma, Beta: beta,
+		Mean: make([]float32, c), Var: make([]float32, c), inv: make([]float32, c),
+		bMean: make([]float64, c), bVar: make([]float64, c)}
+	for i := range gamma {
+		gamma[i], beta[i], b.Var[i] = 1, 0, 1
+	}
+	return b
+}
+
+// Forward normalises x (batch × C·P) with batch statistics when training,
+// the running ones otherwise, and returns y (valid until the next Forward).
+func (b *BatchNorm) Forward(x *tensor.Mat, training bool) *tensor.Mat {
+	b.training = training
+	n, p := x.Rows, b.P
+	b.xhat.Resize(n, x.Cols)
+	b.out.Resize(n, x.Cols)
+	for c := 0; c < b.C; c++ {
+		var mean, v float64
+		if training {
+			var s float64
+			for i := 0; i < n; i++ {
+				for _, e := range x.Row(i)[c*p : (c+1)*p] {
+					s += float64(e)
+				}
+			}
+			mean = s / float64(n*p)
+			var q float64
+			for i := 0; i < n; i++ {
+				for _, e := range x.Row(i)[c*p : (c+1)*p] {
+					d := float64(e) - mean
+					q += d * d
+				}
+			}
+			v = q / float64(n*p)
+			b.bMean[c], b.bVar[c] = mean, v
+		} else {
+			mean, v = float64(b.Mean[c]), float64(b.Var[c])
+		}
+		inv := float32(1 / math.Sqrt(v+b.Eps))
+		b.inv[c] = inv
+		m, g, be := float32(mean), b.Gamma[c], b.Beta[c]
+		for i := 0; i < n; i++ {
+			xr, hr, yr := x.Row(i)[c*p:(c+1)*p], b.xhat.Row(i)[c*p:(c+1)*p], b.out.Row(i)[c*p:(c+1)*p]
+			for j, e := range xr {
+				h := (e - m) * inv
+				hr[j] = h
+				yr[j] = g*h + be
+			}
+		}
+	}
+	if training {
+		b.bN = n * p
+	}
+	return &b.out
+}
+
+// Output returns the result of the last Forward.
+func (b *BatchNorm) Output() *tensor.Mat { return &b.out }
+
+// EndStep folds the batch statistics of the last training Forward into the
+// running statistics (once: a second call does nothing).
+func (b *BatchNorm) EndStep() {
+	if b.bN == 0 {
+		return
+	}
+	m := b.Mom
+	unb := float64(b.bN) / float64(max(b.bN-1, 1))
+	for c := range b.Mean {
+		b.Mean[c] = float32((1-m)*float64(b.Mean[c]) + m*b.bMean[c])
+		b.Var[c] = float32((1-m)*float64(b.Var[c]) + m*b.bVar[c]*unb)
+	}
+	b.bN = 0
+}
+
+// Backward returns ∂L/∂x for the last Forward given dy (batch × C·P), and
+// writes ∂L/∂γ and ∂L/∂β into dGamma, dBeta (length C; nil to skip).
+// Training mode: dx = γ/√(σ²+ε)·(dy − mean(dy) − x̂·mean(dy·x̂)), the means
+// over the channel's batch·P values; evaluation mode: γ/√(var+ε)·dy. The
+// result is valid until the next Backward; the layer's state is unchanged.
+func (b *BatchNorm) Backward(dy *tensor.Mat, dGamma, dBeta []float32) *tensor.Mat {
+	n, p := dy.Rows, b.P
+	b.dx.Resize(n, dy.Cols)
+	for c := 0; c < b.C; c++ {
+		var sdy, sdyh float64
+		for i := 0; i < n; i++ {
+			hr := b.xhat.Row(i)[c*p : (c+1)*p]
+			for j, e := range dy.Row(i)[c*p : (c+1)*p] {
+				sdy += float64(e)
+				sdyh += float64(e) * float64(hr[j])
+			}
+		}
+		if dGamma != nil {
+			dGamma[c], dBeta[c] = float32(sdyh), float32(sdy)
+		}
+		k := b.Gamma[c] * b.inv[c]
+		var m1, m2 float32
+		if b.training {
+			m1, m2 = float32(sdy/float64(n*p)), float32(sdyh/float64(n*p))
+		}
+		for i := 0; i < n; i++ {
+			hr, dr, xr := b.xhat.Row(i)[c*p:(c+1)*p], dy.Row(i)[c*p:(c+1)*p], b.dx.Row(i)[c*p:(c+1)*p]
+			for j, e := range dr {
+				xr[j] = k * (e - m1 - hr[j]*m2)
+			}
+		}
+	}
+	return &b.dx
+}
+
+// Tangent returns the directional derivative of the last Forward's output
+// along an input tangent dx (batch × C·P; nil is zero) and tangents dGamma,
+// dBeta of γ and β (nil is zero): in training mode the batch statistics
+// move with the input, γ/√(σ²+ε)·(dx − mean(dx) − x̂·mean(x̂·dx)), in
+// evaluation mode γ/√(var+ε)·dx; plus x̂·dγ + dβ. Valid until the next
+// Tangent; nothing that Backward needs is changed.
+func (b *BatchNorm) Tangent(dx *tensor.Mat, dGamma, dBeta []float32) *tensor.Mat {
+	n, p := b.xhat.Rows, b.P
+	b.tan.Resize(n, b.xhat.Cols)
+	for c := 0; c < b.C; c++ {
+		var k, m1, m2 float32
+		if dx != nil {
+			var s, sh float64
+			if b.training {
+				for i := 0; i < n; i++ {
+					hr := b.xhat.Row(i)[c*p : (c+1)*p]
+					for j, e := range dx.Row(i)[c*p : (c+1)*p] {
+						s += float64(e)
+						sh += float64(e) * float64(hr[j])
+					}
+				}
+			}
+			k, m1, m2 = b.Gamma[c]*b.inv[c], float32(s/float64(n*p)), float32(sh/float64(n*p))
+		}
+		var dg, db float32
+		if dGamma != nil {
+			dg = dGamma[c]
+		}
+		if dBeta != nil {
+			db = dBeta[c]
+		}
+		for i := 0; i < n; i++ {
+			hr, tr := b.xhat.Row(i)[c*p:(c+1)*p], b.tan.Row(i)[c*p:(c+1)*p]
+			if dx == nil {
+				for j, h := range hr {
+					tr[j] = h*dg + db
+				}
+				continue
+			}
+			for j, e := range dx.Row(i)[c*p : (c+1)*p] {
+				tr[j] = k*(e-m1-hr[j]*m2) + hr[j]*dg + db
+			}
+		}
+	}
+	return &b.tan
+}
