@@ -290,11 +290,8 @@ func build(c config.Config) (*trainer, error) {
 		}
 		trainSet, valSet = trainSet.Head(trainSet.N-c.ValSize), trainSet.Tail(c.ValSize)
 	}
-	if valSet == nil && c.DiagBatch > testSet.N {
+	if valSet == nil && c.DiagBatch > testSet.N { // with a validation split, its first DiagBatch examples at most
 		return nil, &config.Error{Key: "diag_batch", Msg: fmt.Sprintf("%d, but the test set of %s holds only %d examples (the diagnostic batch is the first test examples)", c.DiagBatch, c.Data, testSet.N)}
-	}
-	if valSet != nil && c.DiagBatch > valSet.N {
-		return nil, &config.Error{Key: "diag_batch", Msg: fmt.Sprintf("%d, but --val-size holds out only %d examples (with a validation split the diagnostic batch is its first examples)", c.DiagBatch, valSet.N)}
 	}
 	if c.Autoencoder {
 		trainSet, testSet = autoencode(trainSet), autoencode(testSet)

@@ -215,7 +215,7 @@ func TestBenchBadInput(t *testing.T) {
 		{func(c *config.Config) { c.Net, c.Rule = "conv3x3x4,res4,gap,fc10", "wm" }, "residual block"},
 	} {
 		c := config.Default()
-		c.DataDir, c.TrainSize, c.Epochs, c.Out = idx, 300, 4, filepath.Join(t.TempDir(), "run")
+		c.DataDir, c.TrainSize, c.Epochs, c.DiagBatch, c.Out = idx, 300, 4, 100, filepath.Join(t.TempDir(), "run")
 		tc.set(&c)
 		_, err := start(c)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
