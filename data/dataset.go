@@ -59,6 +59,22 @@ func (d *Dataset) Head(n int) *Dataset {
 	return &h
 }
 
+// Tail returns a Dataset viewing d's examples from index from on (no copy,
+// capped like Head). from must be in [0, N); otherwise Tail panics.
+func (d *Dataset) Tail(from int) *Dataset {
+	if from < 0 || from >= d.N {
+		panic(fmt.Sprintf("data: %s: Tail(%d) out of range [0, %d)", d.Name, from, d.N))
+	}
+	t := *d
+	t.N = d.N - from
+	t.X = d.X[from*d.In : len(d.X) : len(d.X)]
+	t.Y = d.Y[from*d.Out : len(d.Y) : len(d.Y)]
+	if d.Labels != nil {
+		t.Labels = d.Labels[from:len(d.Labels):len(d.Labels)]
+	}
+	return &t
+}
+
 // Gather copies example idx[k] into row k of x and y, for k in [0, len(idx)):
 // x must hold at least len(idx)×In values and y at least len(idx)×Out
 // (row-major). y may be nil to copy inputs only. Gather does not allocate.

@@ -254,8 +254,12 @@ func build(c config.Config) (*trainer, error) {
 		return nil, err
 	}
 	spec, _ := nn.ParseSpec(c.Net)
+	size := c.TrainSize
+	if size > 0 {
+		size += c.TrainOffset // the first examples are skipped below
+	}
 	trainSet, testSet, err := data.Load(data.Options{
-		Name: c.Data, Dir: c.DataDir, TrainSize: c.TrainSize,
+		Name: c.Data, Dir: c.DataDir, TrainSize: size,
 		In: spec.Input, Out: spec.Layers[len(spec.Layers)-1].Size, Seed: c.Seed,
 	})
 	if err != nil {
@@ -263,6 +267,12 @@ func build(c config.Config) (*trainer, error) {
 			return nil, &config.Error{Key: "data_dir", Msg: err.Error()}
 		}
 		return nil, &config.Error{Key: "data", Msg: fmt.Sprintf("%s: %v", c.Data, err)}
+	}
+	if c.TrainOffset > 0 {
+		if c.TrainOffset >= trainSet.N {
+			return nil, &config.Error{Key: "train_offset", Msg: fmt.Sprintf("%d skips every training example of %s (it has %d)", c.TrainOffset, c.Data, trainSet.N)}
+		}
+		trainSet = trainSet.Tail(c.TrainOffset)
 	}
 	if c.Autoencoder {
 		trainSet, testSet = autoencode(trainSet), autoencode(testSet)
@@ -285,6 +295,9 @@ type trainer struct {
 	opt         Optimizer
 	grads       *nn.Grads
 	diagG, bpG  *nn.Grads
+	stepG       *nn.Grads   // backprop's gradient on a measured step's batch (step angle)
+	w0          [][]float32 // the hidden layers' weights before a measured step
+	stepAngles  []float64   // the step angle of each hidden layer at the last step, if it was measured; nil if not
 	noise, diag *rand.Rand
 	order       *rand.Rand
 	input       *rand.Rand                // input noise (denoising)
@@ -323,6 +336,9 @@ func newTrainer(c config.Config, spec *nn.Spec, trainSet, testSet *data.Dataset)
 	if t.net.Out() != trainSet.Out {
 		return nil, misfit(fmt.Sprintf("the output layer has %d units", t.net.Out()))
 	}
+	if c.BiasInit == "normal" {
+		initBiases(t.net, t.src[streamInit])
+	}
 	fbRand := stream(streamFeedback)
 	if t.rule, err = feedback.New(c.Rule, t.net, c.FeedbackOptions(), fbRand); err != nil {
 		return nil, config.RuleError(err)
@@ -333,7 +349,10 @@ func newTrainer(c config.Config, spec *nn.Spec, trainSet, testSet *data.Dataset)
 	if t.opt, err = NewOptimizer(c.Opt, c.LR, c.Momentum, c.AdamEps); err != nil {
 		return nil, err
 	}
-	t.grads, t.diagG, t.bpG = nn.NewGrads(t.net), nn.NewGrads(t.net), nn.NewGrads(t.net)
+	t.grads, t.diagG, t.bpG, t.stepG = nn.NewGrads(t.net), nn.NewGrads(t.net), nn.NewGrads(t.net), nn.NewGrads(t.net)
+	for _, b := range t.net.Blocks[:len(t.net.Blocks)-1] {
+		t.w0 = append(t.w0, make([]float32, len(b.Core.Weight().Data)))
+	}
 	t.params, t.gsl = t.net.Params(), t.grads.Slices()
 	keep := float32(1 - c.WeightDecay)
 	t.move = func() {
@@ -412,7 +431,9 @@ func (t *trainer) run(ctx context.Context, o Options) (*Result, error) {
 		for t.pos.Step < spe {
 			s := t.pos.Step
 			idx := t.perm[s*c.Batch : min((s+1)*c.Batch, len(t.perm))]
-			l, err := t.step(idx, !c.FreezeWeights && epoch > c.Warmup)
+			// The step before each diagnostic is measured (its step angle).
+			measure := s == spe-1 || (t.df != nil && (t.steps+1)%c.DiagEvery == 0)
+			l, err := t.step(idx, !c.FreezeWeights && epoch > c.Warmup, measure)
 			if err != nil {
 				return nil, fmt.Errorf("train: %v at epoch %d, step %d; the metrics of earlier epochs are in %s", err, epoch, s+1, rundir.Path(c.Out, rundir.MetricsFile))
 			}
@@ -490,8 +511,10 @@ func (t *trainer) endEpoch(ep rundir.Epoch) error {
 func (t *trainer) model() Model { return Model{Net: t.net, Rule: t.rule} }
 
 // step trains on the examples idx and returns their summed clean loss. The
-// rule's feedback always learns; the forward weights only if update.
-func (t *trainer) step(idx []int, update bool) (float64, error) {
+// rule's feedback always learns; the forward weights only if update. If
+// measure (and update), it also records the step angle of every hidden
+// layer (see stepAngle).
+func (t *trainer) step(idx []int, update, measure bool) (float64, error) {
 	t.x.Resize(len(idx), t.train.In)
 	t.y.Resize(len(idx), t.train.Out)
 	t.train.Gather(idx, t.x.Data, t.y.Data)
@@ -499,6 +522,11 @@ func (t *trainer) step(idx []int, update bool) (float64, error) {
 		for i := range t.x.Data {
 			t.x.Data[i] += float32(sd * t.input.NormFloat64())
 		}
+	}
+	t.stepAngles = nil
+	measure = measure && update
+	if measure {
+		t.beforeStep(len(idx))
 	}
 	t.net.Training = true
 	losses := t.rule.Step(t.net, t.loss, t.red.Scale(len(idx)), &t.x, &t.y, t.grads, t.noise, true)
@@ -512,9 +540,39 @@ func (t *trainer) step(idx []int, update bool) (float64, error) {
 	if update {
 		t.rule.Move(t.net, t.move)
 	}
+	if measure {
+		t.afterStep()
+	}
 	t.steps++
 	t.seen += len(idx)
 	return sum, nil
+}
+
+// beforeStep computes backprop's gradient on the step's batch at the
+// weights before the step (the clean network, without dropout or noise, so
+// no random stream is drawn) and keeps the hidden layers' weights.
+func (t *trainer) beforeStep(n int) {
+	t.net.Training = false
+	t.bp.Step(t.net, t.loss, t.red.Scale(n), &t.x, &t.y, t.stepG, nil, false)
+	for i := range t.w0 {
+		copy(t.w0[i], t.net.Blocks[i].Core.Weight().Data)
+	}
+}
+
+// afterStep records the step angle of each hidden layer i: the angle
+// between the change ΔW^i the step made (optimiser and weight decay
+// together) and −∇_{W^i}L, backprop's gradient on the step's batch at the
+// weights before the step. 0° is steepest descent on that batch.
+func (t *trainer) afterStep() {
+	t.stepAngles = make([]float64, len(t.w0))
+	for i, w0 := range t.w0 {
+		w := t.net.Blocks[i].Core.Weight().Data
+		for j := range w0 {
+			w0[j] = w[j] - w0[j] // ΔW, exact in float32 for a small step
+		}
+		// The angle with −g is 180° less the angle with g.
+		t.stepAngles[i] = 180 - metrics.Angle(w0, t.stepG.W[i].Data)
+	}
 }
 
 // diagnose compares the rule with backprop on the diagnostic batch, at the
@@ -526,6 +584,10 @@ func (t *trainer) diagnose() []metrics.Layer {
 	t.bp.Step(t.net, t.loss, scale, &t.dx, &t.dy, t.bpG, nil, false)
 	layers := metrics.Compare(t.diagG, t.bpG)
 	t.rule.Diagnose(t.net, t.diagG, t.bpG, layers)
+	for i, a := range t.stepAngles {
+		v := metrics.Value(a)
+		layers[i].StepAngle = &v
+	}
 	return layers
 }
 
