@@ -141,6 +141,9 @@ func Parse(file string, src []byte) (*File, error) {
 	return f, nil
 }
 
+// Scales returns the names of the file's scales, in file order.
+func (f *File) Scales() []string { return slices.Clone(f.scaleNames) }
+
 // Source returns the file's text as read.
 func (f *File) Source() []byte { return f.src }
 

@@ -95,7 +95,7 @@ commands:
              credit train --resume DIR continues a stopped run
   run        train the run an experiment file describes: credit run FILE [train's flags]
   sweep      train the runs of an experiment file: credit sweep FILE [--jobs N] [--index i] [--list] [--emit slurm]
-  reproduce  run one of the paper's experiments: credit reproduce e1|e2|e2a|e2b|e3|e4|zoo [--scale quick|full]
+  reproduce  run one of the paper's experiments: credit reproduce e1|e2|e2a|e2b|e3|e4|zoo [--scale quick|full|medium (e4)]
   report     gather run directories into a table and figures: credit report DIR... [--out OUT] [--force]
   bench      GEMM and training speed, side by side with PyTorch (and OpenBLAS under -tags openblas)
   rules      list the learning rules
@@ -394,7 +394,7 @@ func shellQuote(s string) string {
 
 func reproduceCmd(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("credit reproduce", flag.ContinueOnError)
-	scale := fs.String("scale", "quick", "quick (also small: minutes to an hour on 2 cores) or full (the paper's schedule)")
+	scale := fs.String("scale", "quick", "quick (also small: minutes to an hour on 2 cores), full (the paper's schedule), or a scale of the experiment's own (e4: medium, paired seeds with confidence intervals)")
 	out := fs.String("out", "", "output directory (default runs/reproduce-<name>-<scale>)")
 	jobs := fs.Int("jobs", runtime.GOMAXPROCS(0), "runs trained at once")
 	names := strings.Join(experiment.Names(), ", ")
