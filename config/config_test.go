@@ -1,6 +1,10 @@
 package config
 
-import "testing"
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+)
 
 // Diff lists the differing settings in key order, leaving out the keys it
 // is told to ignore; Join words them as "key a ≠ b".
@@ -17,5 +21,32 @@ func TestDiff(t *testing.T) {
 	d := Diff(a, b)
 	if len(d) != 4 || d[0].Key != "epochs" || string(d[3].A) != `""` || string(d[3].B) != `"x"` {
 		t.Errorf("Diff without ignored keys = %v", d)
+	}
+}
+
+// The authors' setup settings are new keys whose zero value is today's
+// behaviour: a default run's config.json does not mention them, and a
+// config.json written before they existed reads as a valid default run.
+func TestNewKeysKeepOldFiles(t *testing.T) {
+	c := Default()
+	c.Out = "x"
+	b, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"train_offset", "bias_init"} {
+		if bytes.Contains(b, []byte(k)) {
+			t.Errorf("a default config.json holds %s: %s", k, b)
+		}
+	}
+	var old Config
+	if err := json.Unmarshal(b, &old); err != nil || old != c || old.Validate() != nil {
+		t.Errorf("an old config.json reads as %+v (%v), want %+v", old, err, c)
+	}
+	for _, bias := range []string{"zero", "normal"} {
+		c.BiasInit = bias
+		if err := c.Validate(); err != nil {
+			t.Errorf("bias_init %s: %v", bias, err)
+		}
 	}
 }
