@@ -513,7 +513,7 @@ func (t *trainer) model() Model { return Model{Net: t.net, Rule: t.rule} }
 // step trains on the examples idx and returns their summed clean loss. The
 // rule's feedback always learns; the forward weights only if update. If
 // measure (and update), it also records the step angle of every hidden
-// layer (see stepAngle).
+// layer (see afterStep).
 func (t *trainer) step(idx []int, update, measure bool) (float64, error) {
 	t.x.Resize(len(idx), t.train.In)
 	t.y.Resize(len(idx), t.train.Out)
