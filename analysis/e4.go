@@ -36,6 +36,49 @@ func init() {
 			{name: "test accuracy (%)", decimals: 2, of: func(r experiment.Result) float64 { return 100 - testErrorPct(r) }},
 			{name: "mean delta angle (°)", decimals: 1, of: func(r experiment.Result) float64 { return metrics.MeanDeltaAngle(r.Summary.Layers) }},
 		}, nil)
-		return writeTable(dir, "e4", md, csv)
+		text, err := writeTable(dir, "e4", md, csv)
+		if err != nil {
+			return "", err
+		}
+		ps := e4Pairs(order, by)
+		if len(ps) == 0 {
+			return text, nil // quick and full: no seeds to pair
+		}
+		pmd, pcsv := pairedTable("test accuracy (points)", 2, ps)
+		ptext, err := writeTable(dir, "e4-paired", pmd, pcsv)
+		if err != nil {
+			return "", err
+		}
+		return text + "\nPaired by seed, final test accuracy (percentage points; > 0: the first is better):\n\n" + ptext, nil
 	})
+}
+
+// e4Pairs returns the paired differences of final test accuracy of each
+// npdfa group against each dfa group, and of each noisy dfa group against
+// dfa without noise, when the groups share at least pairedMinSeeds seeds
+// (E4's medium scale); none otherwise.
+func e4Pairs(order []string, by map[string][]experiment.Result) []paired {
+	acc := func(r experiment.Result) float64 { return 100 - testErrorPct(r) }
+	dfas := groupsOfRule(order, by, "dfa")
+	var ps []paired
+	for _, a := range groupsOfRule(order, by, "npdfa") {
+		for _, b := range dfas {
+			ps = append(ps, pairBySeed(a, b, by[a], by[b], acc))
+		}
+	}
+	for _, a := range dfas {
+		for _, b := range dfas {
+			if by[a][0].Config.ActivityNoise > 0 && by[b][0].Config.ActivityNoise == 0 {
+				ps = append(ps, pairBySeed(a, b, by[a], by[b], acc))
+			}
+		}
+	}
+	enough := false
+	for _, p := range ps {
+		enough = enough || len(p.diffs) >= pairedMinSeeds
+	}
+	if !enough {
+		return nil
+	}
+	return ps
 }

@@ -23,7 +23,7 @@ import (
 type Config struct {
 	Data      string  `json:"data"`       // mnist, fashion-mnist, cifar10, linear
 	DataDir   string  `json:"data_dir"`   // "" = the built-in location
-	TrainSize int     `json:"train_size"` // first N training examples; 0 = all
+	TrainSize int     `json:"train_size"` // first N training examples (after TrainOffset); 0 = all
 	Net       string  `json:"net"`        // widths (784-50-20-10) or layers (conv5x5x96,pool3s2,…,fc10); see nn.Spec
 	Act       string  `json:"act"`        // hidden activation
 	OutAct    string  `json:"out_act"`    // output activation
@@ -37,10 +37,18 @@ type Config struct {
 	Batch     int     `json:"batch"`
 	Epochs    int     `json:"epochs"`
 	Seed      uint64  `json:"seed"`
+	// TrainOffset skips the first N training examples: 5000 gives
+	// TensorFlow's MNIST training split (examples 5000–59999; the first
+	// 5000 are its validation set), which the authors' code trained on.
+	TrainOffset int `json:"train_offset,omitempty"`
 	// WeightDecay is a per-step decay of the forward weights (not the
 	// biases), W ← (1 − λ)W before each optimiser step, whatever the
 	// optimiser (decoupled); kp's feedback decays with it.
 	WeightDecay float64 `json:"weight_decay"`
+	// BiasInit is how the biases start: "" or "zero" (0, the default) or
+	// "normal", N(0, 2/fan_in) like the weights (the authors' code, whose
+	// bias is one more row of W), drawn after every weight.
+	BiasInit string `json:"bias_init,omitempty"`
 
 	// Node perturbation (rules np, npdfa, nodepert).
 	Noise          float64 `json:"noise"`           // c, the noise scale
@@ -182,6 +190,9 @@ func (c *Config) NetDefaults(given func(key string) bool) {
 // Optimizers lists the accepted optimiser names.
 var Optimizers = []string{"sgd", "momentum", "adam"}
 
+// BiasInits lists the accepted --bias-init values ("" is zero).
+var BiasInits = []string{"", "zero", "normal"}
+
 // DataSets lists the accepted --data names.
 var DataSets = []string{"mnist", "fashion-mnist", "cifar10", "linear"}
 
@@ -268,6 +279,12 @@ func (c *Config) Validate() error {
 	}
 	if c.TrainSize < 0 {
 		return errf("train_size", "must be positive (or 0 for all), got %d", c.TrainSize)
+	}
+	if c.TrainOffset < 0 {
+		return errf("train_offset", "must be ≥ 0 (the training examples to skip), got %d", c.TrainOffset)
+	}
+	if !slices.Contains(BiasInits, c.BiasInit) {
+		return errf("bias_init", "unknown bias initialisation %q (want zero or normal)", c.BiasInit)
 	}
 	if c.DiagBatch <= 0 {
 		return errf("diag_batch", "must be positive, got %d", c.DiagBatch)

@@ -1,6 +1,10 @@
 package config
 
-import "testing"
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+)
 
 // Diff lists the differing settings in key order, leaving out the keys it
 // is told to ignore; Join words them as "key a ≠ b".
@@ -78,5 +82,32 @@ func TestNetDefaults(t *testing.T) {
 	c.NetDefaults(func(k string) bool { return k == "opt" })
 	if c.LR != DefaultLR {
 		t.Errorf("adam on a wide net: lr %g, want %g", c.LR, DefaultLR)
+	}
+}
+
+// The authors' setup settings are new keys whose zero value is today's
+// behaviour: a default run's config.json does not mention them, and a
+// config.json written before they existed reads as a valid default run.
+func TestNewKeysKeepOldFiles(t *testing.T) {
+	c := Default()
+	c.Out = "x"
+	b, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"train_offset", "bias_init"} {
+		if bytes.Contains(b, []byte(k)) {
+			t.Errorf("a default config.json holds %s: %s", k, b)
+		}
+	}
+	var old Config
+	if err := json.Unmarshal(b, &old); err != nil || old != c || old.Validate() != nil {
+		t.Errorf("an old config.json reads as %+v (%v), want %+v", old, err, c)
+	}
+	for _, bias := range []string{"zero", "normal"} {
+		c.BiasInit = bias
+		if err := c.Validate(); err != nil {
+			t.Errorf("bias_init %s: %v", bias, err)
+		}
 	}
 }

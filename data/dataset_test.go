@@ -143,3 +143,22 @@ func TestCheck(t *testing.T) {
 		})
 	}
 }
+
+// Tail views the last n examples, capped so appends cannot clobber the
+// parent.
+func TestTail(t *testing.T) {
+	d := &Dataset{Name: "t", N: 3, In: 2, Out: 1, X: []float32{1, 2, 3, 4, 5, 6}, Y: []float32{7, 8, 9}, Labels: []int{0, 1, 0}, Classes: 2}
+	tl := d.Tail(2)
+	if tl.N != 2 || tl.X[0] != 3 || tl.Y[1] != 9 || tl.Labels[0] != 1 || len(tl.X) != 4 {
+		t.Fatalf("Tail(2) = %+v", tl)
+	}
+	if cap(tl.X) != len(tl.X) || cap(tl.Labels) != len(tl.Labels) {
+		t.Error("Tail's slices are not capped")
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("Tail(4) of 3 examples did not panic")
+		}
+	}()
+	d.Tail(4)
+}

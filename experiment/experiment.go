@@ -32,6 +32,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -64,6 +65,9 @@ type Experiment struct {
 	Title string
 	// Runs lists the runs at a scale; Config.Out is set by Reproduce.
 	Runs func(Scale) []Run
+	// Scales lists the scales Runs knows beyond Quick and Full (an
+	// experiment file's own, such as E4's medium).
+	Scales []Scale
 	// Report writes tables and figures into dir from the finished runs
 	// and returns the table to print. Package analysis sets it for the
 	// experiments of configs/ (see RegisterReport); its reports also write
@@ -153,8 +157,20 @@ func Reproduce(ctx context.Context, name string, o Options) error {
 	if o.Scale == "small" {
 		o.Scale = Quick // E4 calls its reduced scale "small"
 	}
-	if o.Scale != Quick && o.Scale != Full {
-		return fmt.Errorf("--scale: unknown scale %q (want quick, small or full)", o.Scale)
+	for _, e := range es {
+		if o.Scale != Quick && o.Scale != Full && !slices.Contains(e.Scales, o.Scale) {
+			var names []string
+			for _, s := range e.Scales {
+				if s != Quick && s != Full && s != "small" {
+					names = append(names, string(s))
+				}
+			}
+			want := "quick, small or full"
+			if len(names) > 0 {
+				want = "quick, small, " + strings.Join(names, ", ") + " or full"
+			}
+			return fmt.Errorf("--scale: unknown scale %q for %s (want %s)", o.Scale, e.Name, want)
+		}
 	}
 	if o.Jobs < 1 {
 		return fmt.Errorf("--jobs: must be at least 1, got %d", o.Jobs)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/creditlab/credit/config"
 	"github.com/creditlab/credit/configs"
@@ -59,7 +60,13 @@ func E4Small() config.Config {
 // nil, to be set later (RegisterReport).
 func FileExperiment(f *sweep.File, report func(dir string, rs []Result) (string, error)) (*Experiment, error) {
 	runs := map[Scale][]Run{}
-	for _, s := range []Scale{Quick, Full} {
+	scales := []Scale{Quick, Full}
+	for _, s := range f.Scales() {
+		if !slices.Contains(scales, Scale(s)) {
+			scales = append(scales, Scale(s))
+		}
+	}
+	for _, s := range scales {
 		pts, err := f.Expand(string(s))
 		if err != nil {
 			return nil, err
@@ -67,7 +74,7 @@ func FileExperiment(f *sweep.File, report func(dir string, rs []Result) (string,
 		runs[s] = fileRuns(pts)
 	}
 	return &Experiment{
-		Name: f.Name, Title: f.Title, Report: report,
+		Name: f.Name, Title: f.Title, Report: report, Scales: scales,
 		Runs: func(s Scale) []Run { return append([]Run(nil), runs[s]...) },
 	}, nil
 }

@@ -103,6 +103,15 @@ type Layer struct {
 	DeltaAngle Value `json:"delta_angle_deg"`
 	// UpdateAngle is the angle between the rule's ΔW^i and backprop's.
 	UpdateAngle Value `json:"update_angle_deg"`
+	// StepAngle is the angle between the change the last training step
+	// before the diagnostics made to W^i (the optimiser's actual step,
+	// momentum, Adam's scaling and weight decay included) and −∇_{W^i}L,
+	// backprop's gradient on that step's batch at the weights before it
+	// (the clean network: no dropout, no noise). 0° is steepest descent on
+	// the batch. Nil when no step preceded the diagnostics or it did not
+	// move W (epoch 0, warm-up, frozen weights) and in files written before
+	// the field existed.
+	StepAngle *Value `json:"step_angle_deg,omitempty"`
 	// For layer-wise feedback only: B^{i+1} against (W^{i+1})ᵀ.
 	WeightAngle    *Value `json:"weight_angle_deg,omitempty"`
 	RelativeError  *Value `json:"relative_error,omitempty"`

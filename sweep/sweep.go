@@ -21,9 +21,10 @@
 //	  full: {epochs: 1067, seeds: 5}
 //
 // A variant may hold group, scales (of the names defined at the top level)
-// and settings; a scale holds settings only. Precedence, lowest first:
-// train.Default, the top-level settings, the chosen top-level scale, the
-// variant, the variant's scale, command-line overrides. The runs come out
+// and settings; a scale holds settings and optionally a group (the label
+// its runs get at that scale). Precedence, lowest first: train.Default, the
+// top-level settings, the chosen top-level scale, the variant, the
+// variant's scale, command-line overrides; the same for group. The runs come out
 // variant by variant, each a grid in file order with the seeds innermost.
 //
 // Decoding is strict: an unknown key (with the closest valid key as a
@@ -58,16 +59,18 @@ type File struct {
 	base       layer
 	group      *template
 	scales     map[string]layer
-	scaleNames []string // in file order
+	scaleGroup map[string]*template // a scale's own group label, if it gives one
+	scaleNames []string             // in file order
 	variants   []variant
 	overrides  layer
 }
 
 type variant struct {
-	set       layer
-	group     *template
-	scales    map[string]layer
-	scaleKeys []*yaml.Node
+	set        layer
+	group      *template
+	scales     map[string]layer
+	scaleGroup map[string]*template
+	scaleKeys  []*yaml.Node
 }
 
 // The keys that are not settings, and where each is allowed.
@@ -75,7 +78,7 @@ var (
 	metaKeys  = []string{"name", "title", "out", "group", "variants", "scales"}
 	metaWhere = map[string]string{
 		"name": "at the top level", "title": "at the top level", "out": "at the top level",
-		"variants": "at the top level", "group": "at the top level and in variants", "scales": "at the top level and in variants",
+		"variants": "at the top level", "group": "at the top level, in variants and in scales", "scales": "at the top level and in variants",
 	}
 )
 
@@ -135,7 +138,7 @@ func Parse(file string, src []byte) (*File, error) {
 			f.group, err = p.template(k, v)
 		case "scales":
 			var ks []*yaml.Node
-			f.scales, ks, err = p.scales(k, v)
+			f.scales, f.scaleGroup, ks, err = p.scales(k, v)
 			for _, k := range ks {
 				f.scaleNames = append(f.scaleNames, k.Value)
 			}
@@ -166,6 +169,9 @@ func Parse(file string, src []byte) (*File, error) {
 	return f, nil
 }
 
+// Scales returns the names of the file's scales, in file order.
+func (f *File) Scales() []string { return slices.Clone(f.scaleNames) }
+
 // Source returns the file's text as read.
 func (f *File) Source() []byte { return f.src }
 
@@ -181,31 +187,41 @@ func (p *parser) key(key string, k, v *yaml.Node, meta []string) (setting, error
 	return setting{}, p.unknown(k, meta)
 }
 
-// settings decodes a mapping that holds settings only (a scale).
-func (p *parser) settings(n *yaml.Node) (layer, error) {
+// settings decodes a scale: settings, and optionally the group label the
+// runs get at that scale.
+func (p *parser) settings(n *yaml.Node) (layer, *template, error) {
 	var l layer
-	err := p.pairs(n, func(key string, k, v *yaml.Node) error {
-		s, err := p.key(key, k, v, nil)
+	var g *template
+	err := p.pairs(n, func(key string, k, v *yaml.Node) (err error) {
+		if key == "group" {
+			g, err = p.template(k, v)
+			return err
+		}
+		s, err := p.key(key, k, v, []string{"group"})
 		l = append(l, s)
 		return err
 	})
-	return l, err
+	return l, g, err
 }
 
 // scales decodes "scales: {name: {settings}, …}" and returns the key nodes of
 // the names in file order.
-func (p *parser) scales(k, v *yaml.Node) (map[string]layer, []*yaml.Node, error) {
+func (p *parser) scales(k, v *yaml.Node) (map[string]layer, map[string]*template, []*yaml.Node, error) {
 	if v.Kind != yaml.MappingNode {
-		return nil, nil, p.errf(v, k.Value, "want a mapping of scale names to settings")
+		return nil, nil, nil, p.errf(v, k.Value, "want a mapping of scale names to settings")
 	}
 	m := map[string]layer{}
+	groups := map[string]*template{}
 	var names []*yaml.Node
 	err := p.pairs(v, func(_ string, sk, sv *yaml.Node) error {
 		names = append(names, sk)
 		switch {
 		case sv.Kind == yaml.MappingNode:
-			l, err := p.settings(sv)
+			l, g, err := p.settings(sv)
 			m[sk.Value] = l
+			if g != nil {
+				groups[sk.Value] = g
+			}
 			return err
 		case sv.Kind == yaml.ScalarNode && sv.ShortTag() == "!!null": // "quick:" changes nothing
 			m[sk.Value] = nil
@@ -213,7 +229,7 @@ func (p *parser) scales(k, v *yaml.Node) (map[string]layer, []*yaml.Node, error)
 		}
 		return p.errf(sv, sk.Value, "want a mapping of settings ({} for none)")
 	})
-	return m, names, err
+	return m, groups, names, err
 }
 
 // variants decodes "variants: [{settings, group, scales}, …]".
@@ -233,7 +249,7 @@ func (p *parser) variants(k, v *yaml.Node) ([]variant, error) {
 			case "group":
 				va.group, err = p.template(k, v)
 			case "scales":
-				va.scales, va.scaleKeys, err = p.scales(k, v)
+				va.scales, va.scaleGroup, va.scaleKeys, err = p.scales(k, v)
 			default:
 				var s setting
 				s, err = p.key(key, k, v, []string{"group", "scales"})
@@ -368,9 +384,13 @@ func (f *File) Expand(scale string) ([]Point, error) {
 				order = append(order, s.key)
 			}
 		}
+		// The group label: the most specific of the file's, the chosen
+		// scale's, the variant's and the variant's scale's.
 		group := f.group
-		if v.group != nil {
-			group = v.group
+		for _, g := range []*template{f.scaleGroup[scale], v.group, v.scaleGroup[scale]} {
+			if g != nil {
+				group = g
+			}
 		}
 		idx := make([]int, len(set))
 		for {

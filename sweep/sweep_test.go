@@ -326,3 +326,36 @@ func TestRunName(t *testing.T) {
 		}
 	}
 }
+
+// A scale may give its own group label, at the top level or in a variant;
+// the most specific wins (file, top-level scale, variant, variant's scale),
+// and other scales keep theirs.
+func TestScaleGroup(t *testing.T) {
+	src := `
+group: "{rule}"
+variants:
+  - rule: dfa
+    scales:
+      wide: {activity_noise: [0, 0.5], group: "dfa an={activity_noise}"}
+  - rule: bp
+scales:
+  quick: {}
+  wide: {epochs: 3, group: "{rule} wide"}
+`
+	names := func(scale string) []string {
+		var ns []string
+		for _, p := range expand(t, src, scale) {
+			ns = append(ns, p.Name)
+		}
+		return ns
+	}
+	if got, want := names("quick"), []string{"dfa-seed1", "bp-seed1"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("quick: %v, want %v", got, want)
+	}
+	if got, want := names("wide"), []string{"dfa_an_0-seed1", "dfa_an_0.5-seed1", "bp_wide-seed1"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("wide: %v, want %v", got, want)
+	}
+	if _, err := Parse("x.yaml", []byte("scales:\n  full: {grop: x}\n")); err == nil || !strings.Contains(err.Error(), "unknown key") {
+		t.Errorf("a misspelt key in a scale: %v", err)
+	}
+}

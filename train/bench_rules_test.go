@@ -38,7 +38,7 @@ func interleaved(b *testing.B, base config.Config, trainSet, testSet *data.Datas
 			for k := range idx {
 				idx[k] = (i*c.Batch + k) % trainSet.N
 			}
-			if _, err := t.step(idx, true); err != nil {
+			if _, err := t.step(idx, true, false); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -47,7 +47,7 @@ func BenchmarkStep(b *testing.B) {
 					for k := range idx {
 						idx[k] = (i*c.Batch + k) % trainSet.N
 					}
-					if _, err := t.step(idx, true); err != nil {
+					if _, err := t.step(idx, true, false); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -84,7 +84,7 @@ func BenchmarkStepInterleaved(b *testing.B) {
 			for k := range idx {
 				idx[k] = (i*c.Batch + k) % trainSet.N
 			}
-			if _, err := t.step(idx, true); err != nil {
+			if _, err := t.step(idx, true, false); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -139,7 +139,7 @@ func TestStepAllocatesNothing(t *testing.T) {
 				idx[k] = (i*c.Batch + k) % trainSet.N
 			}
 			i++
-			if _, err := tr.step(idx, true); err != nil {
+			if _, err := tr.step(idx, true, false); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -181,12 +181,12 @@ func BenchmarkE4Step(b *testing.B) {
 			for k := range idx {
 				idx[k] = k
 			}
-			if _, err := t.step(idx, true); err != nil {
+			if _, err := t.step(idx, true, false); err != nil {
 				b.Fatal(err)
 			}
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				if _, err := t.step(idx, true); err != nil {
+				if _, err := t.step(idx, true, false); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -42,7 +42,7 @@ func BenchmarkForwardGradientInterleaved(b *testing.B) {
 					for k := range idx {
 						idx[k] = (i*c.Batch + k) % trainSet.N
 					}
-					if _, err := t.step(idx, true); err != nil {
+					if _, err := t.step(idx, true, false); err != nil {
 						b.Fatal(err)
 					}
 				}

@@ -267,8 +267,12 @@ func build(c config.Config) (*trainer, error) {
 			return nil, err
 		}
 	}
+	size := c.TrainSize
+	if size > 0 {
+		size += c.TrainOffset // the first examples are skipped below
+	}
 	trainSet, testSet, err := data.Load(data.Options{
-		Name: c.Data, Dir: c.DataDir, TrainSize: c.TrainSize,
+		Name: c.Data, Dir: c.DataDir, TrainSize: size,
 		In: spec.Input, Out: spec.Layers[len(spec.Layers)-1].Size, Seed: c.Seed,
 	})
 	if tse := (*data.TrainSizeError)(nil); errors.As(err, &tse) {
@@ -279,6 +283,12 @@ func build(c config.Config) (*trainer, error) {
 			return nil, &config.Error{Key: "data_dir", Msg: err.Error()}
 		}
 		return nil, &config.Error{Key: "data", Msg: fmt.Sprintf("%s: %v", c.Data, err)}
+	}
+	if c.TrainOffset > 0 {
+		if c.TrainOffset >= trainSet.N {
+			return nil, &config.Error{Key: "train_offset", Msg: fmt.Sprintf("%d skips every training example of %s (it has %d)", c.TrainOffset, c.Data, trainSet.N)}
+		}
+		trainSet = trainSet.Tail(trainSet.N - c.TrainOffset)
 	}
 	if c.Augment && trainSet.Shape == ([3]int{}) {
 		return nil, &config.Error{Key: "augment", Msg: fmt.Sprintf("random crops and flips need images, and %s has none", c.Data)}
@@ -321,6 +331,9 @@ type trainer struct {
 	opt         Optimizer
 	grads       *nn.Grads
 	diagG, bpG  *nn.Grads
+	stepG       *nn.Grads   // backprop's gradient on a measured step's batch (step angle)
+	w0          [][]float32 // the hidden layers' weights before a measured step
+	stepAngles  []float64   // the step angle of each hidden layer at the last step, if it was measured; nil if not
 	noise, diag *rand.Rand
 	order       *rand.Rand
 	input       *rand.Rand // input noise (denoising)
@@ -371,6 +384,9 @@ func newTrainerVal(c config.Config, spec *nn.Spec, trainSet, testSet, valSet *da
 	if t.net.Out() != trainSet.Out {
 		return nil, misfit(fmt.Sprintf("the output layer has %d units", t.net.Out()))
 	}
+	if c.BiasInit == "normal" {
+		initBiases(t.net, t.src[streamInit])
+	}
 	fbRand := stream(streamFeedback)
 	if t.rule, err = feedback.New(c.Rule, t.net, c.FeedbackOptions(), fbRand); err != nil {
 		return nil, config.RuleError(err)
@@ -381,7 +397,10 @@ func newTrainerVal(c config.Config, spec *nn.Spec, trainSet, testSet, valSet *da
 	if t.opt, err = NewOptimizer(c.Opt, c.LR, c.Momentum, c.AdamEps); err != nil {
 		return nil, err
 	}
-	t.grads, t.diagG, t.bpG = nn.NewGrads(t.net), nn.NewGrads(t.net), nn.NewGrads(t.net)
+	t.grads, t.diagG, t.bpG, t.stepG = nn.NewGrads(t.net), nn.NewGrads(t.net), nn.NewGrads(t.net), nn.NewGrads(t.net)
+	for _, b := range t.net.Blocks[:len(t.net.Blocks)-1] {
+		t.w0 = append(t.w0, make([]float32, len(b.Core.Weight().Data)))
+	}
 	t.params, t.gsl = t.net.Params(), t.grads.Slices()
 	keep, l2 := float32(1-c.WeightDecay), float32(c.L2)
 	t.move = func() {
@@ -472,7 +491,9 @@ func (t *trainer) run(ctx context.Context, o Options) (*Result, error) {
 		for t.pos.Step < spe {
 			s := t.pos.Step
 			idx := t.perm[s*c.Batch : min((s+1)*c.Batch, len(t.perm))]
-			l, err := t.step(idx, !c.FreezeWeights && epoch > c.Warmup)
+			// The step before each diagnostic is measured (its step angle).
+			measure := s == spe-1 || (t.df != nil && (t.steps+1)%c.DiagEvery == 0)
+			l, err := t.step(idx, !c.FreezeWeights && epoch > c.Warmup, measure)
 			if err != nil {
 				d := &rundir.Divergence{Epoch: epoch, Step: s + 1, Steps: t.steps, Loss: err.loss}
 				if werr := rundir.WriteDivergence(c.Out, d); werr != nil {
@@ -571,8 +592,10 @@ func (e *nonFinite) Error() string { return "loss became " + e.loss }
 
 // step trains on the examples idx and returns their summed clean loss, or
 // a *nonFinite error (and no update) if that loss is NaN or infinite. The
-// rule's feedback always learns; the forward weights only if update.
-func (t *trainer) step(idx []int, update bool) (float64, *nonFinite) {
+// rule's feedback always learns; the forward weights only if update. If
+// measure (and update), it also records the step angle of every hidden
+// layer (see afterStep).
+func (t *trainer) step(idx []int, update, measure bool) (float64, *nonFinite) {
 	t.x.Resize(len(idx), t.train.In)
 	t.y.Resize(len(idx), t.train.Out)
 	t.train.Gather(idx, t.x.Data, t.y.Data)
@@ -587,6 +610,11 @@ func (t *trainer) step(idx []int, update bool) (float64, *nonFinite) {
 			t.x.Data[i] += float32(sd * t.input.NormFloat64())
 		}
 	}
+	t.stepAngles = nil
+	measure = measure && update
+	if measure {
+		t.beforeStep(len(idx))
+	}
 	t.net.Training = true
 	losses := t.rule.Step(t.net, t.loss, t.red.Scale(len(idx)), &t.x, &t.y, t.grads, t.noise, true)
 	var sum float64
@@ -600,9 +628,39 @@ func (t *trainer) step(idx []int, update bool) (float64, *nonFinite) {
 	if update {
 		t.rule.Move(t.net, t.move)
 	}
+	if measure {
+		t.afterStep()
+	}
 	t.steps++
 	t.seen += len(idx)
 	return sum, nil
+}
+
+// beforeStep computes backprop's gradient on the step's batch at the
+// weights before the step (the clean network, without dropout or noise, so
+// no random stream is drawn) and keeps the hidden layers' weights.
+func (t *trainer) beforeStep(n int) {
+	t.net.Training = false
+	t.bp.Step(t.net, t.loss, t.red.Scale(n), &t.x, &t.y, t.stepG, nil, false)
+	for i := range t.w0 {
+		copy(t.w0[i], t.net.Blocks[i].Core.Weight().Data)
+	}
+}
+
+// afterStep records the step angle of each hidden layer i: the angle
+// between the change ΔW^i the step made (optimiser and weight decay
+// together) and −∇_{W^i}L, backprop's gradient on the step's batch at the
+// weights before the step. 0° is steepest descent on that batch.
+func (t *trainer) afterStep() {
+	t.stepAngles = make([]float64, len(t.w0))
+	for i, w0 := range t.w0 {
+		w := t.net.Blocks[i].Core.Weight().Data
+		for j := range w0 {
+			w0[j] = w[j] - w0[j] // ΔW, exact in float32 for a small step
+		}
+		// The angle with −g is 180° less the angle with g.
+		t.stepAngles[i] = 180 - metrics.Angle(w0, t.stepG.W[i].Data)
+	}
 }
 
 // diagnose compares the rule with backprop on the diagnostic batch, at the
@@ -614,6 +672,10 @@ func (t *trainer) diagnose() []metrics.Layer {
 	t.bp.Step(t.net, t.loss, scale, &t.dx, &t.dy, t.bpG, nil, false)
 	layers := metrics.Compare(t.diagG, t.bpG)
 	t.rule.Diagnose(t.net, t.diagG, t.bpG, layers)
+	for i, a := range t.stepAngles {
+		v := metrics.Value(a)
+		layers[i].StepAngle = &v
+	}
 	return layers
 }
 

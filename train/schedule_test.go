@@ -235,7 +235,7 @@ func TestCoupledL2(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := tr.step([]int{0, 1, 2, 3}, true); err != nil {
+		if _, err := tr.step([]int{0, 1, 2, 3}, true, false); err != nil {
 			t.Fatal(err)
 		}
 		return tr

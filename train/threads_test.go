@@ -62,7 +62,7 @@ func TestThreadCountKeepsNumbers(t *testing.T) {
 					for k := range idx {
 						idx[k] = (s*c.Batch + k*7) % trainSet.N
 					}
-					if _, err := tr.step(idx, true); err != nil {
+					if _, err := tr.step(idx, true, false); err != nil {
 						t.Fatal(err)
 					}
 				}
@@ -115,7 +115,7 @@ func TestStepAllocatesNothingThreaded(t *testing.T) {
 						idx[k] = (i*c.Batch + k) % trainSet.N
 					}
 					i++
-					if _, err := tr.step(idx, true); err != nil {
+					if _, err := tr.step(idx, true, false); err != nil {
 						t.Fatal(err)
 					}
 				}

@@ -337,7 +337,7 @@ func TestWeightDecay(t *testing.T) {
 	for _, p := range tr.params {
 		before = append(before, append([]float32(nil), p...))
 	}
-	if _, err := tr.step([]int{0, 1, 2, 3}, true); err != nil {
+	if _, err := tr.step([]int{0, 1, 2, 3}, true, false); err != nil {
 		t.Fatal(err)
 	}
 	for i, p := range tr.params { // W, b, W, b, …

@@ -99,7 +99,7 @@ commands:
              credit train --resume DIR continues a stopped run
   run        train the run an experiment file describes: credit run FILE [train's flags]
   sweep      train the runs of an experiment file: credit sweep FILE [--jobs N] [--index i] [--list] [--emit slurm]
-  reproduce  run one of the paper's experiments: credit reproduce e1|e2|e2a|e2b|e3|e4|zoo|biotorch [--scale quick|full]
+  reproduce  run one of the paper's experiments: credit reproduce e1|e2|e2a|e2b|e3|e4|zoo|biotorch [--scale quick|full|medium (e4)]
   report     gather run directories into a table and figures: credit report DIR... [--out OUT] [--force]
   serve      a live dashboard of run directories: credit serve [DIR...] [--addr 127.0.0.1:8150] [--public]
   export     a run's tensors as NumPy .npz and metrics as CSV: credit export DIR [--npz FILE] [--csv FILE]
@@ -167,7 +167,9 @@ func trainFlags(c *config.Config) *flag.FlagSet {
 	fs := flag.NewFlagSet("credit train", flag.ContinueOnError)
 	fs.StringVar(&c.Data, "data", c.Data, "data set: mnist, fashion-mnist, cifar10 or linear (x ~ N(0,I), y = T x)")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory holding the data set's files (default: the built-in location)")
-	fs.IntVar(&c.TrainSize, "train-size", c.TrainSize, "use the first `N` training examples (0: all)")
+	fs.IntVar(&c.TrainSize, "train-size", c.TrainSize, "use the first `N` training examples (after --train-offset; 0: all)")
+	fs.IntVar(&c.TrainOffset, "train-offset", c.TrainOffset, "skip the first `N` training examples (5000: TensorFlow's MNIST training split)")
+	fs.StringVar(&c.BiasInit, "bias-init", c.BiasInit, "initial biases: zero (the default) or normal (N(0, 2/fan_in), as the weights)")
 	fs.StringVar(&c.Net, "net", c.Net, "layer widths, input to output, or layers such as conv5x5x16,pool3s2,fc128,drop0.5,fc10 (see README)")
 	fs.StringVar(&c.Act, "act", c.Act, "hidden activation: sigmoid, tanh, relu, linear (default for a network with a convolution: tanh)")
 	fs.StringVar(&c.OutAct, "out-act", c.OutAct, "output activation: sigmoid, tanh, relu, linear")
@@ -452,7 +454,7 @@ func shellQuote(s string) string {
 
 func reproduceCmd(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("credit reproduce", flag.ContinueOnError)
-	scale := fs.String("scale", "quick", "quick (also small: minutes to an hour on 2 cores) or full (the paper's schedule)")
+	scale := fs.String("scale", "quick", "quick (also small: minutes to an hour on 2 cores), full (the paper's schedule), or a scale of the experiment's own (e4: medium, paired seeds with confidence intervals)")
 	out := fs.String("out", "", "output directory (default runs/reproduce-<name>-<scale>)")
 	jobs := fs.Int("jobs", runtime.GOMAXPROCS(0), "runs trained at once")
 	names := strings.Join(experiment.Names(), ", ")
