@@ -5,9 +5,7 @@ import (
 	"github.com/creditlab/credit/config"
 	"math/rand/v2"
 	"runtime"
-	"slices"
 	"testing"
-	"time"
 
 	"github.com/creditlab/credit/data"
 	"github.com/creditlab/credit/feedback"
@@ -69,53 +67,14 @@ func BenchmarkStepInterleaved(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	rules := []struct{ name, rule, solver string }{{"bp", "bp", "sgd"}, {"np-ridge", "np", "ridge"}, {"np-sgd", "np", "sgd"}, {"npdfa", "npdfa", "ridge"}}
-	steps := make([]func(i int), len(rules))
-	for r, rl := range rules {
-		c := config.Default()
-		c.Rule, c.Opt, c.LR, c.FeedbackSolver = rl.rule, "sgd", 1e-4, rl.solver
-		spec, _ := nn.ParseSpec(c.Net)
-		t, err := newTrainer(c, spec, trainSet, testSet)
-		if err != nil {
-			b.Fatal(err)
-		}
-		idx := make([]int, c.Batch)
-		steps[r] = func(i int) {
-			for k := range idx {
-				idx[k] = (i*c.Batch + k) % trainSet.N
-			}
-			if _, err := t.step(idx, true, false); err != nil {
-				b.Fatal(err)
-			}
-		}
-		steps[r](0)
+	base := config.Default()
+	base.Opt, base.LR = "sgd", 1e-4
+	with := func(name, rule, solver string) benchRule {
+		return benchRule{name, func(c *config.Config) { c.Rule, c.FeedbackSolver = rule, solver }}
 	}
-	// Two steps per rule and round; each rule's time is the median over
-	// rounds, so that a burst of load on the machine, which lands in a
-	// few rounds, moves no rule more than another.
-	const perTurn = 2
-	rounds := make([][]time.Duration, len(rules))
-	i := 0
-	for b.Loop() {
-		for r, step := range steps {
-			t0 := time.Now()
-			for k := 0; k < perTurn; k++ {
-				step(i + k)
-			}
-			rounds[r] = append(rounds[r], time.Since(t0))
-		}
-		i += perTurn
-	}
-	med := make([]float64, len(rules))
-	for r, rl := range rules {
-		slices.Sort(rounds[r])
-		med[r] = float64(rounds[r][len(rounds[r])/2]) / perTurn
-		b.ReportMetric(med[r]/1e3, rl.name+"-µs/step")
-		if r > 0 {
-			b.ReportMetric(med[r]/med[0], rl.name+"/bp")
-		}
-	}
-	b.ReportMetric(0, "ns/op")
+	interleaved(b, base, trainSet, testSet, []benchRule{
+		with("bp", "bp", "sgd"), with("np-ridge", "np", "ridge"), with("np-sgd", "np", "sgd"), with("npdfa", "npdfa", "ridge"),
+	})
 }
 
 // The training hot path allocates nothing once its buffers are sized.
