@@ -392,9 +392,10 @@ func dataNets(rs []experiment.Result) string {
 // netName shortens a --net layer list for a title: widths stay as they
 // are (784-50-20-10); layers become the widths of their kinds, "CNN conv
 // 16-32-32, fc 128-10" (pools and dropout left out), or "fc 200-2-200-784"
-// for dense layers alone.
+// for dense layers alone; a named architecture (resnet20, lenet) stays as
+// it is.
 func netName(net string) string {
-	if !strings.ContainsAny(net, ",abcdefghijklmnopqrstuvwxyz") {
+	if !strings.Contains(net, ",") {
 		return net
 	}
 	var convs, fcs []string

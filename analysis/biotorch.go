@@ -84,7 +84,7 @@ func biotorchReport(dir string, rs []experiment.Result) (string, error) {
 		}
 		panels = append(panels, report.Panel{Title: net, XLabel: "epoch", YLabel: "validation (or test) error (%)", Series: ss})
 	}
-	if err := report.Figure(filepath.Join(dir, "biotorch"), len(nets), panels); err != nil {
+	if err := report.TitledFigure(filepath.Join(dir, "biotorch"), "BioTorch's benchmark: "+dataNets(rs), len(nets), panels); err != nil {
 		return "", err
 	}
 	return writeTable(dir, "biotorch", t, t)
