@@ -20,14 +20,7 @@ func convFixture(t *testing.T) (*nn.Net, *tensor.Mat, *tensor.Mat) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rng := rand.New(rand.NewPCG(3, 3))
-	x, y := tensor.New(5, 2*7*7), tensor.New(5, 3)
-	for i := range x.Data {
-		x.Data[i] = float32(rng.NormFloat64())
-	}
-	for n := 0; n < 5; n++ {
-		y.Data[n*3+rng.IntN(3)] = 1
-	}
+	x, y := batch(net, 5, rand.New(rand.NewPCG(3, 3)))
 	return net, x, y
 }
 

@@ -17,13 +17,7 @@ func fixture(t *testing.T, seed uint64) (*nn.Net, *tensor.Mat, *tensor.Mat) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	x, y := tensor.New(8, 6), tensor.New(8, 3)
-	for i := range x.Data {
-		x.Data[i] = float32(rng.NormFloat64())
-	}
-	for n := 0; n < 8; n++ {
-		y.Data[n*3+rng.IntN(3)] = 1
-	}
+	x, y := batch(net, 8, rng)
 	return net, x, y
 }
 

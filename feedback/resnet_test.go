@@ -32,14 +32,7 @@ func resNet(t *testing.T, spec string) (*nn.Net, *tensor.Mat, *tensor.Mat) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rng := rand.New(rand.NewPCG(2, 2))
-	x, y := tensor.New(6, 3*8*8), tensor.New(6, 3)
-	for i := range x.Data {
-		x.Data[i] = float32(rng.NormFloat64())
-	}
-	for n := 0; n < 6; n++ {
-		y.Data[n*3+rng.IntN(3)] = 1
-	}
+	x, y := batch(net, 6, rand.New(rand.NewPCG(2, 2)))
 	net.Training = true
 	return net, x, y
 }
