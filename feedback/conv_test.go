@@ -30,11 +30,7 @@ func convFixture(t *testing.T) (*nn.Net, *tensor.Mat, *tensor.Mat) {
 func TestConvRules(t *testing.T) {
 	net, x, y := convFixture(t)
 	bp := step(t, "bp", net, x, y, nil)
-	fa := step(t, "fa", net, x, y, func(r *Rule) {
-		for i, f := range r.Feedback() {
-			copy(f.Data, net.Blocks[i+1].Core.Weight().Data)
-		}
-	})
+	fa := step(t, "fa", net, x, y, tieToW(net))
 	for b := range bp.W {
 		if !equal(fa.W[b].Data, bp.W[b].Data) {
 			t.Errorf("block %d: conv fa with F = W differs from bp", b)

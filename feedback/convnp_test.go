@@ -56,11 +56,7 @@ func TestConvNPWithWIsBP(t *testing.T) {
 	net := convTeacherNet(t, 2)
 	x, y := batch(net, 4, rand.New(rand.NewPCG(5, 5)))
 	bp := step(t, "bp", net, x, y, nil)
-	np := step(t, "np", net, x, y, func(r *Rule) {
-		for i, f := range r.Feedback() {
-			copy(f.Data, net.Blocks[i+1].Core.Weight().Data)
-		}
-	})
+	np := step(t, "np", net, x, y, tieToW(net))
 	for b := range bp.W {
 		if !equal(np.W[b].Data, bp.W[b].Data) {
 			t.Errorf("block %d: conv np with F = W differs from bp", b)

@@ -35,6 +35,16 @@ func step(t *testing.T, name string, net *nn.Net, x, y *tensor.Mat, setup func(*
 	return g
 }
 
+// tieToW is a setup for step that sets every feedback matrix (or kernel) to
+// the forward weights of the layer it stands for.
+func tieToW(net *nn.Net) func(*Rule) {
+	return func(r *Rule) {
+		for i, f := range r.Feedback() {
+			copy(f.Data, net.Blocks[i+1].Core.Weight().Data)
+		}
+	}
+}
+
 func equal(a, b []float32) bool {
 	for i := range a {
 		if a[i] != b[i] {
@@ -48,11 +58,7 @@ func equal(a, b []float32) bool {
 func TestFAWithTransposeIsBP(t *testing.T) {
 	net, x, y := fixture(t, 1)
 	bp := step(t, "bp", net, x, y, nil)
-	fa := step(t, "fa", net, x, y, func(r *Rule) {
-		for i, f := range r.Feedback() {
-			copy(f.Data, net.Blocks[i+1].Core.Weight().Data)
-		}
-	})
+	fa := step(t, "fa", net, x, y, tieToW(net))
 	for b := range bp.W {
 		if !equal(fa.W[b].Data, bp.W[b].Data) || !equal(fa.B[b], bp.B[b]) {
 			t.Errorf("block %d: fa with F = W differs from bp", b)

@@ -61,11 +61,7 @@ func TestResNetFAWithTransposeIsBP(t *testing.T) {
 		// ResNet-20's shape: every block, bit for bit.
 		net, x, y := narrowResNet20(t)
 		net.Training = training
-		bp, fa := ceStep(t, "bp", net, x, y, nil), ceStep(t, "fa", net, x, y, func(r *Rule) {
-			for i, f := range r.Feedback() {
-				copy(f.Data, net.Blocks[i+1].Core.Weight().Data)
-			}
-		})
+		bp, fa := ceStep(t, "bp", net, x, y, nil), ceStep(t, "fa", net, x, y, tieToW(net))
 		for b := range bp.W {
 			if !equal(fa.W[b].Data, bp.W[b].Data) || !equal(fa.B[b], bp.B[b]) {
 				t.Errorf("narrow ResNet-20, training %v, block %d: fa with F = W differs from bp", training, b)
@@ -73,11 +69,7 @@ func TestResNetFAWithTransposeIsBP(t *testing.T) {
 		}
 		net, x, y = tinyResNet(t)
 		net.Training = training
-		tie := func(r *Rule) {
-			for i, f := range r.Feedback() {
-				copy(f.Data, net.Blocks[i+1].Core.Weight().Data)
-			}
-		}
+		tie := tieToW(net)
 		bp = ceStep(t, "bp", net, x, y, nil)
 		fa = ceStep(t, "fa", net, x, y, tie)
 		for b := range bp.W {
