@@ -27,12 +27,7 @@ func (d *Dropout) Output() *tensor.Mat { return &d.out }
 
 // Forward applies the mask (training) or copies x (evaluation).
 func (d *Dropout) Forward(x *tensor.Mat) *tensor.Mat {
-	d.out.Resize(x.Rows, x.Cols)
-	if !d.training {
-		copy(d.out.Data, x.Data)
-		return &d.out
-	}
-	if d.redraw || len(d.mask) != len(x.Data) {
+	if d.training && (d.redraw || len(d.mask) != len(x.Data)) {
 		if cap(d.mask) < len(x.Data) {
 			d.mask = make([]float32, len(x.Data))
 		}
@@ -47,35 +42,27 @@ func (d *Dropout) Forward(x *tensor.Mat) *tensor.Mat {
 		}
 		d.redraw = false
 	}
-	for i, v := range x.Data {
-		d.out.Data[i] = v * d.mask[i]
-	}
-	return &d.out
+	return d.masked(&d.out, x)
 }
 
 // Backward applies the same mask to the error.
-func (d *Dropout) Backward(dy *tensor.Mat) *tensor.Mat {
-	d.dx.Resize(dy.Rows, dy.Cols)
-	if !d.training {
-		copy(d.dx.Data, dy.Data)
-		return &d.dx
-	}
-	for i, g := range dy.Data {
-		d.dx.Data[i] = g * d.mask[i]
-	}
-	return &d.dx
-}
+func (d *Dropout) Backward(dy *tensor.Mat) *tensor.Mat { return d.masked(&d.dx, dy) }
 
 // Tangent applies the last Forward's mask to the tangent dx (it copies dx
 // in evaluation): dropout is linear in its input.
-func (d *Dropout) Tangent(dx *tensor.Mat) *tensor.Mat {
-	d.tan.Resize(dx.Rows, dx.Cols)
+func (d *Dropout) Tangent(dx *tensor.Mat) *tensor.Mat { return d.masked(&d.tan, dx) }
+
+// masked sets dst to src times the current mask (a copy of src in
+// evaluation): Forward, Backward and Tangent alike, dropout being linear in
+// its input.
+func (d *Dropout) masked(dst, src *tensor.Mat) *tensor.Mat {
+	dst.Resize(src.Rows, src.Cols)
 	if !d.training {
-		copy(d.tan.Data, dx.Data)
-		return &d.tan
+		copy(dst.Data, src.Data)
+		return dst
 	}
-	for i, v := range dx.Data {
-		d.tan.Data[i] = v * d.mask[i]
+	for i, v := range src.Data {
+		dst.Data[i] = v * d.mask[i]
 	}
-	return &d.tan
+	return dst
 }
