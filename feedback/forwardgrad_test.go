@@ -19,6 +19,23 @@ func flat(g *nn.Grads) []float32 {
 	return v
 }
 
+// fgCase is a network, a batch and a loss to run a forward-gradient test on.
+type fgCase struct {
+	name string
+	net  *nn.Net
+	x, y *tensor.Mat
+	loss nn.Loss
+}
+
+// denseAndConv returns the dense fixture (of seed) with squared error and
+// the conv fixture with softmax cross-entropy.
+func denseAndConv(t *testing.T, seed uint64) []fgCase {
+	t.Helper()
+	dense, x, y := fixture(t, seed)
+	conv, cx, cy := convFixture(t)
+	return []fgCase{{"dense", dense, x, y, nn.SquaredError{}}, {"conv", conv, cx, cy, nn.SoftmaxCE{}}}
+}
+
 // fgw's estimate is unbiased: over K directions v ~ N(0, I) in one step,
 // the mean (∇L·v)v has E‖ĝ − ∇L‖² = (D + 1)‖∇L‖²/K (E[(g·v)²‖v‖²] =
 // (D + 2)‖g‖²), so its relative error is about √((D + 1)/K): 0.061 for the
@@ -28,14 +45,7 @@ func flat(g *nn.Grads) []float32 {
 // conv network with dropout in training (D = 408, K = 20000: 0.14).
 // Measured: 0.066 (dense), 0.139 (conv).
 func TestFGWUnbiased(t *testing.T) {
-	dense, x, y := fixture(t, 3)
-	conv, cx, cy := convFixture(t)
-	for _, c := range []struct {
-		name string
-		net  *nn.Net
-		x, y *tensor.Mat
-		loss nn.Loss
-	}{{"dense", dense, x, y, nn.SquaredError{}}, {"conv", conv, cx, cy, nn.SoftmaxCE{}}} {
+	for _, c := range denseAndConv(t, 3) {
 		net := c.net
 		net.Training = c.name == "conv"
 		const K = 20000
@@ -109,14 +119,7 @@ func TestFGAUnbiased(t *testing.T) {
 // of c down to 1e-3 (≥ 5×) and a difference below 0.5 % there; another ξ
 // gives a difference of order 1 (measured 1.7, 1.2).
 func TestFGAMatchesNodePert(t *testing.T) {
-	dense, x, y := fixture(t, 6)
-	conv, cx, cy := convFixture(t)
-	for _, c := range []struct {
-		name string
-		net  *nn.Net
-		x, y *tensor.Mat
-		loss nn.Loss
-	}{{"dense", dense, x, y, nn.SquaredError{}}, {"conv", conv, cx, cy, nn.SoftmaxCE{}}} {
+	for _, c := range denseAndConv(t, 6) {
 		net := c.net
 		lambdas := func(name string, o Options, seed uint64) []float32 {
 			r, err := New(name, net, o, nil)
