@@ -122,14 +122,7 @@ func (b *BatchNorm) Backward(dy *tensor.Mat, dGamma, dBeta []float32) *tensor.Ma
 	n, p := dy.Rows, b.P
 	b.dx.Resize(n, dy.Cols)
 	for c := 0; c < b.C; c++ {
-		var sdy, sdyh float64
-		for i := 0; i < n; i++ {
-			hr := b.xhat.Row(i)[c*p : (c+1)*p]
-			for j, e := range dy.Row(i)[c*p : (c+1)*p] {
-				sdy += float64(e)
-				sdyh += float64(e) * float64(hr[j])
-			}
-		}
+		sdy, sdyh := b.sums(dy, c)
 		if dGamma != nil {
 			dGamma[c], dBeta[c] = float32(sdyh), float32(sdy)
 		}
@@ -148,6 +141,21 @@ func (b *BatchNorm) Backward(dy *tensor.Mat, dGamma, dBeta []float32) *tensor.Ma
 	return &b.dx
 }
 
+// sums returns Σ d and Σ d·x̂ over channel c's batch·P values of d (an
+// error or a tangent against the last Forward's x̂), in float64: the
+// reductions Backward and Tangent both take.
+func (b *BatchNorm) sums(d *tensor.Mat, c int) (s, sh float64) {
+	p := b.P
+	for i := 0; i < d.Rows; i++ {
+		hr := b.xhat.Row(i)[c*p : (c+1)*p]
+		for j, e := range d.Row(i)[c*p : (c+1)*p] {
+			s += float64(e)
+			sh += float64(e) * float64(hr[j])
+		}
+	}
+	return s, sh
+}
+
 // Tangent returns the directional derivative of the last Forward's output
 // along an input tangent dx (batch × C·P; nil is zero) and tangents dGamma,
 // dBeta of γ and β (nil is zero): in training mode the batch statistics
@@ -162,13 +170,7 @@ func (b *BatchNorm) Tangent(dx *tensor.Mat, dGamma, dBeta []float32) *tensor.Mat
 		if dx != nil {
 			var s, sh float64
 			if b.training {
-				for i := 0; i < n; i++ {
-					hr := b.xhat.Row(i)[c*p : (c+1)*p]
-					for j, e := range dx.Row(i)[c*p : (c+1)*p] {
-						s += float64(e)
-						sh += float64(e) * float64(hr[j])
-					}
-				}
+				s, sh = b.sums(dx, c)
 			}
 			k, m1, m2 = b.Gamma[c]*b.inv[c], float32(s/float64(n*p)), float32(sh/float64(n*p))
 		}
