@@ -161,25 +161,25 @@ func (r *Residual) Forward(x *tensor.Mat) *tensor.Mat {
 	r.x, r.ready = x, nil
 	h1 := r.Act.Forward(r.BN1.Forward(r.Conv1.Forward(x), r.training))
 	n2 := r.BN2.Forward(r.Conv2.Forward(h1), r.training)
-	s := r.shortcut(x, r.BNP, r.ConvP, &r.sc)
+	s := r.shortcut(x)
 	r.out.Resize(x.Rows, r.Out())
 	tensor.Add(r.out.Data, n2.Data, s.Data)
 	return &r.out
 }
 
-// shortcut returns S(x) (for the projection through conv and bn, whose
-// Forward it runs).
-func (r *Residual) shortcut(x *tensor.Mat, bn *BatchNorm, conv *Conv2D, buf *tensor.Mat) *tensor.Mat {
+// shortcut returns S(x) (for the projection through ConvP and BNP, whose
+// Forward it runs; for option A in r.sc).
+func (r *Residual) shortcut(x *tensor.Mat) *tensor.Mat {
 	switch {
 	case r.identity():
 		return x
 	case r.Proj:
-		return bn.Forward(conv.Forward(x), r.training)
+		return r.BNP.Forward(r.ConvP.Forward(x), r.training)
 	}
-	buf.Resize(x.Rows, r.Out())
-	buf.Zero()
-	r.optionA(x, buf, false)
-	return buf
+	r.sc.Resize(x.Rows, r.Out())
+	r.sc.Zero()
+	r.optionA(x, &r.sc, false)
+	return &r.sc
 }
 
 // optionA adds the option-A shortcut of x (batch × In) into dst (batch ×
