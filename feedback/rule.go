@@ -247,6 +247,8 @@ type Rule struct {
 	passer    Passer
 	back      Backwarder
 	mover     Mover
+	preparers []Preparer // the parts that are Preparers, in order
+	learners  []Learner  // and Learners
 	step      Step
 	dOut      tensor.Mat
 	clean     []float64
@@ -291,6 +293,12 @@ func New(name string, net *nn.Net, opt Options, rng *rand.Rand) (*Rule, error) {
 				return nil, fmt.Errorf("rule %s: two parts follow the forward weights' move (%T and %T)", name, r.mover, p)
 			}
 			r.mover = m
+		}
+		if h, ok := p.(Preparer); ok {
+			r.preparers = append(r.preparers, h)
+		}
+		if h, ok := p.(Learner); ok {
+			r.learners = append(r.learners, h)
 		}
 	}
 	return r, nil
@@ -347,10 +355,8 @@ func (r *Rule) Deliver(n *nn.Net, site int, eAbove, eOut, dst *tensor.Mat) {
 func (r *Rule) Step(net *nn.Net, loss nn.Loss, scale float32, x, y *tensor.Mat, g *nn.Grads, rng *rand.Rand, learn bool) []float64 {
 	s := &r.step
 	*s = Step{Net: net, Loss: loss, Scale: scale, X: x, Y: y, Grads: g, Rand: rng, Learn: learn}
-	for _, p := range r.parts {
-		if h, ok := p.(Preparer); ok {
-			h.Prepare(s)
-		}
+	for _, h := range r.preparers {
+		h.Prepare(s)
 	}
 	if r.passer != nil {
 		r.passer.Pass(s)
@@ -367,10 +373,8 @@ func (r *Rule) Step(net *nn.Net, loss nn.Loss, scale float32, x, y *tensor.Mat, 
 		net.Backward(&r.dOut, r, g)
 	}
 	if learn {
-		for _, p := range r.parts {
-			if h, ok := p.(Learner); ok {
-				h.Learn(s)
-			}
+		for _, h := range r.learners {
+			h.Learn(s)
 		}
 	}
 	return s.Losses
