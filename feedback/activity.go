@@ -32,8 +32,5 @@ func (a *activityNoise) Pass(s *Step) {
 		drawNoise(s.Net, a.xi, a.noise, s.X.Rows, a.c, s.Rand)
 		noise = a.noise
 	}
-	a.losses = resize64(a.losses, s.X.Rows)
-	s.YHat = s.Net.Forward(s.X, noise)
-	s.Loss.PerSample(s.YHat, s.Y, a.losses)
-	s.Losses = a.losses
+	forwardPass(s, noise, &a.losses)
 }

@@ -39,16 +39,6 @@ func noActivityNoise(o Options) error {
 	return nil
 }
 
-// cleanPass runs one clean forward pass and keeps its per-example losses
-// in *losses (resized): the state every tangent pass of the step reads and
-// Backward uses.
-func cleanPass(s *Step, losses *[]float64) {
-	s.YHat = s.Net.Forward(s.X, nil)
-	*losses = resize64(*losses, s.X.Rows)
-	s.Loss.PerSample(s.YHat, s.Y, *losses)
-	s.Losses = *losses
-}
-
 // WeightTangent is forward gradient descent on the weights (Baydin et al.
 // 2022): each step, for each of k directions v = (V^b, v_b) over every
 // block's weights and bias (each entry N(0, 1), drawn block by block, W
@@ -89,8 +79,9 @@ func (w *WeightTangent) Deliver(n *nn.Net, site int, _, eOut, dst *tensor.Mat) {
 	dst.Resize(eOut.Rows, n.SiteWidth(site)).Zero()
 }
 
-// Pass implements Passer: one clean pass.
-func (w *WeightTangent) Pass(s *Step) { cleanPass(s, &w.losses) }
+// Pass implements Passer: one clean pass, the state every tangent pass of
+// the step reads and Backward uses.
+func (w *WeightTangent) Pass(s *Step) { forwardPass(s, nil, &w.losses) }
 
 // Backward implements Backwarder: k tangent passes, g = (1/k) Σ d·v.
 func (w *WeightTangent) Backward(s *Step) {
@@ -163,7 +154,7 @@ func (a *ActivityTangent) Lambda(site int) *tensor.Mat { return a.lambda[site] }
 // Pass implements Passer: the clean pass, then k tangent passes from the
 // hidden sites.
 func (a *ActivityTangent) Pass(s *Step) {
-	cleanPass(s, &a.losses)
+	forwardPass(s, nil, &a.losses)
 	batch := s.X.Rows
 	a.d = resize64(a.d, batch)
 	for j := 0; j < a.k; j++ {

@@ -361,10 +361,7 @@ func (r *Rule) Step(net *nn.Net, loss nn.Loss, scale float32, x, y *tensor.Mat, 
 	if r.passer != nil {
 		r.passer.Pass(s)
 	} else {
-		s.YHat = net.Forward(x, nil)
-		r.clean = resize64(r.clean, x.Rows)
-		loss.PerSample(s.YHat, y, r.clean)
-		s.Losses = r.clean
+		forwardPass(s, nil, &r.clean)
 	}
 	if r.back != nil {
 		r.back.Backward(s)
@@ -378,6 +375,16 @@ func (r *Rule) Step(net *nn.Net, loss nn.Loss, scale float32, x, y *tensor.Mat, 
 		}
 	}
 	return s.Losses
+}
+
+// forwardPass runs one forward pass of the step's batch with noise at the
+// hidden sites (nil: clean) and keeps its output in s.YHat and its
+// per-example losses in *losses (resized), which s.Losses then is.
+func forwardPass(s *Step, noise []*tensor.Mat, losses *[]float64) {
+	s.YHat = s.Net.Forward(s.X, noise)
+	*losses = resize64(*losses, s.X.Rows)
+	s.Loss.PerSample(s.YHat, s.Y, *losses)
+	s.Losses = *losses
 }
 
 // Move runs update, which moves the forward weights (the trainer's decay
