@@ -3,7 +3,6 @@ package feedback
 import (
 	"math/rand/v2"
 
-	"github.com/creditlab/credit/metrics"
 	"github.com/creditlab/credit/nn"
 	"github.com/creditlab/credit/tensor"
 )
@@ -176,13 +175,6 @@ func (a *ActivityTangent) Pass(s *Step) {
 	}
 }
 
-// Diagnose implements Diagnoser: Σ‖λ‖² / Σ‖λ̂ − λ‖² per hidden site, with
-// the exact λ^i = (W^{i+1})ᵀ e^{i+1} from backprop's pass.
-func (a *ActivityTangent) Diagnose(d *Diagnosis) {
-	for i := range d.Layers {
-		core := d.Net.Blocks[i+1].Core
-		core.InputGrad(d.BP.Delta[i+1], core.Weight(), &a.lam)
-		snr := metrics.Value(metrics.SNR(a.lambda[i], &a.lam))
-		d.Layers[i].LambdaSNR = &snr
-	}
-}
+// Diagnose implements Diagnoser: λ̂'s signal-to-noise ratio (lambdaSNR),
+// as node perturbation's.
+func (a *ActivityTangent) Diagnose(d *Diagnosis) { lambdaSNR(d, a.lambda, &a.lam) }

@@ -88,13 +88,17 @@ func (p *Perturbation) Pass(s *Step) {
 	p.estimate(s.Scale)
 }
 
-// Diagnose implements Diagnoser: Σ‖λ‖² / Σ‖λ̂ − λ‖² per hidden site, with
-// the exact λ^i = (W^{i+1})ᵀ e^{i+1} from backprop's pass.
-func (p *Perturbation) Diagnose(d *Diagnosis) {
+// Diagnose implements Diagnoser: λ̂'s signal-to-noise ratio (lambdaSNR).
+func (p *Perturbation) Diagnose(d *Diagnosis) { lambdaSNR(d, p.lambda, &p.lam) }
+
+// lambdaSNR records Σ‖λ‖² / Σ‖λ̂ − λ‖² per hidden site for the estimates
+// lambda, with the exact λ^i = (W^{i+1})ᵀ e^{i+1} from backprop's pass
+// (computed into lam): the diagnostic of every part that estimates λ.
+func lambdaSNR(d *Diagnosis, lambda []*tensor.Mat, lam *tensor.Mat) {
 	for i := range d.Layers {
 		core := d.Net.Blocks[i+1].Core
-		core.InputGrad(d.BP.Delta[i+1], core.Weight(), &p.lam)
-		snr := metrics.Value(metrics.SNR(p.lambda[i], &p.lam))
+		core.InputGrad(d.BP.Delta[i+1], core.Weight(), lam)
+		snr := metrics.Value(metrics.SNR(lambda[i], lam))
 		d.Layers[i].LambdaSNR = &snr
 	}
 }
