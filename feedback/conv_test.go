@@ -31,10 +31,8 @@ func TestConvRules(t *testing.T) {
 	net, x, y := convFixture(t)
 	bp := step(t, "bp", net, x, y, nil)
 	fa := step(t, "fa", net, x, y, tieToW(net))
-	for b := range bp.W {
-		if !equal(fa.W[b].Data, bp.W[b].Data) {
-			t.Errorf("block %d: conv fa with F = W differs from bp", b)
-		}
+	for _, b := range differing(fa, bp) {
+		t.Errorf("block %d: conv fa with F = W differs from bp", b)
 	}
 	last := len(net.Blocks) - 1
 	for _, name := range Names() {

@@ -57,10 +57,8 @@ func TestConvNPWithWIsBP(t *testing.T) {
 	x, y := batch(net, 4, rand.New(rand.NewPCG(5, 5)))
 	bp := step(t, "bp", net, x, y, nil)
 	np := step(t, "np", net, x, y, tieToW(net))
-	for b := range bp.W {
-		if !equal(np.W[b].Data, bp.W[b].Data) {
-			t.Errorf("block %d: conv np with F = W differs from bp", b)
-		}
+	for _, b := range differing(np, bp) {
+		t.Errorf("block %d: conv np with F = W differs from bp", b)
 	}
 }
 

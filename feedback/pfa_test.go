@@ -28,10 +28,8 @@ func TestPFAWithIdentityIsBP(t *testing.T) {
 				p.refresh(i)
 			}
 		})
-		for b := range bp.W {
-			if !equal(pfa.W[b].Data, bp.W[b].Data) {
-				t.Errorf("%s: block %d: pfa with B = I, R = W differs from bp", kind, b)
-			}
+		for _, b := range differing(pfa, bp) {
+			t.Errorf("%s: block %d: pfa with B = I, R = W differs from bp", kind, b)
 		}
 		if g := step(t, "pfa", net, x, y, nil); equal(g.W[0].Data, bp.W[0].Data) {
 			t.Errorf("%s: random pfa equals bp", kind)

@@ -62,20 +62,16 @@ func TestResNetFAWithTransposeIsBP(t *testing.T) {
 		net, x, y := narrowResNet20(t)
 		net.Training = training
 		bp, fa := ceStep(t, "bp", net, x, y, nil), ceStep(t, "fa", net, x, y, tieToW(net))
-		for b := range bp.W {
-			if !equal(fa.W[b].Data, bp.W[b].Data) || !equal(fa.B[b], bp.B[b]) {
-				t.Errorf("narrow ResNet-20, training %v, block %d: fa with F = W differs from bp", training, b)
-			}
+		for _, b := range differing(fa, bp) {
+			t.Errorf("narrow ResNet-20, training %v, block %d: fa with F = W differs from bp", training, b)
 		}
 		net, x, y = tinyResNet(t)
 		net.Training = training
 		tie := tieToW(net)
 		bp = ceStep(t, "bp", net, x, y, nil)
 		fa = ceStep(t, "fa", net, x, y, tie)
-		for b := range bp.W {
-			if !equal(fa.W[b].Data, bp.W[b].Data) || !equal(fa.B[b], bp.B[b]) {
-				t.Errorf("training %v, block %d: fa with F = W differs from bp", training, b)
-			}
+		for _, b := range differing(fa, bp) {
+			t.Errorf("training %v, block %d: fa with F = W differs from bp", training, b)
 		}
 		// Perturb conv₂'s feedback inside the second residual block (block
 		// 2, whose feedback is F[1]): conv₁ of that block and everything
