@@ -72,9 +72,13 @@ func (l *LayerWise) Restore(f32 [][]float32, f64 [][]float64) ([][]float32, [][]
 }
 
 // Diagnose implements Diagnoser: F[i] against W^{i+1}.
-func (l *LayerWise) Diagnose(d *Diagnosis) {
+func (l *LayerWise) Diagnose(d *Diagnosis) { againstW(d, l.F) }
+
+// againstW records the weight angle, relative error and sign congruence of
+// layer-wise feedback F[i] against W^{i+1} for every hidden layer.
+func againstW(d *Diagnosis, F []*tensor.Mat) {
 	for i := range d.Layers {
-		d.Layers[i].SetFeedback(l.F[i].Data, d.Net.Blocks[i+1].Core.Weight().Data)
+		d.Layers[i].SetFeedback(F[i].Data, d.Net.Blocks[i+1].Core.Weight().Data)
 	}
 }
 

@@ -139,8 +139,4 @@ func (p *Product) Restore(f32 [][]float32, f64 [][]float64) ([][]float32, [][]fl
 }
 
 // Diagnose implements Diagnoser: B·R against W^{i+1}.
-func (p *Product) Diagnose(d *Diagnosis) {
-	for i := range d.Layers {
-		d.Layers[i].SetFeedback(p.F[i].Data, d.Net.Blocks[i+1].Core.Weight().Data)
-	}
-}
+func (p *Product) Diagnose(d *Diagnosis) { againstW(d, p.F) }
