@@ -333,7 +333,7 @@ type trainer struct {
 	diagG, bpG  *nn.Grads
 	stepG       *nn.Grads   // backprop's gradient on a measured step's batch (step angle)
 	w0          [][]float32 // the hidden layers' weights before a measured step
-	stepAngles  []float64   // the step angle of each hidden layer at the last step, if it was measured; nil if not
+	stepAngles  []float64   // the step angle of each hidden layer at the last step, if it was measured; empty if not (its array is reused)
 	noise, diag *rand.Rand
 	order       *rand.Rand
 	input       *rand.Rand // input noise (denoising)
@@ -610,7 +610,7 @@ func (t *trainer) step(idx []int, update, measure bool) (float64, *nonFinite) {
 			t.x.Data[i] += float32(sd * t.input.NormFloat64())
 		}
 	}
-	t.stepAngles = nil
+	t.stepAngles = t.stepAngles[:0]
 	measure = measure && update
 	if measure {
 		t.beforeStep(len(idx))
@@ -652,14 +652,14 @@ func (t *trainer) beforeStep(n int) {
 // together) and −∇_{W^i}L, backprop's gradient on the step's batch at the
 // weights before the step. 0° is steepest descent on that batch.
 func (t *trainer) afterStep() {
-	t.stepAngles = make([]float64, len(t.w0))
+	t.stepAngles = t.stepAngles[:0]
 	for i, w0 := range t.w0 {
 		w := t.net.Blocks[i].Core.Weight().Data
 		for j := range w0 {
 			w0[j] = w[j] - w0[j] // ΔW, exact in float32 for a small step
 		}
 		// The angle with −g is 180° less the angle with g.
-		t.stepAngles[i] = 180 - metrics.Angle(w0, t.stepG.W[i].Data)
+		t.stepAngles = append(t.stepAngles, 180-metrics.Angle(w0, t.stepG.W[i].Data))
 	}
 }
 
