@@ -339,6 +339,7 @@ type trainer struct {
 	input       *rand.Rand // input noise (denoising)
 	augRand     *rand.Rand // --augment's crops and flips; nil without
 	augScratch  []float32
+	evalLoss    []float64 // measure's per-example losses of one chunk
 	sched       Schedule
 	src         [nStreams]*rand.PCG       // the streams' sources, by number
 	mf, df      *rundir.JSONL             // metrics.jsonl, diag.jsonl (nil without DiagEvery)
@@ -705,11 +706,13 @@ func (t *trainer) evaluate(epoch int, trainLoss float64, dur time.Duration) rund
 // measure returns the clean network's mean per-example loss and error
 // (NaN for regression) on the whole of ds.
 func (t *trainer) measure(ds *data.Dataset) (loss, errRate float64) {
-	losses := make([]float64, ds.N)
 	var sum float64
 	wrong := 0
 	t.overSet(ds, func(lo int, y, yhat *tensor.Mat) {
-		l := losses[lo : lo+y.Rows]
+		if cap(t.evalLoss) < y.Rows {
+			t.evalLoss = make([]float64, y.Rows)
+		}
+		l := t.evalLoss[:y.Rows] // one chunk's, summed at once
 		t.loss.PerSample(yhat, y, l)
 		for _, v := range l {
 			sum += v
