@@ -294,14 +294,14 @@ func TestFailedCheckpointWriteKeepsPrevious(t *testing.T) {
 		if saves < 3 { // after epoch 0 and 1
 			return w
 		}
-		st, err := os.Stat(tr.checkpointPath())
+		st, err := os.Stat(rundir.Path(tr.c.Out, rundir.CheckpointFile))
 		if err != nil {
 			t.Fatal(err)
 		}
 		fw = &failAfter{w: w, n: int(st.Size() / 2)}
 		return fw
 	}
-	before := func() []byte { b, _ := os.ReadFile(tr.checkpointPath()); return b }
+	before := func() []byte { b, _ := os.ReadFile(rundir.Path(tr.c.Out, rundir.CheckpointFile)); return b }
 	var last []byte
 	tr.onStep = func() { last = before() }
 	_, err := tr.run(context.Background(), Options{})

@@ -439,8 +439,6 @@ func newTrainerVal(c config.Config, spec *nn.Spec, trainSet, testSet, valSet *da
 
 func (t *trainer) stepsPerEpoch() int { return (t.train.N + t.c.Batch - 1) / t.c.Batch }
 
-func (t *trainer) checkpointPath() string { return rundir.Path(t.c.Out, rundir.CheckpointFile) }
-
 // close closes the jsonl files and releases the run directory's lock.
 func (t *trainer) close() {
 	if t.mf != nil {
