@@ -235,29 +235,22 @@ func ParseCheckpoint(b []byte, h CheckpointHeader) (CheckpointArrays, error) {
 	f32, f64, u32 := h.Layout()
 	body := b[int64(ckPre)+hlen:]
 	var a CheckpointArrays
-	a.F32 = make([][]float32, len(f32))
-	for i, n := range f32 {
-		a.F32[i] = make([]float32, n)
-		for j := range a.F32[i] {
-			a.F32[i][j] = math.Float32frombits(binary.LittleEndian.Uint32(body))
-			body = body[4:]
-		}
-	}
-	a.F64 = make([][]float64, len(f64))
-	for i, n := range f64 {
-		a.F64[i] = make([]float64, n)
-		for j := range a.F64[i] {
-			a.F64[i][j] = math.Float64frombits(binary.LittleEndian.Uint64(body))
-			body = body[8:]
-		}
-	}
-	a.U32 = make([][]uint32, len(u32))
-	for i, n := range u32 {
-		a.U32[i] = make([]uint32, n)
-		for j := range a.U32[i] {
-			a.U32[i][j] = binary.LittleEndian.Uint32(body)
-			body = body[4:]
-		}
-	}
+	a.F32, body = decodeArrays(body, f32, 4, func(b []byte) float32 { return math.Float32frombits(binary.LittleEndian.Uint32(b)) })
+	a.F64, body = decodeArrays(body, f64, 8, func(b []byte) float64 { return math.Float64frombits(binary.LittleEndian.Uint64(b)) })
+	a.U32, _ = decodeArrays(body, u32, 4, binary.LittleEndian.Uint32)
 	return a, nil
+}
+
+// decodeArrays reads arrays of the lengths lens, each value size bytes
+// decoded by get, from the front of body, and returns them and the rest.
+func decodeArrays[T any](body []byte, lens []int, size int, get func([]byte) T) ([][]T, []byte) {
+	out := make([][]T, len(lens))
+	for i, n := range lens {
+		out[i] = make([]T, n)
+		for j := range out[i] {
+			out[i][j] = get(body)
+			body = body[size:]
+		}
+	}
+	return out, body
 }

@@ -77,6 +77,23 @@ func BenchmarkStepInterleaved(b *testing.B) {
 	})
 }
 
+// stepper returns a function that trains tr on the next batch of batch
+// consecutive examples (of n, wrapping around): the step the allocation
+// checks measure.
+func stepper(t *testing.T, tr *trainer, batch, n int) func() {
+	idx := make([]int, batch)
+	i := 0
+	return func() {
+		for k := range idx {
+			idx[k] = (i*batch + k) % n
+		}
+		i++
+		if _, err := tr.step(idx, true, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // The training hot path allocates nothing once its buffers are sized.
 func TestStepAllocatesNothing(t *testing.T) {
 	trainSet, testSet, err := data.Load(data.Options{Name: "mnist", TrainSize: 256})
@@ -91,17 +108,7 @@ func TestStepAllocatesNothing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		idx := make([]int, c.Batch)
-		i := 0
-		step := func() {
-			for k := range idx {
-				idx[k] = (i*c.Batch + k) % trainSet.N
-			}
-			i++
-			if _, err := tr.step(idx, true, false); err != nil {
-				t.Fatal(err)
-			}
-		}
+		step := stepper(t, tr, c.Batch, trainSet.N)
 		step()
 		if n := testing.AllocsPerRun(20, step); n != 0 {
 			t.Errorf("%s: %v allocations per step", rule, n)

@@ -194,23 +194,31 @@ func TestResumeIsExact(t *testing.T) {
 	}
 }
 
-// resumeExactly runs c uninterrupted, and again stopped, killed and
-// resumed, and checks that both end the same (c: 4 epochs of 10 steps).
-func resumeExactly(t *testing.T, c config.Config) {
+// stoppedWithRef runs c uninterrupted into c.Out+"-ref", then again into
+// c.Out stopped at step 14 (epoch 2, step 4), and returns the reference's
+// config (c: 4 epochs of 10 steps).
+func stoppedWithRef(t *testing.T, c config.Config) config.Config {
 	t.Helper()
 	ref := c
 	ref.Out = c.Out + "-ref"
 	if _, err, _ := runUntil(t, fresh(t, ref), 0, 0); err != nil {
 		t.Fatal(err)
 	}
+	_, err, _ := runUntil(t, fresh(t, c), 14, 0)
+	wantStopped(t, err, 2, 4)
+	return ref
+}
 
+// resumeExactly runs c uninterrupted, and again stopped, killed and
+// resumed, and checks that both end the same (c: 4 epochs of 10 steps).
+func resumeExactly(t *testing.T, c config.Config) {
+	t.Helper()
 	// Stop at step 14 (epoch 2, step 4); be killed at step 25 (epoch 3,
 	// step 5), so that the checkpoint of epoch 2 is the latest and the
 	// lines written since are dropped and written again; stop at step 30,
 	// the last of epoch 3 (the stop takes effect after the epoch's
 	// checkpoint); finish.
-	_, err, _ := runUntil(t, fresh(t, c), 14, 0)
-	wantStopped(t, err, 2, 4)
+	ref := stoppedWithRef(t, c)
 	if _, _, killed := runUntil(t, resumed(t, c.Out, 0), 0, 25); !killed {
 		t.Fatal("the run was not killed")
 	}
@@ -218,7 +226,7 @@ func resumeExactly(t *testing.T, c config.Config) {
 	if tr.pos != (position{Epoch: 3}) {
 		t.Fatalf("resumed at %+v, want the start of epoch 3", tr.pos)
 	}
-	_, err, _ = runUntil(t, tr, 30, 0)
+	_, err, _ := runUntil(t, tr, 30, 0)
 	wantStopped(t, err, 4, 0)
 	if _, err, _ := runUntil(t, resumed(t, c.Out, 0), 0, 0); err != nil {
 		t.Fatal(err)
@@ -286,14 +294,14 @@ func TestFailedCheckpointWriteKeepsPrevious(t *testing.T) {
 		if saves < 3 { // after epoch 0 and 1
 			return w
 		}
-		st, err := os.Stat(tr.checkpointPath())
+		st, err := os.Stat(rundir.Path(tr.c.Out, rundir.CheckpointFile))
 		if err != nil {
 			t.Fatal(err)
 		}
 		fw = &failAfter{w: w, n: int(st.Size() / 2)}
 		return fw
 	}
-	before := func() []byte { b, _ := os.ReadFile(tr.checkpointPath()); return b }
+	before := func() []byte { b, _ := os.ReadFile(rundir.Path(tr.c.Out, rundir.CheckpointFile)); return b }
 	var last []byte
 	tr.onStep = func() { last = before() }
 	_, err := tr.run(context.Background(), Options{})

@@ -50,18 +50,12 @@ func sameFiles(a, b map[string][]byte) bool {
 // single writer would.
 func TestSecondWriterRefused(t *testing.T) {
 	c := resumeConfigs(t)["linear-np-ridge-momentum"]
-	ref := c
-	ref.Out = c.Out + "-ref"
-	if _, err, _ := runUntil(t, fresh(t, ref), 0, 0); err != nil {
-		t.Fatal(err)
-	}
-	_, err, _ := runUntil(t, fresh(t, c), 14, 0)
-	wantStopped(t, err, 2, 4)
+	ref := stoppedWithRef(t, c)
 
 	first := resumed(t, c.Out, 0) // holds the lock
 	before := snapshotDir(t, c.Out)
 	want := fmt.Sprintf("%s: locked: another process (PID %d) is writing this run directory", c.Out, os.Getpid())
-	_, err = Resume(context.Background(), c.Out, 0, nil)
+	_, err := Resume(context.Background(), c.Out, 0, nil)
 	if !errors.Is(err, rundir.ErrLocked) || !strings.HasPrefix(err.Error(), "--resume: "+want) || strings.Contains(err.Error(), "\n") {
 		t.Errorf("second resume: got %v, want --resume: %s…", err, want)
 	}
@@ -86,13 +80,7 @@ func TestSecondWriterRefused(t *testing.T) {
 // directory ends as a single writer's.
 func TestConcurrentResumes(t *testing.T) {
 	c := resumeConfigs(t)["linear-np-ridge-momentum"]
-	ref := c
-	ref.Out = c.Out + "-ref"
-	if _, err, _ := runUntil(t, fresh(t, ref), 0, 0); err != nil {
-		t.Fatal(err)
-	}
-	_, err, _ := runUntil(t, fresh(t, c), 14, 0)
-	wantStopped(t, err, 2, 4)
+	ref := stoppedWithRef(t, c)
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
 	gate := make(chan struct{})

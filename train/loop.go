@@ -333,12 +333,13 @@ type trainer struct {
 	diagG, bpG  *nn.Grads
 	stepG       *nn.Grads   // backprop's gradient on a measured step's batch (step angle)
 	w0          [][]float32 // the hidden layers' weights before a measured step
-	stepAngles  []float64   // the step angle of each hidden layer at the last step, if it was measured; nil if not
+	stepAngles  []float64   // the step angle of each hidden layer at the last step, if it was measured; empty if not (its array is reused)
 	noise, diag *rand.Rand
 	order       *rand.Rand
 	input       *rand.Rand // input noise (denoising)
 	augRand     *rand.Rand // --augment's crops and flips; nil without
 	augScratch  []float32
+	evalLoss    []float64 // measure's per-example losses of one chunk
 	sched       Schedule
 	src         [nStreams]*rand.PCG       // the streams' sources, by number
 	mf, df      *rundir.JSONL             // metrics.jsonl, diag.jsonl (nil without DiagEvery)
@@ -437,8 +438,6 @@ func newTrainerVal(c config.Config, spec *nn.Spec, trainSet, testSet, valSet *da
 }
 
 func (t *trainer) stepsPerEpoch() int { return (t.train.N + t.c.Batch - 1) / t.c.Batch }
-
-func (t *trainer) checkpointPath() string { return rundir.Path(t.c.Out, rundir.CheckpointFile) }
 
 // close closes the jsonl files and releases the run directory's lock.
 func (t *trainer) close() {
@@ -610,7 +609,7 @@ func (t *trainer) step(idx []int, update, measure bool) (float64, *nonFinite) {
 			t.x.Data[i] += float32(sd * t.input.NormFloat64())
 		}
 	}
-	t.stepAngles = nil
+	t.stepAngles = t.stepAngles[:0]
 	measure = measure && update
 	if measure {
 		t.beforeStep(len(idx))
@@ -652,14 +651,14 @@ func (t *trainer) beforeStep(n int) {
 // together) and −∇_{W^i}L, backprop's gradient on the step's batch at the
 // weights before the step. 0° is steepest descent on that batch.
 func (t *trainer) afterStep() {
-	t.stepAngles = make([]float64, len(t.w0))
+	t.stepAngles = t.stepAngles[:0]
 	for i, w0 := range t.w0 {
 		w := t.net.Blocks[i].Core.Weight().Data
 		for j := range w0 {
 			w0[j] = w[j] - w0[j] // ΔW, exact in float32 for a small step
 		}
 		// The angle with −g is 180° less the angle with g.
-		t.stepAngles[i] = 180 - metrics.Angle(w0, t.stepG.W[i].Data)
+		t.stepAngles = append(t.stepAngles, 180-metrics.Angle(w0, t.stepG.W[i].Data))
 	}
 }
 
@@ -705,11 +704,13 @@ func (t *trainer) evaluate(epoch int, trainLoss float64, dur time.Duration) rund
 // measure returns the clean network's mean per-example loss and error
 // (NaN for regression) on the whole of ds.
 func (t *trainer) measure(ds *data.Dataset) (loss, errRate float64) {
-	losses := make([]float64, ds.N)
 	var sum float64
 	wrong := 0
 	t.overSet(ds, func(lo int, y, yhat *tensor.Mat) {
-		l := losses[lo : lo+y.Rows]
+		if cap(t.evalLoss) < y.Rows {
+			t.evalLoss = make([]float64, y.Rows)
+		}
+		l := t.evalLoss[:y.Rows] // one chunk's, summed at once
 		t.loss.PerSample(yhat, y, l)
 		for _, v := range l {
 			sum += v

@@ -108,17 +108,7 @@ func TestStepAllocatesNothingThreaded(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				idx := make([]int, c.Batch)
-				i := 0
-				step := func() {
-					for k := range idx {
-						idx[k] = (i*c.Batch + k) % trainSet.N
-					}
-					i++
-					if _, err := tr.step(idx, true, false); err != nil {
-						t.Fatal(err)
-					}
-				}
+				step := stepper(t, tr, c.Batch, trainSet.N)
 				step()
 				step()
 				if n := testing.AllocsPerRun(5, step); n != 0 {
