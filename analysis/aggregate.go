@@ -27,6 +27,21 @@ func groups(rs []experiment.Result) ([]string, map[string][]experiment.Result) {
 	return order, by
 }
 
+// byNetwork splits groups named "<network> <rule>" by network: the
+// networks in order of first appearance, and each one's groups in order.
+func byNetwork(order []string, by map[string][]experiment.Result) ([]string, map[string][]string) {
+	var nets []string
+	perNet := map[string][]string{}
+	for _, g := range order {
+		net := strings.TrimSuffix(g, " "+by[g][0].Config.Rule)
+		if perNet[net] == nil {
+			nets = append(nets, net)
+		}
+		perNet[net] = append(perNet[net], g)
+	}
+	return nets, perNet
+}
+
 // curve extracts one x-y curve from a result.
 type curve func(experiment.Result) (x, y []float64)
 

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
-	"strings"
 
 	"github.com/creditlab/credit/experiment"
 	"github.com/creditlab/credit/report"
@@ -38,16 +37,7 @@ func biotorchReport(dir string, rs []experiment.Result) (string, error) {
 	order, by := groups(rs)
 	t := &report.Table{Header: []string{"network", "rule", "seeds", "epochs", "test error (%)", "BioTorch (%)",
 		"best val error (%)", "at epoch", "delta angle (°)"}}
-	var nets []string
-	perNet := map[string][]string{}
-	for _, g := range order {
-		rule := by[g][0].Config.Rule
-		net := strings.TrimSuffix(g, " "+rule)
-		if perNet[net] == nil {
-			nets = append(nets, net)
-		}
-		perNet[net] = append(perNet[net], g)
-	}
+	nets, perNet := byNetwork(order, by)
 	for _, net := range nets {
 		for _, rule := range biotorchRules {
 			g := net + " " + rule

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/creditlab/credit/config"
 	"io/fs"
 	"math"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/creditlab/credit/config"
 	"github.com/creditlab/credit/experiment"
 	"github.com/creditlab/credit/report"
 	"github.com/creditlab/credit/rundir"
@@ -27,7 +27,12 @@ var notSettings = []string{"seed", "out", "data_dir"}
 // settings returns c's config.json keys, in config.json's order, and their
 // values as text (strings unquoted, numbers as JSON writes them), leaving
 // out notSettings.
-func settings(c config.Config) (keys, vals []string) {
+func settings(c config.Config) (keys, vals []string) { return Settings(c, notSettings...) }
+
+// Settings returns c's config.json keys, in config.json's order, and their
+// values as text (strings unquoted, numbers as JSON writes them), leaving
+// out the keys omit.
+func Settings(c config.Config, omit ...string) (keys, vals []string) {
 	b, err := json.Marshal(c)
 	if err != nil {
 		panic(err) // a struct of plain fields always encodes
@@ -39,7 +44,7 @@ func settings(c config.Config) (keys, vals []string) {
 		var v json.RawMessage
 		dec.Decode(&v)
 		key := k.(string)
-		if slices.Contains(notSettings, key) {
+		if slices.Contains(omit, key) {
 			continue
 		}
 		text := string(v)
@@ -63,17 +68,28 @@ func setting(c config.Config, key string) string {
 // varying returns the settings whose values differ across rs (config.json
 // keys in order, notSettings left out) and each run's values of them.
 func varying(rs []experiment.Result) (keys []string, vals [][]string) {
-	all := make([][]string, len(rs))
-	var names []string
+	cs := make([]config.Config, len(rs))
 	for i, r := range rs {
-		names, all[i] = settings(r.Config)
+		cs[i] = r.Config
 	}
-	vals = make([][]string, len(rs))
+	return Differing(cs, notSettings...)
+}
+
+// Differing returns the settings whose values differ across cs
+// (config.json keys in order, the keys omit left out, see Settings) and
+// each configuration's values of them.
+func Differing(cs []config.Config, omit ...string) (keys []string, vals [][]string) {
+	all := make([][]string, len(cs))
+	var names []string
+	for i, c := range cs {
+		names, all[i] = Settings(c, omit...)
+	}
+	vals = make([][]string, len(cs))
 	for k, name := range names {
-		for i := range rs {
+		for i := range cs {
 			if all[i][k] != all[0][k] {
 				keys = append(keys, name)
-				for j := range rs {
+				for j := range cs {
 					vals[j] = append(vals[j], all[j][k])
 				}
 				break

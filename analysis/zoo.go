@@ -3,7 +3,6 @@ package analysis
 import (
 	"fmt"
 	"path/filepath"
-	"strings"
 
 	"github.com/creditlab/credit/experiment"
 	"github.com/creditlab/credit/metrics"
@@ -61,16 +60,7 @@ func meanOver(ls []metrics.Layer, v layerValue) float64 {
 // epochs, one colour per rule).
 func zooReport(dir string, rs []experiment.Result) (string, error) {
 	order, by := groups(rs)
-	var nets []string
-	perNet := map[string][]string{} // groups of each network, in order
-	for _, g := range order {
-		rule := by[g][0].Config.Rule
-		net := strings.TrimSuffix(g, " "+rule)
-		if perNet[net] == nil {
-			nets = append(nets, net)
-		}
-		perNet[net] = append(perNet[net], g)
-	}
+	nets, perNet := byNetwork(order, by)
 	t := &report.Table{Header: []string{"network", "rule", "seeds", "epochs", "test error (%)", "Akrout et al. (%)",
 		"delta angle (°)", "Akrout et al. (°)", "weight angle (°)"}}
 	zn := map[string]zooNet{}

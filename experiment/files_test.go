@@ -18,6 +18,39 @@ import (
 	"github.com/creditlab/credit/train"
 )
 
+// goldenRuns reads a testdata file of the runs the deleted Go
+// definitions produced (experiment → scale → runs, each configuration as
+// its differences from config.Default) as runs.
+func goldenRuns(t *testing.T, file string) map[string]map[Scale][]Run {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw map[string]map[Scale][]struct {
+		Group  string          `json:"group"`
+		Config json.RawMessage `json:"config"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		t.Fatal(err)
+	}
+	golden := map[string]map[Scale][]Run{}
+	for name, scales := range raw {
+		golden[name] = map[Scale][]Run{}
+		for scale, runs := range scales {
+			golden[name][scale] = make([]Run, 0, len(runs))
+			for _, r := range runs {
+				c := config.Default()
+				if err := json.Unmarshal(r.Config, &c); err != nil {
+					t.Fatal(err)
+				}
+				golden[name][scale] = append(golden[name][scale], Run{Group: r.Group, Config: c})
+			}
+		}
+	}
+	return golden
+}
+
 // The paper's experiments, now files in configs/, describe exactly the
 // runs that their Go definitions did: testdata/paper_runs.json holds those
 // runs as the Go code produced them before it was deleted (each
@@ -27,17 +60,7 @@ import (
 // seeds outermost, so the runs are compared as sets, and the groups, which
 // the reports show in order of first appearance, in order.
 func TestPaperFilesEqualGoRuns(t *testing.T) {
-	b, err := os.ReadFile("testdata/paper_runs.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var golden map[string]map[Scale][]struct {
-		Group  string          `json:"group"`
-		Config json.RawMessage `json:"config"`
-	}
-	if err := json.Unmarshal(b, &golden); err != nil {
-		t.Fatal(err)
-	}
+	golden := goldenRuns(t, "testdata/paper_runs.json")
 	key := func(r Run) string {
 		b, _ := json.Marshal(r.Config)
 		return r.Group + " " + string(b)
@@ -51,11 +74,7 @@ func TestPaperFilesEqualGoRuns(t *testing.T) {
 			var wantKeys, gotKeys []string
 			var wantGroups, gotGroups []string
 			for _, w := range want {
-				c := config.Default()
-				if err := json.Unmarshal(w.Config, &c); err != nil {
-					t.Fatal(err)
-				}
-				wantKeys = append(wantKeys, key(Run{Group: w.Group, Config: c}))
+				wantKeys = append(wantKeys, key(w))
 				if !slices.Contains(wantGroups, w.Group) {
 					wantGroups = append(wantGroups, w.Group)
 				}
@@ -98,17 +117,7 @@ func TestPaperFilesEqualGoRuns(t *testing.T) {
 // such as issue 14's, and np on the CNN) may come between them; a run of
 // a group the Go code had must be one of its runs.
 func TestZooFileEqualsGoRuns(t *testing.T) {
-	b, err := os.ReadFile("testdata/zoo_runs.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var golden map[string]map[Scale][]struct {
-		Group  string          `json:"group"`
-		Config json.RawMessage `json:"config"`
-	}
-	if err := json.Unmarshal(b, &golden); err != nil {
-		t.Fatal(err)
-	}
+	golden := goldenRuns(t, "testdata/zoo_runs.json")
 	es, err := Lookup("zoo")
 	if err != nil {
 		t.Fatal(err)
@@ -121,11 +130,7 @@ func TestZooFileEqualsGoRuns(t *testing.T) {
 		wantBy := map[string]config.Config{}
 		var wantGroups, gotGroups []string
 		for _, w := range want {
-			c := config.Default()
-			if err := json.Unmarshal(w.Config, &c); err != nil {
-				t.Fatal(err)
-			}
-			wantBy[sweep.RunName(w.Group, c.Seed)] = c
+			wantBy[sweep.RunName(w.Group, w.Config.Seed)] = w.Config
 			if !slices.Contains(wantGroups, w.Group) {
 				wantGroups = append(wantGroups, w.Group)
 			}

@@ -28,7 +28,6 @@
 package serve
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -42,6 +41,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/creditlab/credit/analysis"
 	"github.com/creditlab/credit/config"
 	"github.com/creditlab/credit/metrics"
 	"github.com/creditlab/credit/rundir"
@@ -450,28 +450,6 @@ func (e *entry) render() []byte {
 	return b
 }
 
-// settings returns c's config.json keys in order and their values as
-// text (strings unquoted, numbers as JSON writes them), leaving out out (the run's place, shown as its name).
-func settings(c config.Config) (keys, vals []string) {
-	b, _ := json.Marshal(c)
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.Token()
-	for dec.More() {
-		k, _ := dec.Token()
-		var v json.RawMessage
-		dec.Decode(&v)
-		if k == "out" {
-			continue
-		}
-		text := string(v)
-		if u, err := strconv.Unquote(text); err == nil {
-			text = u
-		}
-		keys, vals = append(keys, k.(string)), append(vals, text)
-	}
-	return keys, vals
-}
-
 // Diff is /api/diff's answer: the settings whose values differ between
 // the runs, and each run's values of them (as text).
 type Diff struct {
@@ -480,23 +458,19 @@ type Diff struct {
 	Vals [][]string `json:"values"` // per run, per key
 }
 
-// diff compares the settings of the runs es.
+// diff compares the settings of the runs es (every config.json key but
+// out, the run's place, shown as its name).
 func diff(es []*entry) Diff {
 	d := Diff{Keys: []string{}}
-	all := make([][]string, len(es))
-	var names []string
+	cs := make([]config.Config, len(es))
 	for i, e := range es {
-		names, all[i] = settings(e.run.Config)
+		cs[i] = e.run.Config
 		d.IDs = append(d.IDs, e.info.ID)
 	}
-	d.Vals = make([][]string, len(es))
-	for k, name := range names {
-		if slices.ContainsFunc(all, func(v []string) bool { return v[k] != all[0][k] }) {
-			d.Keys = append(d.Keys, name)
-			for i := range es {
-				d.Vals[i] = append(d.Vals[i], all[i][k])
-			}
-		}
+	keys, vals := analysis.Differing(cs, "out")
+	if keys != nil {
+		d.Keys = keys
 	}
+	d.Vals = vals
 	return d
 }

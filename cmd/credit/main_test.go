@@ -148,6 +148,24 @@ func TestExitCode(t *testing.T) {
 // checkpoint and exit status 130 and 143, naming how to continue;
 // --resume continues, and the run ends as an uninterrupted one does; the
 // same for credit run.
+// signalWhen starts cmd, sends sig once ready() holds (or after a
+// minute), and returns the exit status and stderr.
+func signalWhen(t *testing.T, cmd *exec.Cmd, sig os.Signal, ready func() bool) (int, string) {
+	t.Helper()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for !ready() && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	cmd.Process.Signal(sig)
+	cmd.Wait()
+	return cmd.ProcessState.ExitCode(), stderr.String()
+}
+
 func TestSignalStopsAndResumes(t *testing.T) {
 	bin := binary(t)
 	dir := t.TempDir()
@@ -170,29 +188,13 @@ func TestSignalStopsAndResumes(t *testing.T) {
 		}
 		return st.Size()
 	}
-	// signalWhen starts cmd, sends sig once ready() holds, and returns
-	// the exit status and stderr.
-	signalWhen := func(cmd *exec.Cmd, sig os.Signal, ready func() bool) (int, string) {
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		deadline := time.Now().Add(time.Minute)
-		for !ready() && time.Now().Before(deadline) {
-			time.Sleep(5 * time.Millisecond)
-		}
-		cmd.Process.Signal(sig)
-		cmd.Wait()
-		return cmd.ProcessState.ExitCode(), stderr.String()
-	}
-	code, stderr := signalWhen(exec.Command(bin, append([]string{"train", "--out", out}, args...)...), os.Interrupt,
+	code, stderr := signalWhen(t, exec.Command(bin, append([]string{"train", "--out", out}, args...)...), os.Interrupt,
 		func() bool { return size("checkpoint") > 0 })
 	if code != 130 || !strings.Contains(stderr, "stopped (interrupt)") || !strings.Contains(stderr, "credit train --resume "+out) {
 		t.Fatalf("SIGINT: exit %d, stderr %q; want 130 and how to resume", code, stderr)
 	}
 	at := size("metrics.jsonl")
-	code, stderr = signalWhen(exec.Command(bin, "train", "--resume", out), syscall.SIGTERM,
+	code, stderr = signalWhen(t, exec.Command(bin, "train", "--resume", out), syscall.SIGTERM,
 		func() bool { return size("metrics.jsonl") > at })
 	if code != 143 || !strings.Contains(stderr, "stopped (terminated)") {
 		t.Fatalf("SIGTERM: exit %d, stderr %q; want 143 and how to resume", code, stderr)
@@ -213,7 +215,7 @@ func TestSignalStopsAndResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	out = filepath.Join(dir, "file-run")
-	code, stderr = signalWhen(exec.Command(bin, "run", file, "--out", out), os.Interrupt,
+	code, stderr = signalWhen(t, exec.Command(bin, "run", file, "--out", out), os.Interrupt,
 		func() bool { return size("checkpoint") > 0 })
 	if code != 130 || !strings.Contains(stderr, "credit train --resume "+out) {
 		t.Fatalf("credit run, SIGINT: exit %d, stderr %q; want 130 and how to resume", code, stderr)
@@ -308,23 +310,9 @@ func TestSignalStopsSweep(t *testing.T) {
 		}
 		return st.Size()
 	}
-	signalWhen := func(cmd *exec.Cmd, sig os.Signal, ready func() bool) (int, string) {
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		deadline := time.Now().Add(time.Minute)
-		for !ready() && time.Now().Before(deadline) {
-			time.Sleep(5 * time.Millisecond)
-		}
-		cmd.Process.Signal(sig)
-		cmd.Wait()
-		return cmd.ProcessState.ExitCode(), stderr.String()
-	}
 	args := []string{"sweep", file, "--out", out, "--jobs", "1"}
 	again := "continue with the same command, which skips the finished runs and resumes the stopped ones from their checkpoints: credit " + strings.Join(args, " ")
-	code, stderr := signalWhen(exec.Command(bin, args...), os.Interrupt,
+	code, stderr := signalWhen(t, exec.Command(bin, args...), os.Interrupt,
 		func() bool { return size(filepath.Join(first, "checkpoint")) > 0 })
 	if code != 130 || !strings.Contains(stderr, "stopped (interrupt)") || !strings.Contains(stderr, again) {
 		t.Fatalf("SIGINT: exit %d, stderr %q; want 130 and how to continue", code, stderr)
@@ -333,7 +321,7 @@ func TestSignalStopsSweep(t *testing.T) {
 		t.Fatal("after SIGINT the first run finished or the second started")
 	}
 	at := size(filepath.Join(first, "metrics.jsonl"))
-	code, stderr = signalWhen(exec.Command(bin, args...), syscall.SIGTERM,
+	code, stderr = signalWhen(t, exec.Command(bin, args...), syscall.SIGTERM,
 		func() bool { return size(filepath.Join(first, "metrics.jsonl")) > at })
 	if code != 143 || !strings.Contains(stderr, "stopped (terminated)") || !strings.Contains(stderr, again) {
 		t.Fatalf("SIGTERM: exit %d, stderr %q; want 143 and how to continue", code, stderr)
@@ -365,7 +353,7 @@ func TestSignalStopsSweep(t *testing.T) {
 	// credit reproduce: E1 trains on the linear teacher, nothing to load.
 	rep := filepath.Join(dir, "e1")
 	args = []string{"reproduce", "e1", "--out", rep, "--jobs", "1"}
-	code, stderr = signalWhen(exec.Command(bin, args...), syscall.SIGTERM,
+	code, stderr = signalWhen(t, exec.Command(bin, args...), syscall.SIGTERM,
 		func() bool { return size(filepath.Join(rep, "runs", "np_c_0.001-seed1", "checkpoint")) > 0 })
 	if code != 143 || !strings.Contains(stderr, "stopped (terminated)") || !strings.Contains(stderr, "credit "+strings.Join(args, " ")) {
 		t.Fatalf("credit reproduce, SIGTERM: exit %d, stderr %q; want 143 and how to continue", code, stderr)
