@@ -733,15 +733,27 @@ func (t *trainer) measure(ds *data.Dataset) (loss, errRate float64) {
 // its output for the whole chunk).
 func (t *trainer) overTest(f func(lo int, y, yhat *tensor.Mat)) { t.overSet(t.test, f) }
 
+// evalChunk is how many examples an evaluation pass holds at once: 1000
+// for a network of plain dense layers, the training batch for any other
+// (convolutions, batch normalisation, residual blocks keep large
+// activations per example). The memory estimate uses it too.
+func evalChunk(dense bool, batch int) int {
+	if dense {
+		return 1000
+	}
+	return batch
+}
+
 // overSet is overTest on any data set of the run's shapes.
 func (t *trainer) overSet(ds *data.Dataset, f func(lo int, y, yhat *tensor.Mat)) {
 	t.net.Training = false
-	chunk := 1000
+	dense := true
 	for _, b := range t.net.Blocks {
-		if _, dense := b.Core.(*nn.Dense); !dense {
-			chunk = t.c.Batch
+		if _, ok := b.Core.(*nn.Dense); !ok {
+			dense = false
 		}
 	}
+	chunk := evalChunk(dense, t.c.Batch)
 	for lo := 0; lo < ds.N; lo += chunk {
 		n := min(chunk, ds.N-lo)
 		x := tensor.Mat{Rows: n, Cols: ds.In, Data: ds.X[lo*ds.In : (lo+n)*ds.In]}
