@@ -11,19 +11,13 @@ import (
 )
 
 // biotorchRules is every rule of the comparison, in the table's order.
-var biotorchRules = []string{"bp", "fa", "dfa", "usf", "brsf", "frsf", "kp", "wm", "npdfa", "dkp", "pfa", "drtp", "sdfa"}
+var biotorchRules = []string{"bp", "fa", "dfa", "usf", "brsf", "frsf", "kp", "wm", "np", "npdfa", "dkp", "pfa", "drtp", "sdfa"}
 
 // biotorchPublished holds BioTorch's published CIFAR-10 test errors (%) by
 // group (its README, Sanfiz & Akrout 2021; SPEC §7): ResNet-20 with SGD.
 var biotorchPublished = map[string]string{
 	"ResNet-20 bp": "8.63", "ResNet-20 fa": "32.16", "ResNet-20 dfa": "45.94",
 	"ResNet-20 usf": "10.05", "ResNet-20 brsf": "11.02", "ResNet-20 frsf": "11.20",
-}
-
-// biotorchNotRun says why a rule has no ResNet-20 row.
-var biotorchNotRun = map[string]string{
-	"wm":  "not run: the weight mirror probes one plain layer at a time, not a residual block",
-	"pfa": "not run: B·R has one layer's shape, a residual block holds several",
 }
 
 // BioTorch's CIFAR-10 benchmark (configs/biotorch.yaml).
@@ -42,9 +36,6 @@ func biotorchReport(dir string, rs []experiment.Result) (string, error) {
 		for _, rule := range biotorchRules {
 			g := net + " " + rule
 			if by[g] == nil {
-				if why := biotorchNotRun[rule]; why != "" && net == "ResNet-20" {
-					t.Rows = append(t.Rows, []string{net, rule, "0", "–", why, "–", "–", "–", "–"})
-				}
 				continue
 			}
 			pub := biotorchPublished[g]

@@ -64,7 +64,7 @@ func TestBiotorchReport(t *testing.T) {
 		}
 	}
 	md, _ := os.ReadFile(filepath.Join(dir, "biotorch.md"))
-	for _, want := range []string{"ResNet-20", "LeNet", "8.63", "32.16", "not run: the weight mirror"} {
+	for _, want := range []string{"ResNet-20", "LeNet", "8.63", "32.16", "ResNet-20 | wm", "ResNet-20 | np ", "ResNet-20 | pfa"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("biotorch.md lacks %q:\n%s", want, md)
 		}

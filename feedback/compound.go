@@ -105,7 +105,11 @@ func kindOf(c nn.Core) string {
 	case *nn.Residual:
 		return "a residual block"
 	case *nn.Normed:
-		return "batch-normalised"
+		return "a batch-normalised layer"
+	case *nn.Conv2D:
+		return "a convolution"
+	case *nn.Dense:
+		return "a dense layer"
 	}
 	return fmt.Sprintf("a %T", c)
 }

@@ -63,7 +63,7 @@ func TestConvNPWithWIsBP(t *testing.T) {
 }
 
 // The kernels' step is the gradient of the batch-summed regression loss
-// ½‖convᵀ(F, ẽ) − λ̂‖²: it matches central differences of kernelLoss.
+// ½‖convᵀ(F, ẽ) − λ̂‖²: it matches central differences of coreLoss.
 func TestConvKernelStepIsGradient(t *testing.T) {
 	rng := rand.New(rand.NewPCG(6, 6))
 	c := nn.NewConv2D(2, 5, 5, 3, 3, 1, 1, rng)
@@ -74,7 +74,7 @@ func TestConvKernelStepIsGradient(t *testing.T) {
 		}
 	}
 	F := c.W.Clone()
-	k := &kernelSGD{lr: 1}
+	k := &coreSGD{lr: 1}
 	before := F.Clone()
 	k.update(c, F, e, lam)
 	const h = 1e-2
@@ -82,7 +82,7 @@ func TestConvKernelStepIsGradient(t *testing.T) {
 		p, m := before.Clone(), before.Clone()
 		p.Data[j] += h
 		m.Data[j] -= h
-		num := float64(e.Rows) * (kernelLoss(c, p, e, lam) - kernelLoss(c, m, e, lam)) / (2 * h)
+		num := float64(e.Rows) * (coreLoss(c, p, e, lam) - coreLoss(c, m, e, lam)) / (2 * h)
 		got := float64(before.Data[j] - F.Data[j]) // one step at η_B = 1
 		if math.Abs(got-num) > 1e-2*(1+math.Abs(num)) {
 			t.Errorf("kernel %d: step %v, numerical gradient %v", j, got, num)

@@ -14,20 +14,22 @@ import (
 // feedback (SPEC §3, step 4): layer-wise, the error the learned B delivers
 // from above; direct, the output error. The Solver (Options.Solver) takes
 // one step per training step and hidden site; with Options.Noise = 0
-// nothing is learned. Layer-wise feedback kernels of a convolution above a
-// site learn by the sgd solver's step on the transposed convolution
-// (kernelSGD, convnp.go); ridge refuses them. Its diagnostic is the
-// regression loss on the diagnostic batch.
+// nothing is learned. Layer-wise feedback of a core above a site that is
+// not one plain dense layer (a convolution, a batch-normalised layer, a
+// residual block) learns by the sgd solver's step through the core's
+// input-error pass (coreSGD, convnp.go); ridge refuses it. Its diagnostic
+// is the regression loss on the diagnostic batch.
 type Regression struct {
 	F      []*tensor.Mat
 	Solver Solver
 	holder Holder
 	est    Estimator
 	c      float64
-	// Layer-wise feedback of a convolution above a site: the convolution
-	// (nil for a dense layer) and the kernels' solver (convnp.go).
-	convs   []*nn.Conv2D
-	kernels *kernelSGD
+	// Layer-wise feedback of a core above a site that is not one plain
+	// dense layer: the core (nil for a dense layer) and its solver
+	// (convnp.go).
+	cores   []nn.Core
+	kernels *coreSGD
 }
 
 // zeroStart implements zeroStarter: the ridge solver's B starts at 0.
@@ -49,19 +51,17 @@ func (g *Regression) Attach(r *Rule, net *nn.Net, _ *rand.Rand) error {
 		return fmt.Errorf("rule %s regresses its feedback on λ̂ but has no part that estimates λ", r.Name)
 	}
 	if _, lw := r.delivery.(*LayerWise); lw {
-		g.convs = make([]*nn.Conv2D, net.Sites())
+		g.cores = make([]nn.Core, net.Sites())
 		for i := 0; i < net.Sites(); i++ {
-			switch c := net.Blocks[i+1].Core.(type) {
-			case *nn.Dense:
-			case *nn.Conv2D:
-				if r.Opt.Solver == "ridge" {
-					return optErr("feedback_solver", "rule %s learns the feedback kernels of a convolution (the layer above hidden site %d) with the sgd solver only, ridge regression is for dense layers: use --feedback-solver sgd (or npdfa)", r.Name, i+1)
-				}
-				g.convs[i] = c
-				g.kernels = &kernelSGD{lr: float32(r.Opt.FeedbackLR)}
-			default:
-				return fmt.Errorf("rule %s learns layer-wise feedback for plain dense and conv layers, and the layer above hidden site %d is %s (use npdfa)", r.Name, i+1, kindOf(c))
+			c := net.Blocks[i+1].Core
+			if _, dense := c.(*nn.Dense); dense {
+				continue
 			}
+			if r.Opt.Solver == "ridge" {
+				return optErr("feedback_solver", "rule %s learns the feedback of %s (the layer above hidden site %d) with the sgd solver only, ridge regression is for plain dense layers: use --feedback-solver sgd (or npdfa)", r.Name, kindOf(c), i+1)
+			}
+			g.cores[i] = c
+			g.kernels = &coreSGD{lr: float32(r.Opt.FeedbackLR)}
 		}
 	}
 	g.Solver, err = NewSolver(r.Opt.Solver, r.Opt.FeedbackLR, r.Opt.Ridge)
@@ -77,7 +77,7 @@ func (g *Regression) Learn(s *Step) {
 	pr, _ := g.holder.(producer)
 	for i, f := range g.F {
 		e := g.holder.Regressor(s.Grads, i)
-		if c := g.conv(i); c != nil {
+		if c := g.core(i); c != nil {
 			g.kernels.update(c, f, e, g.est.Lambda(i))
 			continue
 		}
@@ -150,8 +150,8 @@ func (g *Regression) Diagnose(d *Diagnosis) {
 	for i := range d.Layers {
 		e, lam := g.holder.Regressor(d.Rule, i), g.est.Lambda(i)
 		var fl metrics.Value
-		if c := g.conv(i); c != nil {
-			fl = metrics.Value(kernelLoss(c, g.F[i], e, lam))
+		if c := g.core(i); c != nil {
+			fl = metrics.Value(coreLoss(c, g.F[i], e, lam))
 		} else {
 			fl = metrics.Value(metrics.RegressionLoss(g.F[i], e, lam))
 		}
@@ -159,13 +159,13 @@ func (g *Regression) Diagnose(d *Diagnosis) {
 	}
 }
 
-// conv returns the convolution above hidden site i if its layer-wise
-// feedback kernels are learned (kernelSGD), or nil.
-func (g *Regression) conv(i int) *nn.Conv2D {
-	if g.convs == nil {
+// core returns the core above hidden site i if its layer-wise feedback is
+// learned by coreSGD, or nil.
+func (g *Regression) core(i int) nn.Core {
+	if g.cores == nil {
 		return nil
 	}
-	return g.convs[i]
+	return g.cores[i]
 }
 
 // Solver updates feedback matrices by regressing the node-perturbation

@@ -45,14 +45,24 @@ func init() {
 // it is momentum on R's own gradient (Bᵀ commutes with the optimiser);
 // with Adam it is Bᵀ times W's Adam step. With B = I (r = n_{i+1}) it is
 // Kolen–Pollack. Steps that do not move W do not move R.
+//
+// A block holding several weighted layers (a residual block) has a B and
+// an R for each convolution inside it, and F packs their products as W
+// packs the kernels (nn.Segments): the product stands in for each
+// convolution's transpose, normalisation and shortcuts staying exact.
 type Product struct {
 	// Expand is r / n_{i+1}, the expansion factor (the authors' 10 when 0).
 	Expand int
-	B, R   []*tensor.Mat
-	F      []*tensor.Mat // B·R, W's shape
-	keep   float32
-	old    []*tensor.Mat // W before the optimiser's move
-	dw     tensor.Mat
+	// B and R hold one matrix per plain layer above a site: the sites in
+	// order, a block's layers in the order of nn.Segments.
+	B, R []*tensor.Mat
+	F    []*tensor.Mat // per site, W's shape: each layer's B·R in its segment
+	site []int         // the site of each B and R
+	segs []nn.Segment  // and its place in F[site]
+	keep float32
+	old  []*tensor.Mat // W before the optimiser's move
+	dw   tensor.Mat
+	view tensor.Mat
 }
 
 // Attach implements Part.
@@ -64,29 +74,38 @@ func (p *Product) Attach(r *Rule, net *nn.Net, rng *rand.Rand) error {
 	if x < 0 {
 		return fmt.Errorf("rule %s: expansion factor %d", r.Name, x)
 	}
-	if err := singleAbove(r, net, "product feedback (B·R in one layer's shape)"); err != nil {
-		return err
-	}
 	for i := 0; i < net.Sites(); i++ {
-		w := net.Blocks[i+1].Core.Weight()
-		mid := x * w.Rows
-		b := tensor.New(w.Rows, mid)
-		std := 1 / math.Sqrt(float64(mid))
-		for k := range b.Data {
-			b.Data[k] = float32(rng.NormFloat64() * std)
-		}
-		p.B = append(p.B, b)
-		p.R = append(p.R, initial(mid, w.Cols, false, rng))
+		core := net.Blocks[i+1].Core
+		w := core.Weight()
 		p.F = append(p.F, tensor.New(w.Rows, w.Cols))
-		p.refresh(i)
+		for _, seg := range nn.Segments(core) {
+			mid := x * seg.Rows
+			b := tensor.New(seg.Rows, mid)
+			std := 1 / math.Sqrt(float64(mid))
+			for k := range b.Data {
+				b.Data[k] = float32(rng.NormFloat64() * std)
+			}
+			p.B = append(p.B, b)
+			p.R = append(p.R, initial(mid, seg.Cols, false, rng))
+			p.site, p.segs = append(p.site, i), append(p.segs, seg)
+			p.refresh(len(p.B) - 1)
+		}
 	}
 	p.keep, p.old = float32(1-r.Opt.WeightDecay), mats(net.Sites())
 	return nil
 }
 
-// refresh sets F[i] = B[i]·R[i].
-func (p *Product) refresh(i int) {
-	tensor.MatMul(false, false, 1, p.B[i], p.R[i], 0, p.F[i])
+// segment returns layer k's segment of m (F's or W's shape of its site).
+func (p *Product) segment(m *tensor.Mat, k int, v *tensor.Mat) *tensor.Mat {
+	s := p.segs[k]
+	n := s.Rows * s.Cols
+	*v = tensor.Mat{Rows: s.Rows, Cols: s.Cols, Data: m.Data[s.Off : s.Off+n : s.Off+n]}
+	return v
+}
+
+// refresh sets layer k's segment of F to B[k]·R[k].
+func (p *Product) refresh(k int) {
+	tensor.MatMul(false, false, 1, p.B[k], p.R[k], 0, p.segment(p.F[p.site[k]], k, &p.view))
 }
 
 // Deliver implements Delivery.
@@ -102,22 +121,24 @@ func (p *Product) Regressor(g *nn.Grads, site int) *tensor.Mat { return g.Delta[
 
 // Move implements Mover.
 func (p *Product) Move(net *nn.Net, update func()) {
-	for i := range p.R {
+	for i := range p.F {
 		p.old[i].CopyFrom(net.Blocks[i+1].Core.Weight())
 	}
 	update()
-	for i, r := range p.R {
-		w, old := net.Blocks[i+1].Core.Weight().Data, p.old[i].Data
-		dw := p.dw.Resize(p.old[i].Rows, p.old[i].Cols).Data
-		for k, v := range w {
-			dw[k] = v - p.keep*old[k]
+	var wv, ov tensor.Mat
+	for k, r := range p.R {
+		i := p.site[k]
+		w, old := p.segment(net.Blocks[i+1].Core.Weight(), k, &wv).Data, p.segment(p.old[i], k, &ov).Data
+		dw := p.dw.Resize(p.segs[k].Rows, p.segs[k].Cols).Data
+		for j, v := range w {
+			dw[j] = v - p.keep*old[j]
 		}
-		tensor.MatMul(true, false, 1, p.B[i], &p.dw, p.keep, r)
-		p.refresh(i)
+		tensor.MatMul(true, false, 1, p.B[k], &p.dw, p.keep, r)
+		p.refresh(k)
 	}
 }
 
-// State implements Stateful: B then R of every site (B too, so that a
+// State implements Stateful: every B, then every R (B too, so that a
 // resumed run does not depend on drawing it again).
 func (p *Product) State() ([][]float32, [][]float64) {
 	return append(data(p.B), data(p.R)...), nil
@@ -132,8 +153,8 @@ func (p *Product) Restore(f32 [][]float32, f64 [][]float64) ([][]float32, [][]fl
 	if f32, f64, err = restoreMats(p.R, f32, f64); err != nil {
 		return nil, nil, err
 	}
-	for i := range p.F {
-		p.refresh(i)
+	for k := range p.B {
+		p.refresh(k)
 	}
 	return f32, f64, nil
 }

@@ -27,13 +27,22 @@ func init() {
 // η_B = λ, within a noise of relative size about √(λ·fan_in/(2·batch))
 // for a dense layer.
 //
-// It runs the layer's own Forward and ParamGrad, which is why it comes
+// A batch-normalised layer mirrors its inner layer, and a residual block
+// each convolution inside it (conv₁, conv₂, the projection's), each with
+// noise at its own input, into its segment of F: the feedback that stands
+// in for that convolution's transpose. Normalisation and shortcuts need
+// no mirror; they stay exact.
+//
+// It runs the layers' own Forward and ParamGrad, which is why it comes
 // before the step's forward pass, which restores the layers' state.
 type Mirror struct {
 	f         []*tensor.Mat
 	lr, decay float64
 	probe, gW tensor.Mat // the noise and its correlation with the response
 	gB        []float32  // the response's bias gradient (discarded)
+	fv        tensor.Mat // the segment of F being mirrored
+	layers    [][]nn.Core
+	segs      [][]nn.Segment // per site, each plain layer and its place in F
 }
 
 // Attach implements Part.
@@ -41,8 +50,9 @@ func (m *Mirror) Attach(r *Rule, net *nn.Net, _ *rand.Rand) error {
 	var err error
 	m.f, err = layerWise(r, net, "the weight mirror")
 	m.lr, m.decay = r.Opt.FeedbackLR, r.Opt.FeedbackDecay
-	if err == nil {
-		err = plainAbove(r, net, "the weight mirror (a layer's linear response to noise)")
+	for i := range m.f {
+		core := net.Blocks[i+1].Core
+		m.layers, m.segs = append(m.layers, nn.Layers(core)), append(m.segs, nn.Segments(core))
 	}
 	return err
 }
@@ -52,28 +62,35 @@ func (m *Mirror) Prepare(s *Step) {
 	if !s.Learn {
 		return
 	}
-	batch := s.X.Rows
-	keep := float32(1 - m.decay)
 	for i, f := range m.f {
-		core := s.Net.Blocks[i+1].Core
-		xi := m.probe.Resize(batch, core.In())
-		for k := range xi.Data {
-			xi.Data[k] = float32(s.Rand.NormFloat64())
+		for j, seg := range m.segs[i] {
+			n := seg.Rows * seg.Cols
+			m.fv = tensor.Mat{Rows: seg.Rows, Cols: seg.Cols, Data: f.Data[seg.Off : seg.Off+n : seg.Off+n]}
+			m.mirror(m.layers[i][j], &m.fv, s)
 		}
-		y := core.Forward(xi)
-		b := core.Bias()
-		p := y.Cols / len(b) // outputs per bias: positions of a conv channel, 1 for dense
-		for n := 0; n < y.Rows; n++ {
-			row := y.Row(n)
-			for j := range row {
-				row[j] -= b[j/p]
-			}
-		}
-		if cap(m.gB) < len(b) {
-			m.gB = make([]float32, len(b))
-		}
-		core.ParamGrad(y, m.gW.Resize(f.Rows, f.Cols), m.gB[:len(b)])
-		tensor.Scale(keep, f.Data)
-		tensor.Axpy(float32(m.lr/float64(batch*p)), m.gW.Data, f.Data)
 	}
+}
+
+// mirror takes the mirror step for one plain layer and its feedback f.
+func (m *Mirror) mirror(layer nn.Core, f *tensor.Mat, s *Step) {
+	batch := s.X.Rows
+	xi := m.probe.Resize(batch, layer.In())
+	for k := range xi.Data {
+		xi.Data[k] = float32(s.Rand.NormFloat64())
+	}
+	y := layer.Forward(xi)
+	b := layer.Bias()
+	p := y.Cols / len(b) // outputs per bias: positions of a conv channel, 1 for dense
+	for n := 0; n < y.Rows; n++ {
+		row := y.Row(n)
+		for j := range row {
+			row[j] -= b[j/p]
+		}
+	}
+	if cap(m.gB) < len(b) {
+		m.gB = make([]float32, len(b))
+	}
+	layer.ParamGrad(y, m.gW.Resize(f.Rows, f.Cols), m.gB[:len(b)])
+	tensor.Scale(float32(1-m.decay), f.Data)
+	tensor.Axpy(float32(m.lr/float64(batch*p)), m.gW.Data, f.Data)
 }

@@ -40,6 +40,7 @@ type Conv2D struct {
 	// per call would allocate), and the operands of the current pass.
 	fwdFn, gradFn, inFn, tanFn func(i, slot int)
 	dy, w, dx                  *tensor.Mat
+	tw                         *tensor.Mat // the kernels applied to the current Tangent's dx
 	tdW                        *tensor.Mat // the weight tangent of the current Tangent
 	tdB                        []float32   // and its bias tangent
 }
@@ -228,11 +229,24 @@ func (c *Conv2D) Tangent(dx, dW *tensor.Mat, dB []float32, dst *tensor.Mat) {
 	if dx != nil {
 		n = dx.Rows
 	}
-	dst.Resize(n, c.Out())
-	c.dx, c.tdW, c.tdB, c.dy = dx, dW, dB, dst
-	tensor.Parallel(n, c.slots(), c.tanFn)
-	c.dx, c.tdW, c.tdB, c.dy = nil, nil, nil, nil
+	c.tangent(n, dx, c.W, dW, dB, dst)
 }
+
+// tangent writes conv(dx; w) + conv(x; dW) + dB into dst (n rows).
+func (c *Conv2D) tangent(n int, dx, w, dW *tensor.Mat, dB []float32, dst *tensor.Mat) {
+	dst.Resize(n, c.Out())
+	c.dx, c.tw, c.tdW, c.tdB, c.dy = dx, w, dW, dB, dst
+	tensor.Parallel(n, c.slots(), c.tanFn)
+	c.dx, c.tw, c.tdW, c.tdB, c.dy = nil, nil, nil, nil, nil
+}
+
+// apply writes the convolution of x (batch × In) with the kernels w (W's
+// shape), without bias, into dst (batch × Out): the adjoint of
+// InputGrad(·, w) in its error argument.
+func (c *Conv2D) apply(x, w, dst *tensor.Mat) { c.tangent(x.Rows, x, w, nil, nil, dst) }
+
+// FeedbackGrad implements Core: KernelGrad(r, dy).
+func (c *Conv2D) FeedbackGrad(dy, _, r, dst *tensor.Mat) { c.KernelGrad(r, dy, dst) }
 
 // tangentImage writes row i of Tangent's result (held in c.dy): dB, plus
 // W times the im2col matrix of dx's image i, plus dW times x's.
@@ -252,7 +266,7 @@ func (c *Conv2D) tangentImage(i, slot int) {
 	}
 	if c.dx != nil {
 		c.im2col(c.dx.Row(i), &s.col)
-		tensor.MatMul(false, false, 1, c.W, &s.col, beta, &z)
+		tensor.MatMul(false, false, 1, c.tw, &s.col, beta, &z)
 		beta = 1
 	}
 	if c.tdW != nil {

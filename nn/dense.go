@@ -70,6 +70,12 @@ func (d *Dense) InputGrad(dy, w, dx *tensor.Mat) {
 	tensor.MatMul(false, false, 1, dy, w, 0, dx)
 }
 
+// FeedbackGrad implements Core: dst ← dyᵀ·r (Out × In).
+func (d *Dense) FeedbackGrad(dy, _, r, dst *tensor.Mat) {
+	dst.Resize(d.W.Rows, d.W.Cols)
+	tensor.MatMul(true, false, 1, dy, r, 0, dst)
+}
+
 // Tangent writes dst ← dx·Wᵀ + x·dWᵀ + dB (batch × Out) for the last
 // Forward's input x: the directional derivative of the output along an
 // input tangent dx (batch × In) and weight and bias tangents dW (Out×In)

@@ -33,6 +33,23 @@ func Segments(c Core) []Segment {
 	return []Segment{{Rows: w.Rows, Cols: w.Cols, FanIn: w.Cols, FanOut: w.Rows}}
 }
 
+// Layers returns the plain Dense and Conv2D layers of core c in the order
+// of Segments: c itself, a normalised core's inner layer, or a residual
+// block's convolutions (conv₁, conv₂, then the projection's).
+func Layers(c Core) []Core {
+	switch c := c.(type) {
+	case *Normed:
+		return Layers(c.Inner)
+	case *Residual:
+		l := []Core{c.Conv1, c.Conv2}
+		if c.ConvP != nil {
+			l = append(l, c.ConvP)
+		}
+		return l
+	}
+	return []Core{c}
+}
+
 // Reinit redraws every weight of n from rng by the scheme kind:
 //   - "normal" or "": leaves the weights as built, N(0, 2/fan_in) (He et
 //     al.'s, which credit has always used);

@@ -53,6 +53,16 @@ type Core interface {
 	// or a nil dW with a nil dB, is a zero tangent. It changes nothing
 	// that ParamGrad or InputGrad need.
 	Tangent(dx, dW *tensor.Mat, dB []float32, dst *tensor.Mat)
+	// FeedbackGrad writes into dst (resized to W's shape) the gradient in
+	// w of ⟨r, InputGrad(dy, w)⟩ at the last Forward (r batch × In): the
+	// adjoint of the input-error pass in its weights argument. With
+	// r = InputGrad(dy, w) − t it is the gradient of ½‖InputGrad(dy, w) − t‖²,
+	// the step of a rule that regresses feedback of W's shape on a target
+	// t. dyᵀ·r for a dense layer, the kernel gradient with r in place of
+	// the input for a convolution; normalisation and shortcuts pass
+	// exactly. It may overwrite what InputGrad and ParamGrad computed for
+	// the last backward pass, not what a following Forward needs.
+	FeedbackGrad(dy, w, r, dst *tensor.Mat)
 	// In and Out return the input and output widths.
 	In() int
 	Out() int

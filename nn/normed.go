@@ -80,6 +80,13 @@ func (n *Normed) InputGrad(dy, w, dx *tensor.Mat) {
 	n.Inner.InputGrad(n.BN.Backward(dy, nil, nil), w, dx)
 }
 
+// FeedbackGrad implements Core: Inner's, for the error the normalisation
+// passes down exactly (the normalisation's backward pass is its own
+// adjoint).
+func (n *Normed) FeedbackGrad(dy, w, r, dst *tensor.Mat) {
+	n.Inner.FeedbackGrad(n.BN.Backward(dy, nil, nil), w, r, dst)
+}
+
 // Tangent implements Core: Inner's tangent, then the normalisation's
 // along it and along the γ, β parts of dB.
 func (n *Normed) Tangent(dx, dW *tensor.Mat, dB []float32, dst *tensor.Mat) {

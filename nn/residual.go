@@ -267,6 +267,27 @@ func (r *Residual) InputGrad(dy, w, dx *tensor.Mat) {
 	}
 }
 
+// FeedbackGrad implements Core: the gradient in w (Weight's shape) of
+// ⟨r, InputGrad(dy, w)⟩. InputGrad is conv₁ᵀ(w₁; BN₁ᵀ(σ'·conv₂ᵀ(w₂;
+// BN₂ᵀ dy))) + the shortcut's, so w₁'s part (and the projection's) is the
+// kernel gradient with r in place of the input, and w₂'s is the kernel
+// gradient with r carried back through the inner layers' adjoints:
+// σ'·BN₁ᵀ(conv₁(w₁; r)) (each normalisation's backward pass is its own
+// adjoint, σ' is diagonal). A block with an identity or option-A shortcut
+// has no weights in it.
+func (r *Residual) FeedbackGrad(dy, w, res, dst *tensor.Mat) {
+	dst.Resize(r.w.Rows, r.w.Cols)
+	r.backInner(dy, w, nil, nil, nil, nil, nil, nil)
+	r.ready = nil
+	r.Conv1.KernelGrad(res, r.da1, r.seg(dst, 0))
+	if r.Proj {
+		r.ConvP.KernelGrad(res, r.dap, r.seg(dst, 2))
+	}
+	r.Conv1.apply(res, r.seg(w, 0), &r.tmp)
+	v := r.Act.Backward(r.BN1.Backward(&r.tmp, nil, nil))
+	r.Conv2.KernelGrad(v, r.da2, r.seg(dst, 1))
+}
+
 // Tangent implements Core: the block's directional derivative along an
 // input tangent dx and weight and bias tangents dW, dB (Weight's and
 // Bias's shapes; nil is zero), through both normalisations with the
