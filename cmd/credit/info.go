@@ -10,8 +10,16 @@ import (
 	"github.com/creditlab/credit/feedback"
 )
 
-// commands lists the commands, as run dispatches them.
-var commands = []string{"train", "run", "sweep", "reproduce", "report", "serve", "export", "bench", "rules", "version", "help"}
+// commands are the commands run dispatches to a function of their
+// arguments; version and help, which run answers itself, are not among
+// them.
+var commands = map[string]func(args []string, stdout io.Writer) error{
+	"train": trainCmd, "run": runCmd, "sweep": sweepCmd, "reproduce": reproduceCmd, "report": reportCmd,
+	"serve": serveCmd, "export": exportCmd, "bench": benchCmd, "rules": rulesCmd,
+}
+
+// commandNames lists every command in the usage's order.
+var commandNames = []string{"train", "run", "sweep", "reproduce", "report", "serve", "export", "bench", "rules", "version", "help"}
 
 // version describes this binary from its build information: the module's
 // version, the VCS revision it was built from (with "+modified" when the

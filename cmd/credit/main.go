@@ -114,25 +114,10 @@ func run(args []string, stdout io.Writer) error {
 		fmt.Fprint(os.Stderr, usage)
 		return errors.New("no command given")
 	}
+	if cmd, ok := commands[args[0]]; ok {
+		return cmd(args[1:], stdout)
+	}
 	switch args[0] {
-	case "train":
-		return trainCmd(args[1:], stdout)
-	case "run":
-		return runCmd(args[1:], stdout)
-	case "sweep":
-		return sweepCmd(args[1:], stdout)
-	case "reproduce":
-		return reproduceCmd(args[1:], stdout)
-	case "report":
-		return reportCmd(args[1:], stdout)
-	case "serve":
-		return serveCmd(args[1:], stdout)
-	case "export":
-		return exportCmd(args[1:], stdout)
-	case "bench":
-		return benchCmd(args[1:], stdout)
-	case "rules":
-		return rulesCmd(args[1:], stdout)
 	case "version", "-version", "--version":
 		if len(args) > 1 {
 			return fmt.Errorf("version: unexpected argument %q", args[1])
@@ -148,8 +133,8 @@ func run(args []string, stdout io.Writer) error {
 				fmt.Fprintln(stdout, "usage: credit version (or credit --version): the module version, the VCS revision and the Go version of this binary")
 				return nil
 			}
-			if !slices.Contains(commands, args[1]) {
-				return fmt.Errorf("help: unknown command %q (want one of %s)", args[1], strings.Join(commands, ", "))
+			if _, ok := commands[args[1]]; !ok {
+				return fmt.Errorf("help: unknown command %q (want one of %s)", args[1], strings.Join(commandNames, ", "))
 			}
 			return run([]string{args[1], "-h"}, stdout)
 		}
@@ -159,7 +144,7 @@ func run(args []string, stdout io.Writer) error {
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (want one of %s; credit -h lists them)", args[0], strings.Join(commands, ", "))
+	return fmt.Errorf("unknown command %q (want one of %s; credit -h lists them)", args[0], strings.Join(commandNames, ", "))
 }
 
 // trainFlags binds the train flags to c.

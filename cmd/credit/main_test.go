@@ -82,6 +82,19 @@ func TestHelp(t *testing.T) {
 			t.Errorf("%v: %v, want the command list:\n%s", args, err, out.String())
 		}
 	}
+	// The usage lists every command, and every command but version and
+	// help (answered by run itself) is dispatched.
+	for _, name := range commandNames {
+		if !strings.Contains(usage, "\n  "+name+" ") {
+			t.Errorf("the usage does not list %s", name)
+		}
+		if _, ok := commands[name]; !ok && name != "version" && name != "help" {
+			t.Errorf("%s is listed but not dispatched", name)
+		}
+	}
+	if len(commands) != len(commandNames)-2 {
+		t.Errorf("%d commands dispatched, %d listed besides version and help", len(commands), len(commandNames)-2)
+	}
 }
 
 // credit version and --version name the module and the Go version.
