@@ -259,7 +259,8 @@ func stepper(c config.Config, shape [3]int, rule string) (func(), error) {
 	if in == 0 {
 		in = shape[0] * shape[1] * shape[2]
 	}
-	rng := rand.New(rand.NewPCG(2, 2))
+	src := rand.NewPCG(2, 2)
+	rng := rand.New(src)
 	net, err := spec.Build(in, shape, c.Act, c.OutAct, rng, rng)
 	if err != nil {
 		return nil, err
@@ -269,6 +270,7 @@ func stepper(c config.Config, shape [3]int, rule string) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
+	r.SetSource(rng, src) // as the trainer does
 	loss, err := nn.NewLoss(c.Loss)
 	if err != nil {
 		return nil, err

@@ -29,7 +29,7 @@ func (a *activityNoise) Attach(r *Rule, net *nn.Net, _ *rand.Rand) error {
 func (a *activityNoise) Pass(s *Step) {
 	var noise []*tensor.Mat
 	if s.Net.Training {
-		drawNoise(s.Net, a.xi, a.noise, s.X.Rows, a.c, s.Rand)
+		drawNoise(s, a.xi, a.noise, a.c)
 		noise = a.noise
 	}
 	forwardPass(s, noise, &a.losses)

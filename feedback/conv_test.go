@@ -86,7 +86,7 @@ func TestDropoutMaskShared(t *testing.T) {
 	const draws = 4000
 	pt := r.Parts()[1].(*Perturbation)
 	for d := 0; d < draws; d++ {
-		drawNoise(net, pt.xi, pt.noise, y.Rows, r.Opt.Noise, noise)
+		drawNoise(&Step{Net: net, X: x, Rand: noise}, pt.xi, pt.noise, r.Opt.Noise)
 		pt.noisyLoss(nn.SoftmaxCE{}, net.Replay(pt.noise), y)
 		pt.estimate(1)
 		tensor.Axpy(1.0/draws, r.Lambda(top).Data, mean.Data)

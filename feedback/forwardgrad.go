@@ -91,8 +91,8 @@ func (w *WeightTangent) Backward(s *Step) {
 	w.d = resize64(w.d, s.X.Rows)
 	for j := 0; j < w.k; j++ {
 		for b := range w.vW {
-			tensor.FillNormal(w.vW[b].Data, s.Rand)
-			tensor.FillNormal(w.vB[b], s.Rand)
+			s.Normals(w.vW[b].Data)
+			s.Normals(w.vB[b])
 		}
 		s.Loss.Tangent(s.YHat, s.Y, s.Net.Tangent(w.vW, w.vB, nil), w.d)
 		var d float64
@@ -158,7 +158,7 @@ func (a *ActivityTangent) Pass(s *Step) {
 	a.d = resize64(a.d, batch)
 	for j := 0; j < a.k; j++ {
 		for i, xi := range a.xi {
-			tensor.FillNormal(xi.Resize(batch, s.Net.SiteWidth(i)).Data, s.Rand)
+			s.Normals(xi.Resize(batch, s.Net.SiteWidth(i)).Data)
 		}
 		s.Loss.Tangent(s.YHat, s.Y, s.Net.Tangent(nil, nil, a.xi), a.d)
 		for i, xi := range a.xi {

@@ -62,7 +62,7 @@ func (p *Perturbation) Pass(s *Step) {
 	if p.loss != nil {
 		pl = p.loss
 	}
-	perturb := drawNoise(net, p.xi, p.noise, batch, p.c, s.Rand)
+	perturb := drawNoise(s, p.xi, p.noise, p.c)
 	replay := net.ReplayPays()
 	var yhat *tensor.Mat
 	if perturb && !replay {
@@ -103,19 +103,21 @@ func lambdaSNR(d *Diagnosis, lambda []*tensor.Mat, lam *tensor.Mat) {
 	}
 }
 
-// drawNoise draws ξ ~ N(0, I) for every hidden site into xi and the noise
-// c·ξ into noise. It reports whether a noisy pass is needed (not when
-// c = 0: then ξ = 0). ξ comes from tensor.FillNormal: Box–Muller in
-// float32 on rng's Uint64 stream (vectorised; normal up to a truncation at
-// |ξ| ≤ 6.66 and float32 rounding, see there), so a seed fixes every draw.
-func drawNoise(net *nn.Net, xi, noise []*tensor.Mat, batch int, c float64, rng *rand.Rand) bool {
+// drawNoise draws ξ ~ N(0, I) for every hidden site of the step's network
+// and batch into xi and the noise c·ξ into noise. It reports whether a
+// noisy pass is needed (not when c = 0: then ξ = 0). ξ comes from
+// tensor.FillNormal (Step.Normals): Box–Muller in float32 on the step
+// stream's Uint64s (vectorised; normal up to a truncation at |ξ| ≤ 6.66
+// and float32 rounding, see there), so a seed fixes every draw.
+func drawNoise(s *Step, xi, noise []*tensor.Mat, c float64) bool {
+	batch := s.X.Rows
 	for i := range xi {
-		x, nz := xi[i].Resize(batch, net.SiteWidth(i)), noise[i].Resize(batch, net.SiteWidth(i))
+		x, nz := xi[i].Resize(batch, s.Net.SiteWidth(i)), noise[i].Resize(batch, s.Net.SiteWidth(i))
 		if c == 0 {
 			x.Zero()
 			continue
 		}
-		tensor.FillNormal(x.Data, rng)
+		s.Normals(x.Data)
 		tensor.ScaleTo(nz.Data, float32(c), x.Data)
 	}
 	return c != 0

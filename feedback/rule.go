@@ -151,7 +151,10 @@ type Step struct {
 	X, Y  *tensor.Mat // batch × In, batch × Out
 	Grads *nn.Grads   // the backward pass's output
 	Rand  *rand.Rand  // every random draw of the step
-	Learn bool        // the feedback learns in this step
+	// Source is Rand's source when the caller named it (Rule.SetSource),
+	// or nil: bulk normal draws then read it directly (Normals).
+	Source *rand.PCG
+	Learn  bool // the feedback learns in this step
 	// Filled by the pass: the output and the clean per-example losses.
 	YHat   *tensor.Mat
 	Losses []float64
@@ -252,6 +255,31 @@ type Rule struct {
 	step      Step
 	dOut      tensor.Mat
 	clean     []float64
+	sources   []source // streams whose source the caller named
+}
+
+// source is a stream and the PCG it draws from.
+type source struct {
+	rng *rand.Rand
+	src *rand.PCG
+}
+
+// SetSource tells the rule that rng = rand.New(src): a step given rng then
+// draws its bulk noise (node perturbation's, activity noise, forward
+// gradients' directions) from src directly, with the same values and the
+// same state after (tensor.FillNormalPCG), in parallel when long.
+func (r *Rule) SetSource(rng *rand.Rand, src *rand.PCG) {
+	r.sources = append(r.sources, source{rng, src})
+}
+
+// Normals fills dst with standard normal draws from the step's stream:
+// tensor.FillNormal's values, from Source directly when it is known.
+func (s *Step) Normals(dst []float32) {
+	if s.Source != nil {
+		tensor.FillNormalPCG(dst, s.Source)
+		return
+	}
+	tensor.FillNormal(dst, s.Rand)
 }
 
 // New returns the rule named name for net with the settings opt. rng draws
@@ -355,6 +383,11 @@ func (r *Rule) Deliver(n *nn.Net, site int, eAbove, eOut, dst *tensor.Mat) {
 func (r *Rule) Step(net *nn.Net, loss nn.Loss, scale float32, x, y *tensor.Mat, g *nn.Grads, rng *rand.Rand, learn bool) []float64 {
 	s := &r.step
 	*s = Step{Net: net, Loss: loss, Scale: scale, X: x, Y: y, Grads: g, Rand: rng, Learn: learn}
+	for _, src := range r.sources {
+		if src.rng == rng {
+			s.Source = src.src
+		}
+	}
 	for _, h := range r.preparers {
 		h.Prepare(s)
 	}

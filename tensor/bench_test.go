@@ -181,3 +181,21 @@ func BenchmarkParallelThreshold(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFillNormal draws the noise of one np step at 784-256-256-10,
+// batch 256 (256·512 values), through rand.Rand and from the PCG directly.
+func BenchmarkFillNormal(b *testing.B) {
+	dst := make([]float32, 256*512)
+	b.Run("rand", func(b *testing.B) {
+		rng := rand.New(rand.NewPCG(1, 2))
+		for b.Loop() {
+			FillNormal(dst, rng)
+		}
+	})
+	b.Run("pcg", func(b *testing.B) {
+		src := rand.NewPCG(1, 2)
+		for b.Loop() {
+			FillNormalPCG(dst, src)
+		}
+	})
+}

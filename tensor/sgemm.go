@@ -138,10 +138,11 @@ func blockSize(total, limit, mult int) int {
 
 // workspace holds the packing buffers of one thread of work.
 type workspace struct {
-	a, b []float32   // packed A block and B panel, 64-byte aligned
-	tmp  [96]float32 // one edge tile (mr·nr ≤ 96)
-	job  job         // a parallel product or Parallel call started from this workspace
-	vec  vecTask     // an element-wise call split over threads
+	a, b   []float32   // packed A block and B panel, 64-byte aligned
+	tmp    [96]float32 // one edge tile (mr·nr ≤ 96)
+	job    job         // a parallel product or Parallel call started from this workspace
+	vec    vecTask     // an element-wise call split over threads
+	normal normalTask  // a FillNormalPCG split over threads
 }
 
 // grow returns buf if it holds n values and otherwise a new 64-byte

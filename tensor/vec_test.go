@@ -447,6 +447,43 @@ func TestFillNormalDeterministic(t *testing.T) {
 	})
 }
 
+// FillNormalPCG draws what FillNormal draws from rand.New of the same
+// PCG, value for value, and leaves the PCG where FillNormal leaves it: at
+// every length (partial blocks, chunked parallel fills, several calls in
+// a row), for seeds with high bits set, on both paths and at 1, 2 and 7
+// threads, allocating nothing.
+func TestFillNormalPCG(t *testing.T) {
+	for _, threads := range []int{1, 2, 7} {
+		old := SetThreads(threads)
+		onPaths(t, func(t *testing.T, _ bool) {
+			for _, seed := range [][2]uint64{{5, 6}, {1<<63 | 12345, ^uint64(0)}, {0, 0}} {
+				a, b := rand.NewPCG(seed[0], seed[1]), rand.NewPCG(seed[0], seed[1])
+				rb := rand.New(b)
+				for _, n := range []int{0, 1, 7, 15, 16, 17, 255, 256, 257, 600, 2*normalChunk - 1, 2 * normalChunk, 5*normalChunk + 33, 131072} {
+					got, want := out(n), out(n)
+					FillNormalPCG(got, a)
+					FillNormal(want, rb)
+					checkSentinels(t, fmt.Sprint("FillNormalPCG ", n), got)
+					for i := range got {
+						if !sameBits(got[i], want[i]) {
+							t.Fatalf("%d threads, seed %v, n=%d: value %d = %v, FillNormal %v", threads, seed, n, i, got[i], want[i])
+						}
+					}
+					if x, y := a.Uint64(), b.Uint64(); x != y {
+						t.Fatalf("%d threads, seed %v, n=%d: the PCG's next draw is %x, FillNormal's %x", threads, seed, n, x, y)
+					}
+				}
+			}
+		})
+		src, dst := rand.NewPCG(1, 2), make([]float32, 5*normalChunk)
+		FillNormalPCG(dst, src)
+		if n := testing.AllocsPerRun(10, func() { FillNormalPCG(dst, src) }); n != 0 {
+			t.Errorf("%d threads: %v allocations per fill", threads, n)
+		}
+		SetThreads(old)
+	}
+}
+
 // SumRows and Axpy64 give the same bits on both paths (the rows are added
 // in the same order), for every width and row count.
 func TestSumRowsAxpy64Exact(t *testing.T) {

@@ -416,6 +416,8 @@ func newTrainerVal(c config.Config, spec *nn.Spec, trainSet, testSet, valSet *da
 		t.opt.Step(t.params, t.gsl)
 	}
 	t.noise, t.diag, t.order = stream(streamNoise), stream(streamDiag), stream(streamOrder)
+	t.rule.SetSource(t.noise, t.src[streamNoise]) // bulk noise from the PCGs directly: the same values
+	t.rule.SetSource(t.diag, t.src[streamDiag])
 	t.input = stream(streamInput)
 	if c.Augment {
 		t.augRand = stream(streamAugment)
