@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"fmt"
+	"math"
 	"path/filepath"
 
 	"github.com/creditlab/credit/experiment"
@@ -49,8 +50,116 @@ func init() {
 		if err != nil {
 			return "", err
 		}
-		return text + "\nPaired by seed, final test accuracy (percentage points; > 0: the first is better):\n\n" + ptext, nil
+		text += "\nPaired by seed, final test accuracy (percentage points; > 0: the first is better; 95 % CI = mean ± t_{0.975, n−1}·sd/√n):\n\n" + ptext
+		emd, ecsv := e4EpochPairs(order, by)
+		etext, err := writeTable(dir, "e4-paired-epochs", emd, ecsv)
+		if err != nil {
+			return "", err
+		}
+		text += "\nThe same differences, npdfa − dfa without activity noise, at the end of each epoch (points, mean ± sd over the paired seeds, 95 % CI):\n\n" + etext
+		smd, scsv := e4Sites(order, by, siteNames)
+		stext, err := writeTable(dir, "e4-sites", smd, scsv)
+		if err != nil {
+			return "", err
+		}
+		text += "\nFinal delta angle per hidden site (°, mean ± sd over seeds):\n\n" + stext
+		amd, acsv := pairedTable("mean delta angle (°)", 1, e4AnglePairs(order, by))
+		atext, err := writeTable(dir, "e4-paired-angle", amd, acsv)
+		if err != nil {
+			return "", err
+		}
+		return text + "\nPaired by seed, the final mean delta angle (°; < 0: the first is closer to backprop's error):\n\n" + atext, nil
 	})
+}
+
+// e4Baseline returns the dfa group without activity noise (or "").
+func e4Baseline(order []string, by map[string][]experiment.Result) string {
+	for _, g := range groupsOfRule(order, by, "dfa") {
+		if by[g][0].Config.ActivityNoise == 0 {
+			return g
+		}
+	}
+	return ""
+}
+
+// e4EpochPairs tabulates, per epoch, the paired difference of test
+// accuracy of each npdfa group against dfa without activity noise.
+func e4EpochPairs(order []string, by map[string][]experiment.Result) (md, csv *report.Table) {
+	base := e4Baseline(order, by)
+	nps := groupsOfRule(order, by, "npdfa")
+	md, csv = &report.Table{Header: []string{"epoch"}}, &report.Table{Header: []string{"epoch"}}
+	if base == "" {
+		return md, csv
+	}
+	epochs := 0
+	for _, g := range nps {
+		md.Header = append(md.Header, g+" − "+base)
+		csv.Header = append(csv.Header, g+" mean", g+" sd", g+" ci_low", g+" ci_high")
+		for _, r := range by[g] {
+			epochs = max(epochs, len(r.Epochs))
+		}
+	}
+	for e := 1; e <= epochs; e++ {
+		row, crow := []string{fmt.Sprint(e)}, []string{fmt.Sprint(e)}
+		for _, g := range nps {
+			p := pairBySeed(g, base, by[g], by[base], func(r experiment.Result) float64 {
+				if e > len(r.Epochs) {
+					return math.NaN()
+				}
+				return 100 * (1 - float64(r.Epochs[e-1].TestError))
+			})
+			row = append(row, fmt.Sprintf("%+.2f ± %.2f [%+.2f, %+.2f]", p.mean, p.sd, p.lo, p.hi))
+			crow = append(crow, fmt.Sprint(p.mean), fmt.Sprint(p.sd), fmt.Sprint(p.lo), fmt.Sprint(p.hi))
+		}
+		md.Rows, csv.Rows = append(md.Rows, row), append(csv.Rows, crow)
+	}
+	return md, csv
+}
+
+// e4Sites tabulates each group's final delta angle per hidden site.
+func e4Sites(order []string, by map[string][]experiment.Result, names []string) (md, csv *report.Table) {
+	sites := len(by[order[0]][0].Summary.Layers)
+	md, csv = &report.Table{Header: []string{"rule"}}, &report.Table{Header: []string{"rule"}}
+	for i := 0; i < sites; i++ {
+		name := fmt.Sprintf("site %d", i+1)
+		if sites == len(names) {
+			name = names[i]
+		}
+		md.Header = append(md.Header, name)
+		csv.Header = append(csv.Header, name+" mean", name+" sd")
+	}
+	for _, g := range order {
+		row, crow := []string{g}, []string{g}
+		for i := 0; i < sites; i++ {
+			var xs []float64
+			for _, r := range by[g] {
+				if r.Finished && i < len(r.Summary.Layers) {
+					xs = append(xs, float64(r.Summary.Layers[i].DeltaAngle))
+				}
+			}
+			m, sd := report.MeanSD(xs)
+			row = append(row, report.PM(m, sd, 1))
+			crow = append(crow, fmt.Sprint(m), fmt.Sprint(sd))
+		}
+		md.Rows, csv.Rows = append(md.Rows, row), append(csv.Rows, crow)
+	}
+	return md, csv
+}
+
+// e4AnglePairs returns the paired differences of the final mean delta
+// angle of each npdfa group against dfa without activity noise.
+func e4AnglePairs(order []string, by map[string][]experiment.Result) []paired {
+	base := e4Baseline(order, by)
+	if base == "" {
+		return nil
+	}
+	var ps []paired
+	for _, g := range groupsOfRule(order, by, "npdfa") {
+		ps = append(ps, pairBySeed(g, base, by[g], by[base], func(r experiment.Result) float64 {
+			return metrics.MeanDeltaAngle(r.Summary.Layers)
+		}))
+	}
+	return ps
 }
 
 // e4Pairs returns the paired differences of final test accuracy of each

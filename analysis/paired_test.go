@@ -7,6 +7,7 @@ import (
 
 	"github.com/creditlab/credit/experiment"
 	"github.com/creditlab/credit/metrics"
+	"github.com/creditlab/credit/rundir"
 )
 
 // The paired interval is mean ± t_{0.975, n−1}·sd/√n: for 1…5, t = 2.7764
@@ -46,5 +47,39 @@ func TestPairBySeed(t *testing.T) {
 	by["dfa"] = b
 	if ps := e4Pairs([]string{"dfa", "npdfa"}, by); len(ps) != 1 || len(ps[0].diffs) != 3 {
 		t.Errorf("3 shared seeds: %+v, want one comparison of 3 seeds", ps)
+	}
+}
+
+// The per-epoch table pairs each epoch's test accuracy by seed (npdfa
+// against dfa without activity noise), and the per-site table averages
+// each site's final delta angle over a group's finished runs.
+func TestE4EpochAndSiteTables(t *testing.T) {
+	run := func(rule string, seed uint64, errs []float64, angles []float64) experiment.Result {
+		var r experiment.Result
+		r.Config.Rule, r.Config.Seed, r.Finished = rule, seed, true
+		for i, e := range errs {
+			r.Epochs = append(r.Epochs, rundir.Epoch{Epoch: i + 1, TestError: metrics.Value(e)})
+		}
+		for _, a := range angles {
+			r.Summary.Layers = append(r.Summary.Layers, metrics.Layer{DeltaAngle: metrics.Value(a)})
+		}
+		return r
+	}
+	by := map[string][]experiment.Result{
+		"npdfa": {run("npdfa", 1, []float64{0.5, 0.4}, []float64{80, 30}), run("npdfa", 2, []float64{0.6, 0.3}, []float64{82, 40})},
+		"dfa":   {run("dfa", 2, []float64{0.7, 0.4}, []float64{90, 70}), run("dfa", 1, []float64{0.6, 0.45}, []float64{88, 60})},
+	}
+	order := []string{"dfa", "npdfa"}
+	md, _ := e4EpochPairs(order, by)
+	// epoch 1: seed 1 +10, seed 2 +10 points; epoch 2: +5, +10.
+	if len(md.Rows) != 2 || md.Rows[0][1][:6] != "+10.00" || md.Rows[1][1][:5] != "+7.50" {
+		t.Errorf("per-epoch pairs: %v", md.Rows)
+	}
+	sm, _ := e4Sites(order, by, nil)
+	if len(sm.Rows) != 2 || sm.Rows[1][1][:4] != "81.0" || sm.Rows[0][2][:4] != "65.0" {
+		t.Errorf("per-site angles: %v", sm.Rows)
+	}
+	if ps := e4AnglePairs(order, by); len(ps) != 1 || math.Abs(ps[0].mean-(-19)) > 1e-9 {
+		t.Errorf("paired mean angle: %+v, want −19° (seed 1: 55 − 74, seed 2: 61 − 80)", ps)
 	}
 }
