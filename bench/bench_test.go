@@ -104,3 +104,22 @@ func BenchmarkCNNStep(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMLPEpoch trains one whole MNIST epoch of each `credit bench`
+// MLP row with bp (as creditEpoch times it), for profiling the epoch
+// beyond its steps; BENCH_THREADS as benchThreads says.
+func BenchmarkMLPEpoch(b *testing.B) {
+	defer benchThreads()()
+	for _, ec := range MLPEpochCases() {
+		c := ec.Runs[0]
+		b.Run(fmt.Sprintf("%s/b%d", strings.ReplaceAll(ec.Name, " ", "_"), c.Batch), func(b *testing.B) {
+			for b.Loop() {
+				et, err := creditEpoch(c, b.TempDir())
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(et.train, "train-s")
+			}
+		})
+	}
+}
