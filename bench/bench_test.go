@@ -69,7 +69,7 @@ func BenchmarkMLPStep(b *testing.B) {
 	defer benchThreads()()
 	for _, net := range []string{"784-256-256-10", "784-1000-10"} {
 		for _, batch := range []int{32, 256} {
-			for _, rule := range []string{"bp", "np"} {
+			for _, rule := range []string{"bp", "np", "npdfa"} {
 				b.Run(fmt.Sprintf("%s/b%d/%s", net, batch, rule), func(b *testing.B) {
 					step, err := stepper(mlpConfig(net, batch), [3]int{}, rule)
 					if err != nil {

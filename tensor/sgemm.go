@@ -59,10 +59,13 @@ func currentBlocking() *blocking {
 
 // parallelMinFlops is the size (2·m·n·k) from which FastGEMM splits a
 // product over several threads. Measured with BenchmarkParallelThreshold
-// (1 vs 2 threads, interleaved): below about 8 MFLOP (≈100 µs on
-// one core) the hand-off, the duplicated packing and the risk of waiting
-// for a descheduled worker cost more than the second core saves.
-const parallelMinFlops = 8 << 20
+// (1 vs 2 threads, interleaved) on 2 quiet cores on 2026-12-01: 2 threads
+// gain 40 % at 2.1 MFLOP (72 → 102 GFLOP/s, 32×128×256) and 37 % at 4.2
+// (80 → 110), little at 0.5 (64 → 74, and not always); 8 MFLOP, the
+// threshold before, was set on heavily shared cores, where a hand-off can
+// wait for a descheduled worker. The split is by rows and columns of C,
+// so the results do not depend on it.
+const parallelMinFlops = 2 << 20
 
 // Sgemm implements GEMM.
 func (FastGEMM) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
