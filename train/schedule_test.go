@@ -212,7 +212,7 @@ func TestBenchBadInput(t *testing.T) {
 		{func(c *config.Config) { c.Net = "resnet21" }, "--net:"},
 		{func(c *config.Config) { c.Net = "conv3x3x8,res4,fc10" }, "cannot reduce 8 channels to 4"},
 		{func(c *config.Config) { c.Init = "he" }, "--init: unknown initialisation"},
-		{func(c *config.Config) { c.Net, c.Rule = "conv3x3x4,res4,gap,fc10", "wm" }, "residual block"},
+		{func(c *config.Config) { c.Net, c.Rule, c.FeedbackSolver = "conv3x3x4,res4,gap,fc10", "np", "ridge" }, "--feedback-solver: rule np learns the feedback of a residual block"},
 	} {
 		c := config.Default()
 		c.DataDir, c.TrainSize, c.Epochs, c.DiagBatch, c.Out = idx, 300, 4, 100, filepath.Join(t.TempDir(), "run")
