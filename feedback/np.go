@@ -1,6 +1,6 @@
 package feedback
 
 func init() {
-	Register(Def{Name: "np", Doc: "node perturbation learns layer-wise feedback B (Lansdell, Prakash & Kording 2020, the paper's MLP method; conv feedback kernels by --feedback-solver sgd)",
+	Register(Def{Name: "np", Doc: "node perturbation learns layer-wise feedback B (Lansdell, Prakash & Kording 2020, the paper's MLP method; conv, batch-normalised and residual-block feedback by --feedback-solver sgd)",
 		Parts: func() []Part { return []Part{&LayerWise{}, &Perturbation{}, &Regression{}} }})
 }
