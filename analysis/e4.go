@@ -96,17 +96,21 @@ func e4EpochPairs(order []string, by map[string][]experiment.Result) (md, csv *r
 		md.Header = append(md.Header, g+" − "+base)
 		csv.Header = append(csv.Header, g+" mean", g+" sd", g+" ci_low", g+" ci_high")
 		for _, r := range by[g] {
-			epochs = max(epochs, len(r.Epochs))
+			for _, e := range r.Epochs {
+				epochs = max(epochs, e.Epoch)
+			}
 		}
 	}
 	for e := 1; e <= epochs; e++ {
 		row, crow := []string{fmt.Sprint(e)}, []string{fmt.Sprint(e)}
 		for _, g := range nps {
 			p := pairBySeed(g, base, by[g], by[base], func(r experiment.Result) float64 {
-				if e > len(r.Epochs) {
-					return math.NaN()
+				for _, ep := range r.Epochs { // epoch 0 is the untrained network
+					if ep.Epoch == e {
+						return 100 * (1 - float64(ep.TestError))
+					}
 				}
-				return 100 * (1 - float64(r.Epochs[e-1].TestError))
+				return math.NaN()
 			})
 			row = append(row, fmt.Sprintf("%+.2f ± %.2f [%+.2f, %+.2f]", p.mean, p.sd, p.lo, p.hi))
 			crow = append(crow, fmt.Sprint(p.mean), fmt.Sprint(p.sd), fmt.Sprint(p.lo), fmt.Sprint(p.hi))

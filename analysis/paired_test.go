@@ -57,6 +57,7 @@ func TestE4EpochAndSiteTables(t *testing.T) {
 	run := func(rule string, seed uint64, errs []float64, angles []float64) experiment.Result {
 		var r experiment.Result
 		r.Config.Rule, r.Config.Seed, r.Finished = rule, seed, true
+		r.Epochs = append(r.Epochs, rundir.Epoch{Epoch: 0, TestError: 0.9}) // the untrained network
 		for i, e := range errs {
 			r.Epochs = append(r.Epochs, rundir.Epoch{Epoch: i + 1, TestError: metrics.Value(e)})
 		}
