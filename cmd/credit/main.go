@@ -490,7 +490,7 @@ func benchCmd(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("credit bench", flag.ContinueOnError)
 	o := bench.Options{Out: stdout}
 	fs.Float64Var(&o.Seconds, "seconds", 2, "measuring time per entry")
-	fs.Float64Var(&o.Peak, "peak", 144, "the machine's fp32 peak in GFLOP/s (2 Zen 3 cores with AVX2 FMA: 144)")
+	fs.Float64Var(&o.Peak, "peak", 144, "the machine's fp32 peak in GFLOP/s (2 cores × 2 FMA units × 8 lanes × 2 flops × 2.25 GHz: 144)")
 	fs.StringVar(&o.Python, "python", "/usr/bin/python3", "Python with PyTorch for the peer (\"\" skips it)")
 	only := fs.String("only", strings.Join(bench.Sections, ","), "the parts to run, comma-separated: "+strings.Join(bench.Sections, ", "))
 	fs.StringVar(&o.Rows, "rows", "", "only the whole-epoch rows whose \"data net batch\" contains this, e.g. \"relu+ce 256\"")
