@@ -14,8 +14,10 @@ import (
 // shape: for a residual block, a feedback kernel set for each convolution
 // inside it, packed as its kernels are (nn.Segments). Parts that treat
 // feedback entry by entry (the layer-wise delivery, sign ties,
-// Kolen–Pollack) work on it unchanged; parts that need one plain layer
-// above each site refuse it (plainAbove).
+// Kolen–Pollack) work on it unchanged; parts that act layer by layer (the
+// weight mirror, product feedback) go through each plain layer of the core
+// (nn.Layers, nn.Segments), and np's regression through the core's
+// FeedbackGrad.
 
 // initialFor returns the feedback for core (W's shape), zero or drawn
 // N(0, 2/fan_in) segment by segment. For a plain layer it draws exactly
@@ -75,31 +77,7 @@ func (r *Rule) InnerFeedback(n *nn.Net, block int) *tensor.Mat {
 	return nil
 }
 
-// plainAbove refuses a network where a core above a hidden site is not a
-// plain Dense or Conv2D layer (batch-normalised, or a residual block), for
-// a part (who) that works on one plain layer at a time.
-func plainAbove(r *Rule, net *nn.Net, who string) error {
-	for i := 0; i < net.Sites(); i++ {
-		switch c := net.Blocks[i+1].Core.(type) {
-		case *nn.Dense, *nn.Conv2D:
-		default:
-			return fmt.Errorf("rule %s: %s works on plain dense and conv layers, and the layer above hidden site %d is %s", r.Name, who, i+1, kindOf(c))
-		}
-	}
-	return nil
-}
-
-// singleAbove refuses a network where a core above a hidden site holds
-// more than one weighted layer (a residual block).
-func singleAbove(r *Rule, net *nn.Net, who string) error {
-	for i := 0; i < net.Sites(); i++ {
-		if c := net.Blocks[i+1].Core; len(nn.Segments(c)) > 1 {
-			return fmt.Errorf("rule %s: %s needs one weighted layer above each hidden site, and the layer above hidden site %d is %s", r.Name, who, i+1, kindOf(c))
-		}
-	}
-	return nil
-}
-
+// kindOf names a core for a one-line refusal.
 func kindOf(c nn.Core) string {
 	switch c.(type) {
 	case *nn.Residual:

@@ -23,19 +23,25 @@ import (
 // residual block the hidden sites are the block outputs and λ̂ at a
 // block's input teaches both kernel sets inside it (the product conv₁ᵀ ·
 // conv₂ᵀ through the exact normalisations and σ', plus the projection's),
-// the regression being bilinear there. A step costs one input-error pass
-// and one FeedbackGrad of the core.
+// the regression being bilinear there. A step costs one FeedbackGrad of
+// the core, and one input-error pass unless the backward pass's delivery
+// is given (the same values: it is InputGrad(ẽ, F)).
 type coreSGD struct {
 	lr        float32
 	res, grad tensor.Mat
 }
 
-// update takes one step on F for the core c.
-func (k *coreSGD) update(c nn.Core, F, e, lam *tensor.Mat) {
+// update takes one step on F for the core c; delivered is InputGrad(e, F)
+// as the backward pass delivered it, or nil to compute it.
+func (k *coreSGD) update(c nn.Core, F, e, delivered, lam *tensor.Mat) {
 	if k.lr == 0 {
 		return
 	}
-	c.InputGrad(e, F, &k.res)
+	if delivered != nil {
+		k.res.CopyFrom(delivered)
+	} else {
+		c.InputGrad(e, F, &k.res)
+	}
 	tensor.Axpy(-1, lam.Data, k.res.Data) // InputGrad(ẽ, F) − λ̂
 	c.FeedbackGrad(e, F, &k.res, &k.grad)
 	tensor.Axpy(-k.lr, k.grad.Data, F.Data)

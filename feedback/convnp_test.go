@@ -76,7 +76,7 @@ func TestConvKernelStepIsGradient(t *testing.T) {
 	F := c.W.Clone()
 	k := &coreSGD{lr: 1}
 	before := F.Clone()
-	k.update(c, F, e, lam)
+	k.update(c, F, e, nil, lam)
 	const h = 1e-2
 	for _, j := range []int{0, 7, 20, len(F.Data) - 1} {
 		p, m := before.Clone(), before.Clone()

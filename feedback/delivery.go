@@ -45,16 +45,12 @@ func (l *LayerWise) Attach(r *Rule, net *nn.Net, rng *rand.Rand) error {
 	return nil
 }
 
-// Deliver implements Delivery. Through a dense layer the delivered error
-// is the product eAbove·F, which the SGD solver reuses (producer).
+// Deliver implements Delivery. The delivered error is the core's input
+// error with F, InputGrad(eAbove, F) (through a dense layer the product
+// eAbove·F), which the feedback regression reuses (producer).
 func (l *LayerWise) Deliver(n *nn.Net, site int, eAbove, _, dst *tensor.Mat) {
-	core := n.Blocks[site+1].Core
-	core.InputGrad(eAbove, l.F[site], dst)
-	if _, dense := core.(*nn.Dense); dense {
-		l.record(site, eAbove, l.F[site], dst)
-	} else {
-		l.record(site, nil, nil, nil)
-	}
+	n.Blocks[site+1].Core.InputGrad(eAbove, l.F[site], dst)
+	l.record(site, eAbove, l.F[site], dst)
 }
 
 // Feedback implements Holder.

@@ -77,27 +77,30 @@ func (g *Regression) Learn(s *Step) {
 	pr, _ := g.holder.(producer)
 	for i, f := range g.F {
 		e := g.holder.Regressor(s.Grads, i)
+		var eF *tensor.Mat // what the backward pass delivered from e through f, if kept
+		if pr != nil {
+			eF = pr.product(i, e, f)
+		}
 		if c := g.core(i); c != nil {
-			g.kernels.update(c, f, e, g.est.Lambda(i))
+			g.kernels.update(c, f, e, eF, g.est.Lambda(i))
 			continue
 		}
-		if sgd != nil && pr != nil && tensor.OneSum(e.Cols) {
-			if eF := pr.product(i, e, f); eF != nil {
-				sgd.updateFrom(f, e, eF, g.est.Lambda(i))
-				continue
-			}
+		if sgd != nil && eF != nil && tensor.OneSum(e.Cols) {
+			sgd.updateFrom(f, e, eF, g.est.Lambda(i))
+			continue
 		}
 		g.Solver.Update(i, f, e, g.est.Lambda(i), s.Scale)
 	}
 }
 
-// producer is a delivery whose error delivered to a site, before the
-// layers below it, is the product e·F of the regressor and the feedback
-// matrix, as MatMul computes it with beta = 0.
+// producer is a delivery that keeps the error it delivered to each site,
+// before the layers below it: the regressor e carried by the feedback f
+// (through a dense layer, or directly, the product e·F as MatMul computes
+// it with beta = 0; through another core its input error with f).
 type producer interface {
 	// product returns the error delivered to site by the last backward
-	// pass if that pass delivered it as e·f (the same matrices, e by
-	// pointer), and nil otherwise. It is valid until the next pass.
+	// pass if that pass delivered it from e through f (the same matrices,
+	// by pointer), and nil otherwise. It is valid until the next pass.
 	product(site int, e, f *tensor.Mat) *tensor.Mat
 }
 
@@ -121,7 +124,7 @@ func (d *delivered) product(site int, e, f *tensor.Mat) *tensor.Mat {
 	if site >= len(d.dst) || d.e[site] != e || d.f[site] != f || d.dst[site] == nil {
 		return nil
 	}
-	if p := d.dst[site]; p.Rows == e.Rows && p.Cols == f.Cols {
+	if p := d.dst[site]; p.Rows == e.Rows {
 		return p
 	}
 	return nil

@@ -236,7 +236,7 @@ func TestResNetCoreSGDFits(t *testing.T) {
 		start := coreLoss(core, F, e, &lam)
 		k := &coreSGD{lr: 1e-3}
 		for s := 0; s < 300; s++ {
-			k.update(core, F, e, &lam)
+			k.update(core, F, e, nil, &lam)
 		}
 		end := coreLoss(core, F, e, &lam)
 		t.Logf("block %d (%s): regression loss %.4g → %.4g (%.2f %%), F %.1f° from W", b, kindOf(core), start, end, 100*end/start, metrics.Angle(F.Data, core.Weight().Data))

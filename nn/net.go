@@ -172,16 +172,23 @@ func (n *Net) SiteOutput(i int) *tensor.Mat { return n.Blocks[i].out() }
 
 // from continues a forward pass given h, the clean output of block b.
 func (n *Net) from(b int, h *tensor.Mat, noise []*tensor.Mat) *tensor.Mat {
+	return n.walk(n.Blocks, b, h, noise)
+}
+
+// walk runs blocks b+1… of blocks (the network's own or its shadows)
+// from h, the clean output of block b, adding noise[i] at each hidden
+// site i it passes (none when noise is nil).
+func (n *Net) walk(blocks []Block, b int, h *tensor.Mat, noise []*tensor.Mat) *tensor.Mat {
 	for ; ; b++ {
 		if noise != nil && b < n.Sites() {
 			buf := &n.noisy[b]
 			tensor.Add(buf.Resize(h.Rows, h.Cols).Data, h.Data, noise[b].Data)
 			h = buf
 		}
-		if b+1 == len(n.Blocks) {
+		if b+1 == len(blocks) {
 			return h
 		}
-		h = n.Blocks[b+1].forward(h)
+		h = blocks[b+1].forward(h)
 	}
 }
 

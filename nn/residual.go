@@ -52,11 +52,15 @@ type Residual struct {
 	dh1      tensor.Mat
 	da1, dap *tensor.Mat // errors at conv₁'s and the projection's outputs
 	da2      *tensor.Mat // and at conv₂'s
-	ready    *tensor.Mat // the w for which da1, dap are ready (set by ParamGrad)
-	tmp      tensor.Mat
-	t1, t2   tensor.Mat
-	tp       tensor.Mat
-	views    map[*tensor.Mat][]tensor.Mat // seg's views, by packed matrix
+	// ready and readyDy are the kernels and the error at the output for
+	// which da1, da2 and dap hold (set by ParamGrad with readyDy nil:
+	// the next input-error pass with ready may use them, as Net.Backward
+	// delivers the error ParamGrad saw; then keyed by that pass's dy).
+	ready, readyDy *tensor.Mat
+	tmp            tensor.Mat
+	t1, t2         tensor.Mat
+	tp             tensor.Mat
+	views          map[*tensor.Mat][]tensor.Mat // seg's views, by packed matrix
 }
 
 // NewResidual returns a block over inC×inH×inW images with c filters per
@@ -158,7 +162,7 @@ func (r *Residual) Output() *tensor.Mat { return &r.out }
 
 // Forward returns z for batch x (batch × In; batch × Out).
 func (r *Residual) Forward(x *tensor.Mat) *tensor.Mat {
-	r.x, r.ready = x, nil
+	r.x, r.ready, r.readyDy = x, nil, nil
 	h1 := r.Act.Forward(r.BN1.Forward(r.Conv1.Forward(x), r.training))
 	n2 := r.BN2.Forward(r.Conv2.Forward(h1), r.training)
 	s := r.shortcut(x)
@@ -231,7 +235,16 @@ func (r *Residual) ParamGrad(dy, gW *tensor.Mat, gB []float32) {
 	if r.Proj {
 		r.ConvP.ParamGrad(r.dap, r.seg(gW, 2), cut(6))
 	}
-	r.ready = w
+	r.ready, r.readyDy = w, nil
+}
+
+// innerFor makes da1, da2 and dap those of dy and w, computing them unless
+// they hold already, and keys them by dy.
+func (r *Residual) innerFor(dy, w *tensor.Mat) {
+	if r.ready != w || (r.readyDy != nil && r.readyDy != dy) {
+		r.backInner(dy, w, nil, nil, nil, nil, nil, nil)
+	}
+	r.ready, r.readyDy = w, dy
 }
 
 // backInner computes the errors at conv₁'s and the projection's outputs
@@ -251,10 +264,7 @@ func (r *Residual) backInner(dy, w *tensor.Mat, g2, b2, g1, b1, gp, bp []float32
 // (and the projection's) use w's segments, normalisation and shortcut are
 // exact.
 func (r *Residual) InputGrad(dy, w, dx *tensor.Mat) {
-	if r.ready == nil || r.ready != w {
-		r.backInner(dy, w, nil, nil, nil, nil, nil, nil)
-	}
-	r.ready = nil
+	r.innerFor(dy, w)
 	r.Conv1.InputGrad(r.da1, r.seg(w, 0), dx)
 	switch {
 	case r.identity():
@@ -277,8 +287,8 @@ func (r *Residual) InputGrad(dy, w, dx *tensor.Mat) {
 // has no weights in it.
 func (r *Residual) FeedbackGrad(dy, w, res, dst *tensor.Mat) {
 	dst.Resize(r.w.Rows, r.w.Cols)
-	r.backInner(dy, w, nil, nil, nil, nil, nil, nil)
-	r.ready = nil
+	r.innerFor(dy, w)
+	r.ready = nil // BN₁'s backward below overwrites da1
 	r.Conv1.KernelGrad(res, r.da1, r.seg(dst, 0))
 	if r.Proj {
 		r.ConvP.KernelGrad(res, r.dap, r.seg(dst, 2))

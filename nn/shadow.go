@@ -62,16 +62,5 @@ func (n *Net) shadows() bool {
 // replayShadow is the noisy Replay through the shadows: the same
 // operations on the same values as through the blocks themselves.
 func (n *Net) replayShadow(noise []*tensor.Mat) *tensor.Mat {
-	h := n.Blocks[0].out()
-	for b := 0; ; b++ {
-		if b < n.Sites() {
-			buf := &n.noisy[b]
-			tensor.Add(buf.Resize(h.Rows, h.Cols).Data, h.Data, noise[b].Data)
-			h = buf
-		}
-		if b+1 == len(n.Blocks) {
-			return h
-		}
-		h = n.shadow[b+1].forward(h)
-	}
+	return n.walk(n.shadow, 0, n.Blocks[0].out(), noise)
 }

@@ -12,7 +12,7 @@ import (
 )
 
 // threadRuns are setups wide enough that their steps take the parallel
-// paths: products of at least 8 MFLOP, long element-wise calls, the
+// paths: products of at least 2 MFLOP, long element-wise calls, the
 // images of a convolution and a pooling layer over the threads.
 var threadRuns = []struct {
 	name string
