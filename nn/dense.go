@@ -16,6 +16,12 @@ type Dense struct {
 
 	x   *tensor.Mat // input of the last Forward (owned by the caller)
 	out tensor.Mat
+
+	// pat is x's pattern of non-zeros when sparse: then the products with
+	// x skip its zeros (an MLP's first layer on MNIST, 81 % zeros), with
+	// the same bits as the dense products.
+	pat    tensor.Pattern
+	sparse bool
 }
 
 // NewDense returns an in→out layer with W ~ N(0, 2/in) drawn from rng and
@@ -44,12 +50,23 @@ func (d *Dense) Bias() []float32 { return d.B }
 // Forward returns x·Wᵀ + b (batch × Out) and remembers x for the backward pass.
 func (d *Dense) Forward(x *tensor.Mat) *tensor.Mat {
 	d.x = x
+	d.sparse = d.pat.Sparse(x)
 	d.out.Resize(x.Rows, d.Out())
 	for i := 0; i < x.Rows; i++ {
 		copy(d.out.Row(i), d.B)
 	}
-	tensor.MatMul(false, true, 1, x, d.W, 1, &d.out)
+	d.timesW(x, d.W, 1, &d.out)
 	return &d.out
+}
+
+// timesW sets dst ← x·wᵀ + beta·dst, skipping x's zeros when x is the
+// last Forward's input and sparse.
+func (d *Dense) timesW(x, w *tensor.Mat, beta float32, dst *tensor.Mat) {
+	if d.sparse && x == d.x {
+		tensor.MatMulSparseA(true, x, &d.pat, w, beta, dst)
+		return
+	}
+	tensor.MatMul(false, true, 1, x, w, beta, dst)
 }
 
 // Output returns the result of the last Forward.
@@ -58,7 +75,11 @@ func (d *Dense) Output() *tensor.Mat { return &d.out }
 // ParamGrad writes the gradients for the last Forward's input given the
 // error dy at the output (batch × Out): gW ← dyᵀ·x (Out×In), gB ← Σ_rows dy.
 func (d *Dense) ParamGrad(dy, gW *tensor.Mat, gB []float32) {
-	tensor.MatMul(true, false, 1, dy, d.x, 0, gW)
+	if d.sparse {
+		tensor.MatMulSparseB(true, dy, d.x, &d.pat, 0, gW)
+	} else {
+		tensor.MatMul(true, false, 1, dy, d.x, 0, gW)
+	}
 	tensor.SumRows(dy, 0, gB)
 }
 
@@ -99,7 +120,7 @@ func (d *Dense) Tangent(dx, dW *tensor.Mat, dB []float32, dst *tensor.Mat) {
 		beta = 1
 	}
 	if dW != nil {
-		tensor.MatMul(false, true, 1, d.x, dW, beta, dst)
+		d.timesW(d.x, dW, beta, dst)
 		beta = 1
 	}
 	if beta == 0 {

@@ -218,3 +218,50 @@ func TestNoisyForward(t *testing.T) {
 		}
 	}
 }
+
+// TestDenseSparseInput: on an input with 85 % zeros (as MNIST's pixels)
+// a Dense layer's forward, weight gradient and weight tangent skip the
+// zeros, and give the bits of the plain products.
+func TestDenseSparseInput(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	d := NewDense(300, 40, rng)
+	for i := range d.B {
+		d.B[i] = float32(rng.NormFloat64())
+	}
+	x := tensor.New(50, 300)
+	for i := range x.Data {
+		if rng.Float64() < 0.15 {
+			x.Data[i] = rng.Float32()
+		}
+	}
+	dy, dW := randMat(rng, 50, 40, 1), randMat(rng, 40, 300, 1)
+
+	want := tensor.New(50, 40)
+	for i := 0; i < 50; i++ {
+		copy(want.Row(i), d.B)
+	}
+	tensor.MatMul(false, true, 1, x, d.W, 1, want)
+	wantG := tensor.New(40, 300)
+	tensor.MatMul(true, false, 1, dy, x, 0, wantG)
+	wantT := tensor.New(50, 40)
+	tensor.MatMul(false, true, 1, x, dW, 0, wantT)
+
+	out := d.Forward(x)
+	if !d.sparse {
+		t.Fatal("the sparse input was not recognised")
+	}
+	gW, gB := tensor.New(40, 300), make([]float32, 40)
+	d.ParamGrad(dy, gW, gB)
+	var tan tensor.Mat
+	d.Tangent(nil, dW, nil, &tan)
+	for _, c := range []struct {
+		name      string
+		got, want []float32
+	}{{"forward", out.Data, want.Data}, {"weight gradient", gW.Data, wantG.Data}, {"weight tangent", tan.Data, wantT.Data}} {
+		for i := range c.want {
+			if math.Float32bits(c.got[i]) != math.Float32bits(c.want[i]) {
+				t.Fatalf("%s: element %d = %v, the plain product gives %v", c.name, i, c.got[i], c.want[i])
+			}
+		}
+	}
+}

@@ -79,12 +79,12 @@ func (FastGEMM) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float
 	}
 	bl := currentBlocking()
 	if t := Threads(); t > 1 && 2*m*n*k >= parallelMinFlops {
-		if sgemmParallel(bl, t, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
+		if sgemmParallel(bl, t, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nil) {
 			return
 		}
 	}
 	ws := getWorkspace()
-	ws.gemm(bl, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	ws.gemm(bl, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nil)
 	putWorkspace(ws)
 }
 
@@ -143,6 +143,8 @@ func blockSize(total, limit, mult int) int {
 type workspace struct {
 	a, b   []float32   // packed A block and B panel, 64-byte aligned
 	tmp    [96]float32 // one edge tile (mr·nr ≤ 96)
+	idx    []int32     // k steps of each panel of a patterned operand (panelSteps)
+	idxEnd []int       // where each panel's steps end in idx
 	job    job         // a parallel product or Parallel call started from this workspace
 	vec    vecTask     // an element-wise call split over threads
 	normal normalTask  // a FillNormalPCG split over threads
@@ -162,8 +164,9 @@ func grow(buf []float32, n int) []float32 {
 	return raw[off : off+n : off+n]
 }
 
-// gemm runs the whole blocked product on the calling goroutine.
-func (ws *workspace) gemm(bl *blocking, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+// gemm runs the whole blocked product on the calling goroutine. sp, when
+// not nil, names an operand's Pattern whose zero terms are skipped.
+func (ws *workspace) gemm(bl *blocking, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, sp *sparse) {
 	mr, nr := bl.mr, bl.nr
 	kc := blockSize(k, bl.kc, 8) // whole 8×8 transposes when packing
 	mc := blockSize(m, bl.mc, mr)
@@ -175,6 +178,9 @@ func (ws *workspace) gemm(bl *blocking, transA, transB bool, m, n, k int, alpha 
 		for pc := 0; pc < k; pc += kc {
 			kb := min(kc, k-pc)
 			packB(bl.asm, transB, b, ldb, pc, jc, kb, nb, nr, ws.b)
+			if sp != nil && !sp.onA {
+				ws.panelSteps(sp, sp.off+jc, nb, nr, pc, kb)
+			}
 			bet := beta
 			if pc > 0 {
 				bet = 1
@@ -182,39 +188,42 @@ func (ws *workspace) gemm(bl *blocking, transA, transB bool, m, n, k int, alpha 
 			for ic := 0; ic < m; ic += mc {
 				mb := min(mc, m-ic)
 				packA(bl.asm, transA, a, lda, ic, pc, mb, kb, mr, ws.a)
-				ws.macro(bl, mb, nb, kb, alpha, bet, c[ic*ldc+jc:], ldc)
+				if sp != nil && sp.onA {
+					ws.panelSteps(sp, sp.off+ic, mb, mr, pc, kb)
+				}
+				ws.macro(bl, mb, nb, kb, alpha, bet, c[ic*ldc+jc:], ldc, sp)
 			}
 		}
 	}
 }
 
 // macro multiplies the packed mb×kb block of A by the packed kb×nb panel of
-// B into C (whose top-left corner is c[0]).
-func (ws *workspace) macro(bl *blocking, mb, nb, kb int, alpha, beta float32, c []float32, ldc int) {
+// B into C (whose top-left corner is c[0]); with sp, over the k steps the
+// last panelSteps listed for each panel of the patterned operand.
+func (ws *workspace) macro(bl *blocking, mb, nb, kb int, alpha, beta float32, c []float32, ldc int, sp *sparse) {
 	mr, nr := bl.mr, bl.nr
 	for jr := 0; jr < nb; jr += nr {
 		cols := min(nr, nb-jr)
 		bp := ws.b[jr*kb : (jr+nr)*kb]
+		var steps []int32
+		if sp != nil && !sp.onA {
+			steps = ws.steps(jr/nr, kb)
+		}
 		for ir := 0; ir < mb; ir += mr {
 			rows := min(mr, mb-ir)
 			ap := ws.a[ir*kb : (ir+mr)*kb]
+			if sp != nil && sp.onA {
+				steps = ws.steps(ir/mr, kb)
+			}
 			if rows == mr && cols == nr {
 				cc := c[ir*ldc+jr : (ir+mr-1)*ldc+jr+nr]
-				if bl.asm {
-					sgemmKernel6x16(kb, &ap[0], &bp[0], &cc[0], ldc, alpha, beta)
-				} else {
-					kernel4x8(kb, ap, bp, cc, ldc, alpha, beta)
-				}
+				ws.kernel(bl, kb, steps, ap, bp, cc, ldc, alpha, beta)
 				continue
 			}
 			// Edge tile: compute the full tile into tmp, then merge the
 			// valid part.
 			tmp := ws.tmp[:mr*nr]
-			if bl.asm {
-				sgemmKernel6x16(kb, &ap[0], &bp[0], &tmp[0], nr, 1, 0)
-			} else {
-				kernel4x8(kb, ap, bp, tmp, nr, 1, 0)
-			}
+			ws.kernel(bl, kb, steps, ap, bp, tmp, nr, 1, 0)
 			for i := 0; i < rows; i++ {
 				src := tmp[i*nr : i*nr+cols]
 				dst := c[(ir+i)*ldc+jr : (ir+i)*ldc+jr+cols]
@@ -232,15 +241,39 @@ func (ws *workspace) macro(bl *blocking, mb, nb, kb int, alpha, beta float32, c 
 	}
 }
 
+// kernel runs bl's micro-kernel on one tile: over all kb steps, or over
+// steps when it is not nil.
+func (ws *workspace) kernel(bl *blocking, kb int, steps []int32, ap, bp, c []float32, ldc int, alpha, beta float32) {
+	switch {
+	case !bl.asm:
+		if steps != nil {
+			kb = len(steps)
+		}
+		kernel4x8(kb, steps, ap, bp, c, ldc, alpha, beta)
+	case steps == nil:
+		sgemmKernel6x16(kb, &ap[0], &bp[0], &c[0], ldc, alpha, beta)
+	default:
+		var s *int32
+		if len(steps) > 0 {
+			s = &steps[0]
+		}
+		sgemmKernel6x16Steps(len(steps), s, &ap[0], &bp[0], &c[0], ldc, alpha, beta)
+	}
+}
+
 // kernel4x8 is the portable micro-kernel: C[0:4][0:8] ← alpha·A·B +
-// beta·C for a packed 4×k panel of A and k×8 panel of B. The Go compiler
-// cannot keep 32 accumulators in registers (nor schedules 8 well: it
-// spills), so they live in a small array that stays in L1; of the
-// variants measured this one was the fastest.
-func kernel4x8(k int, a, b, c []float32, ldc int, alpha, beta float32) {
+// beta·C for a packed 4×k panel of A and k×8 panel of B, over the k steps
+// 0…k−1, or over steps only when steps is not nil (then k = len(steps)).
+// The Go compiler cannot keep 32 accumulators in registers (nor schedules
+// 8 well: it spills), so they live in a small array that stays in L1; of
+// the variants measured this one was the fastest.
+func kernel4x8(k int, steps []int32, a, b, c []float32, ldc int, alpha, beta float32) {
 	var acc [32]float32
-	a, b = a[:4*k], b[:8*k]
-	for p := 0; p < k; p++ {
+	for q := 0; q < k; q++ {
+		p := q
+		if steps != nil {
+			p = int(steps[q])
+		}
 		ap := a[4*p : 4*p+4 : 4*p+4]
 		bp := b[8*p : 8*p+8 : 8*p+8]
 		for i, av := range ap {

@@ -27,3 +27,14 @@ func packT16(kb8 int, src *float32, lds int, dst *float32)
 
 //go:noescape
 func packT6(kb8 int, src *float32, lds int, dst *float32)
+
+// Assembly for the products that skip a Pattern's zeros (sparse_amd64.s).
+
+//go:noescape
+func sgemmKernel6x16Steps(n int, steps *int32, a, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func nonzeroWords(src *float32, words int, dst *uint64)
+
+//go:noescape
+func maxAbsBits(x *float32, n int) uint32

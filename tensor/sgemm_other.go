@@ -22,3 +22,11 @@ func packT16(kb8 int, src *float32, lds int, dst *float32) {
 }
 
 func packT6(kb8 int, src *float32, lds int, dst *float32) { panic("tensor: assembly kernel not built") }
+
+func sgemmKernel6x16Steps(n int, steps *int32, a, b, c *float32, ldc int, alpha, beta float32) {
+	panic("tensor: assembly kernel not built")
+}
+
+func nonzeroWords(src *float32, words int, dst *uint64) { panic("tensor: assembly kernel not built") }
+
+func maxAbsBits(x *float32, n int) uint32 { panic("tensor: assembly kernel not built") }

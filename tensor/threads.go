@@ -77,8 +77,9 @@ type job struct {
 	alpha, beta    float32
 	a, b, c        []float32
 	lda, ldb, ldc  int
-	pn             int // grid columns
-	mChunk, nChunk int // chunk size (multiples of mr and nr)
+	sp             sparse // sp.p != nil: a product skipping a Pattern's zeros
+	pn             int    // grid columns
+	mChunk, nChunk int    // chunk size (multiples of mr and nr)
 
 	posted   []*poolWorker // workers this job was offered to
 	pending  atomic.Int32  // offers not yet finished or withdrawn
@@ -114,7 +115,17 @@ func (j *job) run(ws *workspace) {
 		} else {
 			b = b[j0:]
 		}
-		ws.gemm(j.bl, j.transA, j.transB, mb, nb, j.k, j.alpha, a, j.lda, b, j.ldb, j.beta, j.c[i0*j.ldc+j0:], j.ldc)
+		var sp *sparse
+		if j.sp.p != nil {
+			s := j.sp
+			if s.onA {
+				s.off += i0
+			} else {
+				s.off += j0
+			}
+			sp = &s
+		}
+		ws.gemm(j.bl, j.transA, j.transB, mb, nb, j.k, j.alpha, a, j.lda, b, j.ldb, j.beta, j.c[i0*j.ldc+j0:], j.ldc, sp)
 	}
 }
 
@@ -354,7 +365,7 @@ var chunksPerThread = 2
 // sgemmParallel runs the product on up to t threads (the caller and t-1
 // pool workers). It reports false, doing nothing, when the product is too
 // narrow to split.
-func sgemmParallel(bl *blocking, t int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) bool {
+func sgemmParallel(bl *blocking, t int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, sp *sparse) bool {
 	mu, nu := (m+bl.mr-1)/bl.mr, (n+bl.nr-1)/bl.nr // micro-tiles per dimension
 	want := t * chunksPerThread
 	// Cut the dimension whose chunks are longer, so chunks stay square-ish
@@ -378,6 +389,10 @@ func sgemmParallel(bl *blocking, t int, transA, transB bool, m, n, k int, alpha 
 	j := &ws.job
 	j.bl, j.transA, j.transB, j.m, j.n, j.k, j.alpha, j.beta = bl, transA, transB, m, n, k, alpha, beta
 	j.a, j.b, j.c, j.lda, j.ldb, j.ldc = a, b, c, lda, ldb, ldc
+	j.sp = sparse{}
+	if sp != nil {
+		j.sp = *sp
+	}
 	j.mChunk = (mu + pm - 1) / pm * bl.mr
 	j.nChunk = (nu + pn - 1) / pn * bl.nr
 	j.pn = (n + j.nChunk - 1) / j.nChunk

@@ -1,0 +1,208 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// sparseMat returns an r×c matrix whose entries are non-zero with
+// probability density, drawn from rng; zeros alternate between +0 and −0.
+func sparseMat(r, c int, density float64, rng *rand.Rand) *Mat {
+	m := New(r, c)
+	for i := range m.Data {
+		switch {
+		case rng.Float64() < density:
+			m.Data[i] = float32(rng.NormFloat64())
+		case i%2 == 1:
+			m.Data[i] = float32(math.Copysign(0, -1))
+		}
+	}
+	return m
+}
+
+func denseMat(r, c int, rng *rand.Rand) *Mat {
+	m := New(r, c)
+	for i := range m.Data {
+		m.Data[i] = float32(rng.NormFloat64())
+	}
+	return m
+}
+
+func sameSlices(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%s: element %d = %v (%#x), MatMul gives %v (%#x)", what, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+		}
+	}
+}
+
+// TestMatMulSparseIsMatMul checks both skipping products bit for bit
+// against MatMul over shapes with edge tiles, several depth blocks (k >
+// 256) and several row blocks (m > 144), densities from none to all,
+// beta 0 and 1 (C holding −0 entries), at 1, 2 and 7 threads, on the
+// assembly and the portable kernels.
+func TestMatMulSparseIsMatMul(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	shapes := [][3]int{{1, 1, 1}, {6, 16, 8}, {7, 17, 9}, {32, 256, 784}, {37, 50, 300}, {300, 40, 70}, {13, 33, 257}}
+	for _, generic := range []bool{false, true} {
+		for _, threads := range []int{1, 2, 7} {
+			for _, sh := range shapes {
+				m, n, k := sh[0], sh[1], sh[2]
+				for _, density := range []float64{0, 0.05, 0.2, 0.6, 1} {
+					for _, beta := range []float32{0, 1} {
+						for _, trans := range []bool{false, true} {
+							name := fmt.Sprintf("generic=%v threads=%d %dx%dx%d density=%v beta=%v trans=%v", generic, threads, m, n, k, density, beta, trans)
+							prevG, prevT := UseGeneric(generic), SetThreads(threads)
+							c0 := sparseMat(m, n, 0.7, rng)
+
+							// A sparse: C ← A·op(B) + beta·C.
+							a := sparseMat(m, k, density, rng)
+							b := denseMat(k, n, rng)
+							if trans {
+								b = denseMat(n, k, rng)
+							}
+							var pa Pattern
+							pa.Of(a)
+							want, got := c0.Clone(), c0.Clone()
+							MatMul(false, trans, 1, a, b, beta, want)
+							MatMulSparseA(trans, a, &pa, b, beta, got)
+							sameSlices(t, "A "+name, got.Data, want.Data)
+
+							// B sparse: C ← op(A)·B + beta·C.
+							a = denseMat(m, k, rng)
+							if trans {
+								a = denseMat(k, m, rng)
+							}
+							b = sparseMat(k, n, density, rng)
+							var pb Pattern
+							pb.Of(b)
+							want, got = c0.Clone(), c0.Clone()
+							MatMul(trans, false, 1, a, b, beta, want)
+							MatMulSparseB(trans, a, b, &pb, beta, got)
+							sameSlices(t, "B "+name, got.Data, want.Data)
+							UseGeneric(prevG)
+							SetThreads(prevT)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestMatMulSparseNonFinite: a NaN in the patterned operand is a non-zero
+// like any other, and an Inf or NaN in the other operand, which a skipped
+// zero would have turned into NaN, makes the product fall back to MatMul:
+// the bits agree either way.
+func TestMatMulSparseNonFinite(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, bad := range []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))} {
+		for _, pos := range []int{0, 5, 8*40 + 3, 64*70 - 1} {
+			a := sparseMat(64, 70, 0.2, rng)
+			b := denseMat(70, 64, rng)
+			b.Data[pos%len(b.Data)] = bad
+			var pa Pattern
+			pa.Of(a)
+			want, got := New(64, 64), New(64, 64)
+			MatMul(false, false, 1, a, b, 0, want)
+			MatMulSparseA(false, a, &pa, b, 0, got)
+			sameSlices(t, fmt.Sprintf("other operand %v at %d", bad, pos), got.Data, want.Data)
+
+			a = sparseMat(64, 70, 0.2, rng)
+			a.Data[pos%len(a.Data)] = bad
+			b = denseMat(70, 64, rng)
+			pa.Of(a)
+			MatMul(false, false, 1, a, b, 0, want)
+			MatMulSparseA(false, a, &pa, b, 0, got)
+			sameSlices(t, fmt.Sprintf("patterned operand %v at %d", bad, pos), got.Data, want.Data)
+		}
+	}
+}
+
+func TestPatternOf(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, generic := range []bool{false, true} {
+		prev := UseGeneric(generic)
+		for _, cols := range []int{1, 63, 64, 65, 784} {
+			m := sparseMat(5, cols, 0.3, rng)
+			m.Data[len(m.Data)-1] = float32(math.NaN())
+			var p Pattern
+			p.Of(m)
+			nnz := 0
+			for i := 0; i < m.Rows; i++ {
+				for j, v := range m.Row(i) {
+					want := v != 0 || v != v
+					if want {
+						nnz++
+					}
+					if got := p.bits[i*p.words+j/64]>>(j%64)&1 == 1; got != want {
+						t.Fatalf("generic=%v cols=%d: bit (%d,%d) = %v for %v", generic, cols, i, j, got, v)
+					}
+					if got := p.anyIn(i, j, j+1); got != want {
+						t.Fatalf("generic=%v cols=%d: anyIn(%d,%d,%d) = %v for %v", generic, cols, i, j, j+1, got, v)
+					}
+				}
+			}
+			if p.nnz != nnz {
+				t.Fatalf("generic=%v cols=%d: %d non-zeros, want %d", generic, cols, p.nnz, nnz)
+			}
+		}
+		UseGeneric(prev)
+	}
+	var p Pattern
+	if p.Sparse(New(3, 10)) != true || p.Density() != 0 {
+		t.Fatalf("an all-zero matrix: Sparse false or density %v", p.Density())
+	}
+	if p.Sparse(denseMat(3, 10, rng)) {
+		t.Fatal("a dense matrix reported sparse")
+	}
+}
+
+func TestAllFinite(t *testing.T) {
+	for _, generic := range []bool{false, true} {
+		prev := UseGeneric(generic)
+		for _, n := range []int{0, 1, 7, 8, 9, 16, 24, 100} {
+			x := make([]float32, n)
+			for i := range x {
+				x[i] = -math.MaxFloat32
+			}
+			if !allFinite(x) {
+				t.Fatalf("generic=%v n=%d: finite values reported non-finite", generic, n)
+			}
+			for i := 0; i < n; i++ {
+				for _, bad := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+					x[i] = float32(bad)
+					if allFinite(x) {
+						t.Fatalf("generic=%v n=%d: %v at %d not seen", generic, n, bad, i)
+					}
+				}
+				x[i] = 1
+			}
+		}
+		UseGeneric(prev)
+	}
+}
+
+func TestMatMulSparseAllocs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, threads := range []int{1, 2} {
+		prev := SetThreads(threads)
+		a, b := sparseMat(256, 784, 0.19, rng), denseMat(256, 784, rng)
+		c, g := New(256, 256), New(256, 784)
+		var pa Pattern
+		pa.Of(a)
+		f := func() {
+			pa.Of(a)
+			MatMulSparseA(true, a, &pa, b, 1, c)
+			MatMulSparseB(true, c, a, &pa, 0, g)
+		}
+		f()
+		if n := testing.AllocsPerRun(10, f); n != 0 {
+			t.Errorf("threads=%d: %v allocations per call", threads, n)
+		}
+		SetThreads(prev)
+	}
+}
