@@ -50,6 +50,61 @@
 	VMOVUPS     r1, 32(DX); \
 	ADDQ        R8, DX
 
+// ZEROTILE clears the tile's accumulators Y0–Y11.
+#define ZEROTILE \
+	VXORPS Y0, Y0, Y0; \
+	VXORPS Y1, Y1, Y1; \
+	VXORPS Y2, Y2, Y2; \
+	VXORPS Y3, Y3, Y3; \
+	VXORPS Y4, Y4, Y4; \
+	VXORPS Y5, Y5, Y5; \
+	VXORPS Y6, Y6, Y6; \
+	VXORPS Y7, Y7, Y7; \
+	VXORPS Y8, Y8, Y8; \
+	VXORPS Y9, Y9, Y9; \
+	VXORPS Y10, Y10, Y10; \
+	VXORPS Y11, Y11, Y11
+
+// EPILOGUE(alpha, beta) scales the tile by alpha and stores it to C at DX,
+// adding beta·C unless beta == 0 (then C is not read). It returns.
+#define EPILOGUE(alpha, beta) \
+	VBROADCASTSS alpha, Y14; \
+	VMULPS       Y14, Y0, Y0; \
+	VMULPS       Y14, Y1, Y1; \
+	VMULPS       Y14, Y2, Y2; \
+	VMULPS       Y14, Y3, Y3; \
+	VMULPS       Y14, Y4, Y4; \
+	VMULPS       Y14, Y5, Y5; \
+	VMULPS       Y14, Y6, Y6; \
+	VMULPS       Y14, Y7, Y7; \
+	VMULPS       Y14, Y8, Y8; \
+	VMULPS       Y14, Y9, Y9; \
+	VMULPS       Y14, Y10, Y10; \
+	VMULPS       Y14, Y11, Y11; \
+	VMOVSS   beta, X15; \
+	VXORPS   X13, X13, X13; \
+	VUCOMISS X13, X15; \
+	JNE      accum; \
+	JPS      accum; \
+	STORE0(Y0, Y1); \
+	STORE0(Y2, Y3); \
+	STORE0(Y4, Y5); \
+	STORE0(Y6, Y7); \
+	STORE0(Y8, Y9); \
+	STORE0(Y10, Y11); \
+	VZEROUPPER; \
+	RET; \
+accum: \
+	VBROADCASTSS beta, Y15; \
+	STOREB(Y0, Y1); \
+	STOREB(Y2, Y3); \
+	STOREB(Y4, Y5); \
+	STOREB(Y6, Y7); \
+	STOREB(Y8, Y9); \
+	STOREB(Y10, Y11); \
+	VZEROUPPER; \
+	RET
+
 // func sgemmKernel6x16(k int, a, b, c *float32, ldc int, alpha, beta float32)
 TEXT ·sgemmKernel6x16(SB), NOSPLIT, $0-48
 	MOVQ k+0(FP), CX
@@ -79,18 +134,7 @@ TEXT ·sgemmKernel6x16(SB), NOSPLIT, $0-48
 	PREFETCHT0 (R9)
 	PREFETCHT0 60(R9)
 
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
+	ZEROTILE
 
 	MOVQ CX, BX
 	SHRQ $2, BX
@@ -121,42 +165,58 @@ loop1:
 	JNZ  loop1
 
 done:
-	VBROADCASTSS alpha+40(FP), Y14
-	VMULPS       Y14, Y0, Y0
-	VMULPS       Y14, Y1, Y1
-	VMULPS       Y14, Y2, Y2
-	VMULPS       Y14, Y3, Y3
-	VMULPS       Y14, Y4, Y4
-	VMULPS       Y14, Y5, Y5
-	VMULPS       Y14, Y6, Y6
-	VMULPS       Y14, Y7, Y7
-	VMULPS       Y14, Y8, Y8
-	VMULPS       Y14, Y9, Y9
-	VMULPS       Y14, Y10, Y10
-	VMULPS       Y14, Y11, Y11
+	EPILOGUE(alpha+40(FP), beta+44(FP))
 
-	VMOVSS   beta+44(FP), X15
-	VXORPS   X13, X13, X13
-	VUCOMISS X13, X15
-	JNE      accum
-	JPS      accum
+// STEPAT does one k step of the 6×16 micro-kernel at byte offsets BX into
+// the A panel (SI) and AX into the B panel (DI); see sgemm_amd64.s.
+#define STEPAT \
+	VMOVUPS      (DI)(AX*1), Y12; \
+	VMOVUPS      32(DI)(AX*1), Y13; \
+	VBROADCASTSS (SI)(BX*1), Y14; \
+	VBROADCASTSS 4(SI)(BX*1), Y15; \
+	VFMADD231PS  Y12, Y14, Y0; \
+	VFMADD231PS  Y13, Y14, Y1; \
+	VFMADD231PS  Y12, Y15, Y2; \
+	VFMADD231PS  Y13, Y15, Y3; \
+	VBROADCASTSS 8(SI)(BX*1), Y14; \
+	VBROADCASTSS 12(SI)(BX*1), Y15; \
+	VFMADD231PS  Y12, Y14, Y4; \
+	VFMADD231PS  Y13, Y14, Y5; \
+	VFMADD231PS  Y12, Y15, Y6; \
+	VFMADD231PS  Y13, Y15, Y7; \
+	VBROADCASTSS 16(SI)(BX*1), Y14; \
+	VBROADCASTSS 20(SI)(BX*1), Y15; \
+	VFMADD231PS  Y12, Y14, Y8; \
+	VFMADD231PS  Y13, Y14, Y9; \
+	VFMADD231PS  Y12, Y15, Y10; \
+	VFMADD231PS  Y13, Y15, Y11
 
-	STORE0(Y0, Y1)
-	STORE0(Y2, Y3)
-	STORE0(Y4, Y5)
-	STORE0(Y6, Y7)
-	STORE0(Y8, Y9)
-	STORE0(Y10, Y11)
-	VZEROUPPER
-	RET
+// func sgemmKernel6x16Steps(n int, steps *int32, a, b, c *float32, ldc int, alpha, beta float32)
+//
+// sgemmKernel6x16 over the n k steps listed in steps (in order) instead
+// of all of 0…k−1: the same chain of fused multiply-adds per element,
+// without the listed-out steps.
+TEXT ·sgemmKernel6x16Steps(SB), NOSPLIT, $0-56
+	MOVQ n+0(FP), CX
+	MOVQ steps+8(FP), R9
+	MOVQ a+16(FP), SI
+	MOVQ b+24(FP), DI
+	MOVQ c+32(FP), DX
+	MOVQ ldc+40(FP), R8
+	SHLQ $2, R8
+	ZEROTILE
+	TESTQ CX, CX
+	JZ    done
 
-accum:
-	VBROADCASTSS beta+44(FP), Y15
-	STOREB(Y0, Y1)
-	STOREB(Y2, Y3)
-	STOREB(Y4, Y5)
-	STOREB(Y6, Y7)
-	STOREB(Y8, Y9)
-	STOREB(Y10, Y11)
-	VZEROUPPER
-	RET
+loop:
+	MOVLQZX (R9), AX
+	LEAQ    (AX)(AX*2), BX
+	SHLQ    $3, BX          // 24·p: six values of A per step
+	SHLQ    $6, AX          // 64·p: sixteen values of B per step
+	STEPAT
+	ADDQ    $4, R9
+	DECQ    CX
+	JNZ     loop
+
+done:
+	EPILOGUE(alpha+48(FP), beta+52(FP))
