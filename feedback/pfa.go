@@ -67,10 +67,7 @@ type Product struct {
 
 // Attach implements Part.
 func (p *Product) Attach(r *Rule, net *nn.Net, rng *rand.Rand) error {
-	x := p.Expand
-	if x == 0 {
-		x = 10
-	}
+	x := p.expand()
 	if x < 0 {
 		return fmt.Errorf("rule %s: expansion factor %d", r.Name, x)
 	}
@@ -93,6 +90,14 @@ func (p *Product) Attach(r *Rule, net *nn.Net, rng *rand.Rand) error {
 	}
 	p.keep, p.old = float32(1-r.Opt.WeightDecay), mats(net.Sites())
 	return nil
+}
+
+// expand returns the expansion factor r / n_{i+1}.
+func (p *Product) expand() int {
+	if p.Expand == 0 {
+		return 10
+	}
+	return p.Expand
 }
 
 // segment returns layer k's segment of m (F's or W's shape of its site).

@@ -114,3 +114,18 @@ func (m *Mirror) Bytes(f *nn.Footprint, _ Options, _ []Part) (float64, float64) 
 func (k *Tracking) Bytes(f *nn.Footprint, _ Options, _ []Part) (float64, float64) {
 	return f32 * aboveWeights(f), 0
 }
+
+// Bytes implements Sizer: per weighted layer above a site, B (rows × r,
+// r = Expand·rows, rows being W's: units or filters), R (r × W's columns),
+// F = B·R and W before the optimiser's move (W's shape each), and one
+// scratch change of W's shape (the largest).
+func (p *Product) Bytes(f *nn.Footprint, _ Options, _ []Part) (float64, float64) {
+	x := float64(p.expand())
+	var n, largest float64
+	for i := 0; i < sites(f); i++ {
+		w, rows := f.Weights[i+1], f.Biases[i+1]
+		n += x*rows*rows + x*w + 2*w
+		largest = max(largest, w)
+	}
+	return f32 * (n + largest), 0
+}

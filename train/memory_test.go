@@ -115,6 +115,11 @@ func TestEstimateMemory(t *testing.T) {
 	if m := est("784-50-20-10", "fa", "sgd", "ridge", mnist); m.Feedback != 4*(50*20+20*10) {
 		t.Errorf("fa: feedback %v", m.Feedback)
 	}
+	// pfa: per layer above a site B (rows × 10·rows), R (10·rows × cols),
+	// F and W's copy (W's shape), and one scratch of the largest W.
+	if m := est("784-50-20-10", "pfa", "sgd", "ridge", mnist); m.Feedback != 4*(10*20*20+10*50*20+2*50*20+10*10*10+10*20*10+2*20*10+50*20) {
+		t.Errorf("pfa: feedback %v", m.Feedback)
+	}
 	// dfa: classes × site width.
 	if m := est("784-50-20-10", "dfa", "sgd", "ridge", mnist); m.Feedback != 4*(10*50+10*20) {
 		t.Errorf("dfa: feedback %v", m.Feedback)
