@@ -37,25 +37,33 @@ const sparseMaxDensity = 0.35
 
 // Sparse records m's pattern and reports whether it is sparse enough for
 // the skipping products to pay. It first counts the non-zeros of m's first
-// row and gives up, recording nothing, when that row alone is denser than
-// twice the bound, so a dense matrix costs one row's scan.
+// rows (up to 4) and gives up, recording nothing, when they are denser
+// than sampleMaxDensity, so a dense matrix, or a hidden layer's output
+// after a ReLU (about half zeros), costs a few rows' scan.
 func (p *Pattern) Sparse(m *Mat) bool {
 	p.Rows, p.Cols, p.nnz = 0, 0, 0
 	if m.Rows == 0 || m.Cols == 0 {
 		return false
 	}
+	rows := min(m.Rows, 4)
 	nz := 0
-	for _, v := range m.Row(0) {
+	for _, v := range m.Data[:rows*m.Cols] {
 		if v != 0 || v != v {
 			nz++
 		}
 	}
-	if float64(nz) > 2*sparseMaxDensity*float64(m.Cols) {
+	if float64(nz) > sampleMaxDensity*float64(rows*m.Cols) {
 		return false
 	}
 	p.Of(m)
 	return p.Density() <= sparseMaxDensity
 }
+
+// sampleMaxDensity is the density of m's first rows above which Sparse
+// does not look further: above sparseMaxDensity to leave room for the
+// variation between MNIST's images (4–45 % non-zero pixels each, 19 % on
+// average; the mean of 4 random ones is at most 30 %).
+const sampleMaxDensity = 0.45
 
 // Of records the pattern of m.
 func (p *Pattern) Of(m *Mat) {
