@@ -144,7 +144,7 @@ type workspace struct {
 	a, b   []float32   // packed A block and B panel, 64-byte aligned
 	tmp    [96]float32 // one edge tile (mr·nr ≤ 96)
 	idx    []int32     // k steps of each panel of a patterned operand (panelSteps)
-	idxEnd []int       // where each panel's steps end in idx
+	idxN   []int       // how many each panel has
 	job    job         // a parallel product or Parallel call started from this workspace
 	vec    vecTask     // an element-wise call split over threads
 	normal normalTask  // a FillNormalPCG split over threads

@@ -107,24 +107,6 @@ func nonzeroWord(v []float32) uint64 {
 	return w
 }
 
-// anyIn reports whether row i has a non-zero entry in columns [c0, c1).
-func (p *Pattern) anyIn(i, c0, c1 int) bool {
-	w := p.bits[i*p.words : (i+1)*p.words]
-	for c0 < c1 {
-		k, b := c0/64, c0%64
-		n := min(64-b, c1-c0)
-		x := w[k] >> b
-		if n < 64 {
-			x &= 1<<n - 1
-		}
-		if x != 0 {
-			return true
-		}
-		c0 += n
-	}
-	return false
-}
-
 // sparse tells FastGEMM which operand a Pattern belongs to and where the
 // product's C starts in it: row off of A's pattern (onA) or column off of
 // B's.
@@ -214,26 +196,26 @@ func allFinite(x []float32) bool {
 // dense micro-kernel is used instead of the skipping one.
 const skipDense = 7
 
-// panelSteps fills ws.idx with, for each panel of the packed block, the k
-// steps (0 ≤ p < kb) at which the patterned operand is non-zero somewhere
-// in the panel, and ws.idxEnd with where each panel's list ends. onA:
-// panels of mr rows of A starting at pattern row r0, the block's k steps
-// starting at pattern column p0; otherwise panels of nr columns of B
+// panelSteps lists, for each panel of the packed block, the k steps (0 ≤
+// p < kb) at which the patterned operand is non-zero somewhere in the
+// panel: panel q's steps are ws.idx[q·kb : q·kb+ws.idxN[q]]. onA: panels
+// of mult rows of A starting at pattern row r0, the block's k steps
+// starting at pattern column p0; otherwise panels of mult columns of B
 // starting at pattern column r0, k steps at pattern rows p0….
 func (ws *workspace) panelSteps(sp *sparse, r0, rows, mult, p0, kb int) {
 	panels := (rows + mult - 1) / mult
 	if cap(ws.idx) < panels*kb {
 		ws.idx = make([]int32, panels*kb)
 	}
-	if cap(ws.idxEnd) < panels {
-		ws.idxEnd = make([]int, panels)
+	if cap(ws.idxN) < panels {
+		ws.idxN = make([]int, panels)
 	}
-	idx, ends := ws.idx[:panels*kb], ws.idxEnd[:panels]
+	idx, cnt := ws.idx[:panels*kb], ws.idxN[:panels]
 	p := sp.p
-	n := 0
-	for q := 0; q < panels; q++ {
-		lo, hi := r0+q*mult, r0+min((q+1)*mult, rows)
-		if sp.onA {
+	if sp.onA {
+		for q := range cnt {
+			lo, hi := r0+q*mult, r0+min((q+1)*mult, rows)
+			steps, n := idx[q*kb:(q+1)*kb], 0
 			// OR the panel's rows, then list the set bits in [p0, p0+kb).
 			for wk := p0 / 64; wk*64 < p0+kb; wk++ {
 				var x uint64
@@ -247,31 +229,39 @@ func (ws *workspace) panelSteps(sp *sparse, r0, rows, mult, p0, kb int) {
 					x &= 1<<e - 1
 				}
 				for x != 0 {
-					idx[n] = int32(wk*64 + bits.TrailingZeros64(x) - p0)
+					steps[n] = int32(wk*64 + bits.TrailingZeros64(x) - p0)
 					n++
 					x &= x - 1
 				}
 			}
-		} else {
-			for s := 0; s < kb; s++ {
-				if p.anyIn(p0+s, lo, hi) {
-					idx[n] = int32(s)
-					n++
-				}
+			cnt[q] = n
+		}
+		return
+	}
+	clear(cnt)
+	if 64%mult != 0 || r0%mult != 0 {
+		// Chunks and blocks of C's columns start at multiples of nr (8 or 16).
+		panic(fmt.Sprintf("tensor: panels of %d columns from column %d", mult, r0))
+	}
+	// Panels are aligned fields of mult bits of a word: read each row's
+	// words once.
+	mask := uint64(1)<<mult - 1
+	for st := 0; st < kb; st++ {
+		w := p.bits[(p0+st)*p.words : (p0+st+1)*p.words]
+		for q := range cnt {
+			o := r0 + q*mult
+			if w[o/64]>>(o%64)&mask != 0 {
+				idx[q*kb+cnt[q]] = int32(st)
+				cnt[q]++
 			}
 		}
-		ends[q] = n
 	}
 }
 
 // steps returns panel q's k steps from the last panelSteps, or nil when
 // the dense kernel should run.
 func (ws *workspace) steps(q, kb int) []int32 {
-	start := 0
-	if q > 0 {
-		start = ws.idxEnd[q-1]
-	}
-	s := ws.idx[start:ws.idxEnd[q]]
+	s := ws.idx[q*kb : q*kb+ws.idxN[q]]
 	if 8*len(s) >= skipDense*kb {
 		return nil
 	}
