@@ -175,7 +175,7 @@ func (j *job) share(ws *workspace, helpers int) {
 	j.wg.Wait()
 	// Drop the operands and the function so the workspace does not keep
 	// them alive.
-	j.a, j.b, j.c, j.fn = nil, nil, nil, nil
+	j.a, j.b, j.c, j.fn, j.sp = nil, nil, nil, nil, sparse{}
 	clear(j.posted)
 }
 
@@ -389,9 +389,8 @@ func sgemmParallel(bl *blocking, t int, transA, transB bool, m, n, k int, alpha 
 	j := &ws.job
 	j.bl, j.transA, j.transB, j.m, j.n, j.k, j.alpha, j.beta = bl, transA, transB, m, n, k, alpha, beta
 	j.a, j.b, j.c, j.lda, j.ldb, j.ldc = a, b, c, lda, ldb, ldc
-	j.sp = sparse{}
 	if sp != nil {
-		j.sp = *sp
+		j.sp = *sp // cleared when the job ends, as the operands are
 	}
 	j.mChunk = (mu + pm - 1) / pm * bl.mr
 	j.nChunk = (nu + pn - 1) / pn * bl.nr
