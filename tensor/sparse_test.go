@@ -43,12 +43,17 @@ func sameSlices(t *testing.T, what string, got, want []float32) {
 // against MatMul over shapes with edge tiles, several depth blocks (k >
 // 256) and several row blocks (m > 144), densities from none to all,
 // beta 0 and 1 (C holding −0 entries), at 1, 2 and 7 threads, on the
-// assembly and the portable kernels.
+// assembly and the portable kernels. -short (the race detector's run)
+// leaves out the largest shape and 7 threads.
 func TestMatMulSparseIsMatMul(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	shapes := [][3]int{{1, 1, 1}, {6, 16, 8}, {7, 17, 9}, {32, 256, 784}, {37, 50, 300}, {300, 40, 70}, {13, 33, 257}}
+	shapes := [][3]int{{1, 1, 1}, {6, 16, 8}, {7, 17, 9}, {37, 50, 300}, {300, 40, 70}, {13, 33, 257}, {32, 256, 784}}
+	threadCounts := []int{1, 2, 7}
+	if testing.Short() {
+		shapes, threadCounts = shapes[:len(shapes)-1], threadCounts[:2]
+	}
 	for _, generic := range []bool{false, true} {
-		for _, threads := range []int{1, 2, 7} {
+		for _, threads := range threadCounts {
 			for _, sh := range shapes {
 				m, n, k := sh[0], sh[1], sh[2]
 				for _, density := range []float64{0, 0.05, 0.2, 0.6, 1} {
@@ -201,5 +206,39 @@ func TestMatMulSparseAllocs(t *testing.T) {
 			t.Errorf("threads=%d: %v allocations per call", threads, n)
 		}
 		SetThreads(prev)
+	}
+}
+
+// Several goroutines running skipping products at once, sharing one
+// Pattern and the worker pool, each get MatMul's bits (CI runs this under
+// the race detector).
+func TestMatMulSparseConcurrent(t *testing.T) {
+	defer SetThreads(SetThreads(2))
+	rng := rand.New(rand.NewPCG(11, 12))
+	a := sparseMat(70, 300, 0.2, rng)
+	var pa Pattern
+	pa.Of(a)
+	done := make(chan error, 4)
+	for g := range 4 {
+		b := denseMat(300, 100+g, rng) // 4.2 MFLOP: split over the threads
+		go func() {
+			want, got := New(70, 100+g), New(70, 100+g)
+			MatMul(false, false, 1, a, b, 0, want)
+			for range 20 {
+				MatMulSparseA(false, a, &pa, b, 0, got)
+				for i := range want.Data {
+					if math.Float32bits(got.Data[i]) != math.Float32bits(want.Data[i]) {
+						done <- fmt.Errorf("goroutine %d: element %d = %v, MatMul gives %v", g, i, got.Data[i], want.Data[i])
+						return
+					}
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
 	}
 }
