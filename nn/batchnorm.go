@@ -33,6 +33,30 @@ type BatchNorm struct {
 	bN       int // its batch·P; 0: nothing to fold
 	out, dx  tensor.Mat
 	tan      tensor.Mat
+
+	// The operands of the call in progress, for the per-channel functions
+	// that channels runs (set once: a call allocates nothing).
+	x, dy, dxt          *tensor.Mat
+	dGamma, dBeta       []float32
+	fwdFn, bwdFn, tanFn func(c, slot int)
+}
+
+// bnParallelMin is the number of values from which channels spreads the
+// channels over the kernel threads.
+const bnParallelMin = 1 << 15
+
+// channels calls f(c, ·) for every channel c, spread over the kernel
+// threads when the batch holds values or more values. The channels are
+// independent (each its own sums, in the same order either way), so the
+// results do not depend on the thread count.
+func (b *BatchNorm) channels(values int, f func(c, slot int)) {
+	if values < bnParallelMin {
+		for c := 0; c < b.C; c++ {
+			f(c, 0)
+		}
+		return
+	}
+	tensor.Parallel(b.C, b.C, f)
 }
 
 // NewBatchNorm returns batch normalisation of c channels of p positions
@@ -52,47 +76,55 @@ func NewBatchNorm(c, p int, gamma, beta []float32) *BatchNorm {
 // the running ones otherwise, and returns y (valid until the next Forward).
 func (b *BatchNorm) Forward(x *tensor.Mat, training bool) *tensor.Mat {
 	b.training = training
-	n, p := x.Rows, b.P
-	b.xhat.Resize(n, x.Cols)
-	b.out.Resize(n, x.Cols)
-	for c := 0; c < b.C; c++ {
-		var mean, v float64
-		if training {
-			var s float64
-			for i := 0; i < n; i++ {
-				for _, e := range x.Row(i)[c*p : (c+1)*p] {
-					s += float64(e)
-				}
-			}
-			mean = s / float64(n*p)
-			var q float64
-			for i := 0; i < n; i++ {
-				for _, e := range x.Row(i)[c*p : (c+1)*p] {
-					d := float64(e) - mean
-					q += d * d
-				}
-			}
-			v = q / float64(n*p)
-			b.bMean[c], b.bVar[c] = mean, v
-		} else {
-			mean, v = float64(b.Mean[c]), float64(b.Var[c])
-		}
-		inv := float32(1 / math.Sqrt(v+b.Eps))
-		b.inv[c] = inv
-		m, g, be := float32(mean), b.Gamma[c], b.Beta[c]
-		for i := 0; i < n; i++ {
-			xr, hr, yr := x.Row(i)[c*p:(c+1)*p], b.xhat.Row(i)[c*p:(c+1)*p], b.out.Row(i)[c*p:(c+1)*p]
-			for j, e := range xr {
-				h := (e - m) * inv
-				hr[j] = h
-				yr[j] = g*h + be
-			}
-		}
+	b.xhat.Resize(x.Rows, x.Cols)
+	b.out.Resize(x.Rows, x.Cols)
+	if b.fwdFn == nil {
+		b.fwdFn = b.forwardChannel
 	}
+	b.x = x
+	b.channels(len(x.Data), b.fwdFn)
+	b.x = nil
 	if training {
-		b.bN = n * p
+		b.bN = x.Rows * b.P
 	}
 	return &b.out
+}
+
+// forwardChannel normalises channel c of the Forward's input.
+func (b *BatchNorm) forwardChannel(c, _ int) {
+	x, n, p := b.x, b.x.Rows, b.P
+	var mean, v float64
+	if b.training {
+		var s float64
+		for i := 0; i < n; i++ {
+			for _, e := range x.Row(i)[c*p : (c+1)*p] {
+				s += float64(e)
+			}
+		}
+		mean = s / float64(n*p)
+		var q float64
+		for i := 0; i < n; i++ {
+			for _, e := range x.Row(i)[c*p : (c+1)*p] {
+				d := float64(e) - mean
+				q += d * d
+			}
+		}
+		v = q / float64(n*p)
+		b.bMean[c], b.bVar[c] = mean, v
+	} else {
+		mean, v = float64(b.Mean[c]), float64(b.Var[c])
+	}
+	inv := float32(1 / math.Sqrt(v+b.Eps))
+	b.inv[c] = inv
+	m, g, be := float32(mean), b.Gamma[c], b.Beta[c]
+	for i := 0; i < n; i++ {
+		xr, hr, yr := x.Row(i)[c*p:(c+1)*p], b.xhat.Row(i)[c*p:(c+1)*p], b.out.Row(i)[c*p:(c+1)*p]
+		for j, e := range xr {
+			h := (e - m) * inv
+			hr[j] = h
+			yr[j] = g*h + be
+		}
+	}
 }
 
 // Output returns the result of the last Forward.
@@ -119,26 +151,34 @@ func (b *BatchNorm) EndStep() {
 // over the channel's batch·P values; evaluation mode: γ/√(var+ε)·dy. The
 // result is valid until the next Backward; the layer's state is unchanged.
 func (b *BatchNorm) Backward(dy *tensor.Mat, dGamma, dBeta []float32) *tensor.Mat {
-	n, p := dy.Rows, b.P
-	b.dx.Resize(n, dy.Cols)
-	for c := 0; c < b.C; c++ {
-		sdy, sdyh := b.sums(dy, c)
-		if dGamma != nil {
-			dGamma[c], dBeta[c] = float32(sdyh), float32(sdy)
-		}
-		k := b.Gamma[c] * b.inv[c]
-		var m1, m2 float32
-		if b.training {
-			m1, m2 = float32(sdy/float64(n*p)), float32(sdyh/float64(n*p))
-		}
-		for i := 0; i < n; i++ {
-			hr, dr, xr := b.xhat.Row(i)[c*p:(c+1)*p], dy.Row(i)[c*p:(c+1)*p], b.dx.Row(i)[c*p:(c+1)*p]
-			for j, e := range dr {
-				xr[j] = k * (e - m1 - hr[j]*m2)
-			}
+	b.dx.Resize(dy.Rows, dy.Cols)
+	if b.bwdFn == nil {
+		b.bwdFn = b.backwardChannel
+	}
+	b.dy, b.dGamma, b.dBeta = dy, dGamma, dBeta
+	b.channels(len(dy.Data), b.bwdFn)
+	b.dy, b.dGamma, b.dBeta = nil, nil, nil
+	return &b.dx
+}
+
+// backwardChannel is Backward on channel c.
+func (b *BatchNorm) backwardChannel(c, _ int) {
+	dy, n, p := b.dy, b.dy.Rows, b.P
+	sdy, sdyh := b.sums(dy, c)
+	if b.dGamma != nil {
+		b.dGamma[c], b.dBeta[c] = float32(sdyh), float32(sdy)
+	}
+	k := b.Gamma[c] * b.inv[c]
+	var m1, m2 float32
+	if b.training {
+		m1, m2 = float32(sdy/float64(n*p)), float32(sdyh/float64(n*p))
+	}
+	for i := 0; i < n; i++ {
+		hr, dr, xr := b.xhat.Row(i)[c*p:(c+1)*p], dy.Row(i)[c*p:(c+1)*p], b.dx.Row(i)[c*p:(c+1)*p]
+		for j, e := range dr {
+			xr[j] = k * (e - m1 - hr[j]*m2)
 		}
 	}
-	return &b.dx
 }
 
 // sums returns Σ d and Σ d·x̂ over channel c's batch·P values of d (an
@@ -163,36 +203,44 @@ func (b *BatchNorm) sums(d *tensor.Mat, c int) (s, sh float64) {
 // evaluation mode γ/√(var+ε)·dx; plus x̂·dγ + dβ. Valid until the next
 // Tangent; nothing that Backward needs is changed.
 func (b *BatchNorm) Tangent(dx *tensor.Mat, dGamma, dBeta []float32) *tensor.Mat {
-	n, p := b.xhat.Rows, b.P
-	b.tan.Resize(n, b.xhat.Cols)
-	for c := 0; c < b.C; c++ {
-		var k, m1, m2 float32
-		if dx != nil {
-			var s, sh float64
-			if b.training {
-				s, sh = b.sums(dx, c)
-			}
-			k, m1, m2 = b.Gamma[c]*b.inv[c], float32(s/float64(n*p)), float32(sh/float64(n*p))
+	b.tan.Resize(b.xhat.Rows, b.xhat.Cols)
+	if b.tanFn == nil {
+		b.tanFn = b.tangentChannel
+	}
+	b.dxt, b.dGamma, b.dBeta = dx, dGamma, dBeta
+	b.channels(len(b.xhat.Data), b.tanFn)
+	b.dxt, b.dGamma, b.dBeta = nil, nil, nil
+	return &b.tan
+}
+
+// tangentChannel is Tangent on channel c.
+func (b *BatchNorm) tangentChannel(c, _ int) {
+	dx, n, p := b.dxt, b.xhat.Rows, b.P
+	var k, m1, m2 float32
+	if dx != nil {
+		var s, sh float64
+		if b.training {
+			s, sh = b.sums(dx, c)
 		}
-		var dg, db float32
-		if dGamma != nil {
-			dg = dGamma[c]
-		}
-		if dBeta != nil {
-			db = dBeta[c]
-		}
-		for i := 0; i < n; i++ {
-			hr, tr := b.xhat.Row(i)[c*p:(c+1)*p], b.tan.Row(i)[c*p:(c+1)*p]
-			if dx == nil {
-				for j, h := range hr {
-					tr[j] = h*dg + db
-				}
-				continue
+		k, m1, m2 = b.Gamma[c]*b.inv[c], float32(s/float64(n*p)), float32(sh/float64(n*p))
+	}
+	var dg, db float32
+	if b.dGamma != nil {
+		dg = b.dGamma[c]
+	}
+	if b.dBeta != nil {
+		db = b.dBeta[c]
+	}
+	for i := 0; i < n; i++ {
+		hr, tr := b.xhat.Row(i)[c*p:(c+1)*p], b.tan.Row(i)[c*p:(c+1)*p]
+		if dx == nil {
+			for j, h := range hr {
+				tr[j] = h*dg + db
 			}
-			for j, e := range dx.Row(i)[c*p : (c+1)*p] {
-				tr[j] = k*(e-m1-hr[j]*m2) + hr[j]*dg + db
-			}
+			continue
+		}
+		for j, e := range dx.Row(i)[c*p : (c+1)*p] {
+			tr[j] = k*(e-m1-hr[j]*m2) + hr[j]*dg + db
 		}
 	}
-	return &b.tan
 }
