@@ -52,17 +52,7 @@ func trans(t bool) blas.Transpose {
 // already have the result's shape; a shape mismatch is a programming error
 // and panics.
 func MatMul(transA, transB bool, alpha float32, a, b *Mat, beta float32, c *Mat) {
-	m, k := a.Rows, a.Cols
-	if transA {
-		m, k = k, m
-	}
-	kb, n := b.Rows, b.Cols
-	if transB {
-		kb, n = n, kb
-	}
-	if k != kb || c.Rows != m || c.Cols != n {
-		panic(fmt.Sprintf("tensor: MatMul shapes op(A) %d×%d, op(B) %d×%d, C %d×%d", m, k, kb, n, c.Rows, c.Cols))
-	}
+	m, n, k := productShape(transA, transB, a, b, c)
 	if m == 0 || n == 0 {
 		return
 	}
@@ -85,6 +75,23 @@ func OneSum(k int) bool {
 		return false
 	}
 	return k <= min(asmBlocking.kc, genericBlocking.kc)
+}
+
+// productShape returns the m×n result and inner dimension k of
+// op(A)·op(B), and panics unless C is m×n and the inner dimensions agree.
+func productShape(transA, transB bool, a, b, c *Mat) (m, n, k int) {
+	m, k = a.Rows, a.Cols
+	if transA {
+		m, k = k, m
+	}
+	kb, n := b.Rows, b.Cols
+	if transB {
+		kb, n = n, kb
+	}
+	if k != kb || c.Rows != m || c.Cols != n {
+		panic(fmt.Sprintf("tensor: MatMul shapes op(A) %d×%d, op(B) %d×%d, C %d×%d", m, k, kb, n, c.Rows, c.Cols))
+	}
+	return m, n, k
 }
 
 // NaiveGEMM is a straightforward triple loop, the reference the tests

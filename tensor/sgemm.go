@@ -69,6 +69,12 @@ const parallelMinFlops = 2 << 20
 
 // Sgemm implements GEMM.
 func (FastGEMM) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	fastSgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nil)
+}
+
+// fastSgemm is FastGEMM's product; sp, when not nil, names an operand's
+// Pattern whose zero terms are skipped (MatMulSparseA, MatMulSparseB).
+func fastSgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, sp *sparse) {
 	checkGEMMArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
 	if m == 0 || n == 0 {
 		return
@@ -79,12 +85,12 @@ func (FastGEMM) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float
 	}
 	bl := currentBlocking()
 	if t := Threads(); t > 1 && 2*m*n*k >= parallelMinFlops {
-		if sgemmParallel(bl, t, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nil) {
+		if sgemmParallel(bl, t, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, sp) {
 			return
 		}
 	}
 	ws := getWorkspace()
-	ws.gemm(bl, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nil)
+	ws.gemm(bl, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, sp)
 	putWorkspace(ws)
 }
 

@@ -119,9 +119,9 @@ type sparse struct {
 // MatMulSparseA sets C ← A·op(B) + beta·C, beta 0 or 1, skipping the terms
 // where A is zero; pa is A's pattern (pa.Of(A) since A last changed). The
 // result is bit for bit MatMul(false, transB, 1, A, B, beta, C)'s: FastGEMM
-// forms each element as a chain of fused multiply-adds over k, and a term
-// with a zero factor adds an exact zero to it, as long as the other factor
-// is finite. So when B holds an Inf or NaN, or the kernel is not FastGEMM,
+// forms each element as a chain of multiply-adds over k (fused in the
+// assembly kernel), and a term with a zero factor adds an exact zero to it,
+// as long as the other factor is finite. So when B holds an Inf or NaN, or the kernel is not FastGEMM,
 // this is MatMul itself.
 func MatMulSparseA(transB bool, a *Mat, pa *Pattern, b *Mat, beta float32, c *Mat) {
 	if pa.Rows != a.Rows || pa.Cols != a.Cols {
@@ -146,35 +146,8 @@ func matMulSparse(transA, transB bool, a, b *Mat, beta float32, c *Mat, sp spars
 		MatMul(transA, transB, 1, a, b, beta, c)
 		return
 	}
-	m, k := a.Rows, a.Cols
-	if transA {
-		m, k = k, m
-	}
-	kb, n := b.Rows, b.Cols
-	if transB {
-		kb, n = n, kb
-	}
-	if k != kb || c.Rows != m || c.Cols != n {
-		panic(fmt.Sprintf("tensor: MatMul shapes op(A) %d×%d, op(B) %d×%d, C %d×%d", m, k, kb, n, c.Rows, c.Cols))
-	}
-	if m == 0 || n == 0 {
-		return
-	}
-	if k == 0 {
-		Scale(beta, c.Data)
-		return
-	}
-	lda, ldb, ldc := a.Cols, b.Cols, c.Cols
-	checkGEMMArgs(transA, transB, m, n, k, a.Data, lda, b.Data, ldb, c.Data, ldc)
-	bl := currentBlocking()
-	if t := Threads(); t > 1 && 2*m*n*k >= parallelMinFlops {
-		if sgemmParallel(bl, t, transA, transB, m, n, k, 1, a.Data, lda, b.Data, ldb, beta, c.Data, ldc, &sp) {
-			return
-		}
-	}
-	ws := getWorkspace()
-	ws.gemm(bl, transA, transB, m, n, k, 1, a.Data, lda, b.Data, ldb, beta, c.Data, ldc, &sp)
-	putWorkspace(ws)
+	m, n, k := productShape(transA, transB, a, b, c)
+	fastSgemm(transA, transB, m, n, k, 1, a.Data, a.Cols, b.Data, b.Cols, beta, c.Data, c.Cols, &sp)
 }
 
 // allFinite reports whether x holds no Inf or NaN.
