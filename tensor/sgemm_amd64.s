@@ -13,28 +13,38 @@
 // Registers: Y0–Y11 accumulate the tile (row i in Y(2i), Y(2i+1)), Y12/Y13
 // hold one row of the B panel, Y14/Y15 the broadcast A values.
 
-// STEP does one k step; ao and bo are byte offsets into the A and B panels.
-#define STEP(ao, bo) \
-	VMOVUPS      (bo)(DI), Y12; \
-	VMOVUPS      (bo+32)(DI), Y13; \
-	VBROADCASTSS (ao)(SI), Y14; \
-	VBROADCASTSS (ao+4)(SI), Y15; \
+// TILESTEP does one k step of the tile: B's 16 values at b0, b1 (two
+// 8-value halves) and A's 6 values at a0…a5.
+#define TILESTEP(b0, b1, a0, a1, a2, a3, a4, a5) \
+	VMOVUPS      b0, Y12; \
+	VMOVUPS      b1, Y13; \
+	VBROADCASTSS a0, Y14; \
+	VBROADCASTSS a1, Y15; \
 	VFMADD231PS  Y12, Y14, Y0; \
 	VFMADD231PS  Y13, Y14, Y1; \
 	VFMADD231PS  Y12, Y15, Y2; \
 	VFMADD231PS  Y13, Y15, Y3; \
-	VBROADCASTSS (ao+8)(SI), Y14; \
-	VBROADCASTSS (ao+12)(SI), Y15; \
+	VBROADCASTSS a2, Y14; \
+	VBROADCASTSS a3, Y15; \
 	VFMADD231PS  Y12, Y14, Y4; \
 	VFMADD231PS  Y13, Y14, Y5; \
 	VFMADD231PS  Y12, Y15, Y6; \
 	VFMADD231PS  Y13, Y15, Y7; \
-	VBROADCASTSS (ao+16)(SI), Y14; \
-	VBROADCASTSS (ao+20)(SI), Y15; \
+	VBROADCASTSS a4, Y14; \
+	VBROADCASTSS a5, Y15; \
 	VFMADD231PS  Y12, Y14, Y8; \
 	VFMADD231PS  Y13, Y14, Y9; \
 	VFMADD231PS  Y12, Y15, Y10; \
 	VFMADD231PS  Y13, Y15, Y11
+
+// STEP does one k step; ao and bo are byte offsets into the A and B panels.
+#define STEP(ao, bo) \
+	TILESTEP((bo)(DI), (bo+32)(DI), (ao)(SI), (ao+4)(SI), (ao+8)(SI), (ao+12)(SI), (ao+16)(SI), (ao+20)(SI))
+
+// STEPAT does one k step at byte offsets BX into the A panel (SI) and AX
+// into the B panel (DI).
+#define STEPAT \
+	TILESTEP((DI)(AX*1), 32(DI)(AX*1), (SI)(BX*1), 4(SI)(BX*1), 8(SI)(BX*1), 12(SI)(BX*1), 16(SI)(BX*1), 20(SI)(BX*1))
 
 // STORE0 writes one scaled row pair to C at DX (beta == 0).
 #define STORE0(r0, r1) \
@@ -166,30 +176,6 @@ loop1:
 
 done:
 	EPILOGUE(alpha+40(FP), beta+44(FP))
-
-// STEPAT does one k step of the 6×16 micro-kernel at byte offsets BX into
-// the A panel (SI) and AX into the B panel (DI); see sgemm_amd64.s.
-#define STEPAT \
-	VMOVUPS      (DI)(AX*1), Y12; \
-	VMOVUPS      32(DI)(AX*1), Y13; \
-	VBROADCASTSS (SI)(BX*1), Y14; \
-	VBROADCASTSS 4(SI)(BX*1), Y15; \
-	VFMADD231PS  Y12, Y14, Y0; \
-	VFMADD231PS  Y13, Y14, Y1; \
-	VFMADD231PS  Y12, Y15, Y2; \
-	VFMADD231PS  Y13, Y15, Y3; \
-	VBROADCASTSS 8(SI)(BX*1), Y14; \
-	VBROADCASTSS 12(SI)(BX*1), Y15; \
-	VFMADD231PS  Y12, Y14, Y4; \
-	VFMADD231PS  Y13, Y14, Y5; \
-	VFMADD231PS  Y12, Y15, Y6; \
-	VFMADD231PS  Y13, Y15, Y7; \
-	VBROADCASTSS 16(SI)(BX*1), Y14; \
-	VBROADCASTSS 20(SI)(BX*1), Y15; \
-	VFMADD231PS  Y12, Y14, Y8; \
-	VFMADD231PS  Y13, Y14, Y9; \
-	VFMADD231PS  Y12, Y15, Y10; \
-	VFMADD231PS  Y13, Y15, Y11
 
 // func sgemmKernel6x16Steps(n int, steps *int32, a, b, c *float32, ldc int, alpha, beta float32)
 //
