@@ -636,7 +636,7 @@ func (t *trainer) step(idx []int, update, measure bool) (float64, *nonFinite) {
 		t.augment()
 	}
 	if !t.sched.Constant() {
-		setLR(t.opt, t.sched.At(t.pos.Epoch, t.pos.Step))
+		t.opt.SetLR(t.sched.At(t.pos.Epoch, t.pos.Step))
 	}
 	if sd := t.c.InputNoise; sd > 0 { // targets keep the clean inputs
 		for i := range t.x.Data {

@@ -15,6 +15,8 @@ import (
 // the first call.
 type Optimizer interface {
 	Step(params, grads [][]float32)
+	// SetLR sets the learning rate (a schedule's, before each step).
+	SetLR(lr float64)
 }
 
 // NewOptimizer returns the optimiser named name with learning rate lr.
@@ -35,6 +37,9 @@ func NewOptimizer(name string, lr, momentum, eps float64) (Optimizer, error) {
 // SGD is plain gradient descent: θ ← θ − lr·g.
 type SGD struct{ LR float32 }
 
+// SetLR implements Optimizer.
+func (o *SGD) SetLR(lr float64) { o.LR = float32(lr) }
+
 // Step implements Optimizer.
 func (o *SGD) Step(params, grads [][]float32) {
 	for i, p := range params {
@@ -47,6 +52,9 @@ type Momentum struct {
 	LR, Mu float32
 	v      [][]float32
 }
+
+// SetLR implements Optimizer.
+func (o *Momentum) SetLR(lr float64) { o.LR = float32(lr) }
 
 // Step implements Optimizer.
 func (o *Momentum) Step(params, grads [][]float32) {
@@ -64,6 +72,9 @@ type Adam struct {
 	t                     int
 	m, v                  [][]float32
 }
+
+// SetLR implements Optimizer.
+func (o *Adam) SetLR(lr float64) { o.LR = lr }
 
 // Step implements Optimizer.
 func (o *Adam) Step(params, grads [][]float32) {

@@ -62,18 +62,6 @@ func (s Schedule) At(epoch, step int) float64 {
 	return s.LR
 }
 
-// setLR sets the learning rate of one of credit's optimisers.
-func setLR(o Optimizer, lr float64) {
-	switch o := o.(type) {
-	case *SGD:
-		o.LR = float32(lr)
-	case *Momentum:
-		o.LR = float32(lr)
-	case *Adam:
-		o.LR = lr
-	}
-}
-
 // coupledL2 adds l2·W to every weight gradient (not the biases, nor batch
 // normalisation's γ and β, which cores keep among their biases): SGD's
 // coupled weight decay, which then passes through the optimiser.
