@@ -11,8 +11,9 @@ package tensor
 // assembly routines of pack_amd64.s and only edge panels and k tails by the
 // Go loops here.
 
-// packA packs the mb×kb block of op(A) at (i0, p0) into dst.
-func packA(asm, transA bool, a []float32, lda, i0, p0, mb, kb, mr int, dst []float32) {
+// packA packs the mb×kb block of op(A) at (i0, p0) into dst. edge is
+// scratch for a last panel of fewer than six rows (grown as needed).
+func packA(asm, transA bool, a []float32, lda, i0, p0, mb, kb, mr int, dst []float32, edge *[]float32) {
 	ir := 0
 	if asm && mr == 6 {
 		full := mb / 6
@@ -39,6 +40,28 @@ func packA(asm, transA bool, a []float32, lda, i0, p0, mb, kb, mr int, dst []flo
 						d[(kb8+p)*6+r] = v
 					}
 				}
+			}
+			if rows := mb - ir; rows > 0 && kb8 > 0 {
+				// The last rows, copied under zero rows into six rows of
+				// scratch, go through the same transpose: a filter count
+				// such as 16 or 32 leaves such a panel in every product
+				// with W, and the strided Go stores below cost more.
+				*edge = grow(*edge, 6*kb)
+				buf := *edge
+				for r := 0; r < rows; r++ {
+					off := (i0+ir+r)*lda + p0
+					copy(buf[r*kb:(r+1)*kb], a[off:off+kb])
+				}
+				clear(buf[rows*kb:])
+				d := dst[ir*kb : (ir+6)*kb]
+				packT6(kb8, &buf[0], kb, &d[0])
+				for r := 0; r < 6; r++ {
+					row := buf[r*kb+kb8 : r*kb+kb]
+					for p, v := range row {
+						d[(kb8+p)*6+r] = v
+					}
+				}
+				ir = mb
 			}
 		}
 	}

@@ -151,6 +151,7 @@ type workspace struct {
 	tmp    [96]float32 // one edge tile (mr·nr ≤ 96)
 	idx    []int32     // k steps of each panel of a patterned operand (panelSteps)
 	idxN   []int       // how many each panel has
+	edge   []float32   // packA's scratch for a last panel of fewer than six rows
 	job    job         // a parallel product or Parallel call started from this workspace
 	vec    vecTask     // an element-wise call split over threads
 	normal normalTask  // a FillNormalPCG split over threads
@@ -193,7 +194,7 @@ func (ws *workspace) gemm(bl *blocking, transA, transB bool, m, n, k int, alpha 
 			}
 			for ic := 0; ic < m; ic += mc {
 				mb := min(mc, m-ic)
-				packA(bl.asm, transA, a, lda, ic, pc, mb, kb, mr, ws.a)
+				packA(bl.asm, transA, a, lda, ic, pc, mb, kb, mr, ws.a, &ws.edge)
 				if sp != nil && sp.onA {
 					ws.panelSteps(sp, sp.off+ic, mb, mr, pc, kb)
 				}
