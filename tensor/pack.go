@@ -12,7 +12,8 @@ package tensor
 // Go loops here.
 
 // packA packs the mb×kb block of op(A) at (i0, p0) into dst. edge is
-// scratch for a last panel of fewer than six rows (grown as needed).
+// scratch for a last panel of fewer rows than the kernel's (grown as
+// needed).
 func packA(asm, transA bool, a []float32, lda, i0, p0, mb, kb, mr int, dst []float32, edge *[]float32) {
 	ir := 0
 	if asm && mr == 6 {
@@ -25,43 +26,13 @@ func packA(asm, transA bool, a []float32, lda, i0, p0, mb, kb, mr int, dst []flo
 			ir = full * 6
 		}
 		if !transA {
-			// Six rows of the stored A become kb groups of six.
-			kb8 := kb &^ 7
-			for ; ir+6 <= mb; ir += 6 {
+			// Six rows of the stored A become kb groups of six; the last
+			// panel's rows too, under zero rows (a filter count such as
+			// 16 or 32 leaves one in every product with W).
+			for ; ir < mb; ir += 6 {
+				rows := min(6, mb-ir)
 				off := (i0+ir)*lda + p0
-				src := a[off : off+5*lda+kb]
-				d := dst[ir*kb : (ir+6)*kb]
-				if kb8 > 0 {
-					packT6(kb8, &src[0], lda, &d[0])
-				}
-				for r := 0; r < 6; r++ {
-					row := src[r*lda+kb8 : r*lda+kb]
-					for p, v := range row {
-						d[(kb8+p)*6+r] = v
-					}
-				}
-			}
-			if rows := mb - ir; rows > 0 && kb8 > 0 {
-				// The last rows, copied under zero rows into six rows of
-				// scratch, go through the same transpose: a filter count
-				// such as 16 or 32 leaves such a panel in every product
-				// with W, and the strided Go stores below cost more.
-				*edge = grow(*edge, 6*kb)
-				buf := *edge
-				for r := 0; r < rows; r++ {
-					off := (i0+ir+r)*lda + p0
-					copy(buf[r*kb:(r+1)*kb], a[off:off+kb])
-				}
-				clear(buf[rows*kb:])
-				d := dst[ir*kb : (ir+6)*kb]
-				packT6(kb8, &buf[0], kb, &d[0])
-				for r := 0; r < 6; r++ {
-					row := buf[r*kb+kb8 : r*kb+kb]
-					for p, v := range row {
-						d[(kb8+p)*6+r] = v
-					}
-				}
-				ir = mb
+				packRowsT(6, rows, a[off:off+(rows-1)*lda+kb], lda, kb, dst[ir*kb:(ir+6)*kb], edge)
 			}
 		}
 	}
@@ -91,8 +62,9 @@ func packA(asm, transA bool, a []float32, lda, i0, p0, mb, kb, mr int, dst []flo
 	}
 }
 
-// packB packs the kb×nb block of op(B) at (p0, j0) into dst.
-func packB(asm, transB bool, b []float32, ldb, p0, j0, kb, nb, nr int, dst []float32) {
+// packB packs the kb×nb block of op(B) at (p0, j0) into dst; edge as
+// packA's.
+func packB(asm, transB bool, b []float32, ldb, p0, j0, kb, nb, nr int, dst []float32, edge *[]float32) {
 	jr := 0
 	if asm && nr == 16 {
 		full := nb / 16
@@ -105,21 +77,12 @@ func packB(asm, transB bool, b []float32, ldb, p0, j0, kb, nb, nr int, dst []flo
 			jr = full * 16
 		}
 		if transB {
-			// Sixteen rows of the stored B become kb groups of sixteen.
-			kb8 := kb &^ 7
-			for ; jr+16 <= nb; jr += 16 {
+			// Sixteen rows of the stored B become kb groups of sixteen;
+			// the last panel's rows too, under zero rows.
+			for ; jr < nb; jr += 16 {
+				cols := min(16, nb-jr)
 				off := (j0+jr)*ldb + p0
-				src := b[off : off+15*ldb+kb]
-				d := dst[jr*kb : (jr+16)*kb]
-				if kb8 > 0 {
-					packT16(kb8, &src[0], ldb, &d[0])
-				}
-				for c := 0; c < 16; c++ {
-					row := src[c*ldb+kb8 : c*ldb+kb]
-					for p, v := range row {
-						d[(kb8+p)*16+c] = v
-					}
-				}
+				packRowsT(16, cols, b[off:off+(cols-1)*ldb+kb], ldb, kb, dst[jr*kb:(jr+16)*kb], edge)
 			}
 		}
 	}
@@ -146,6 +109,38 @@ func packB(asm, transB bool, b []float32, ldb, p0, j0, kb, nb, nr int, dst []flo
 			for p := 0; p < kb; p++ {
 				d[p*nr+jj] = 0
 			}
+		}
+	}
+}
+
+// packRowsT packs rows (at most w, 6 or 16) rows of a stored matrix, kb
+// values each at src[r·lds…], as kb groups of w values, zero-padded to w
+// rows, into d: through the assembly transpose (packT6, packT16) for the
+// first kb rounded down to 8 steps, Go for the rest. Fewer than w rows are
+// first copied under zero rows into the scratch edge, so a last panel takes
+// the same transpose instead of strided stores.
+func packRowsT(w, rows int, src []float32, lds, kb int, d []float32, edge *[]float32) {
+	if rows < w {
+		*edge = grow(*edge, w*kb)
+		buf := *edge
+		for r := 0; r < rows; r++ {
+			copy(buf[r*kb:(r+1)*kb], src[r*lds:r*lds+kb])
+		}
+		clear(buf[rows*kb:])
+		src, lds = buf, kb
+	}
+	kb8 := kb &^ 7
+	if kb8 > 0 {
+		if w == 6 {
+			packT6(kb8, &src[0], lds, &d[0])
+		} else {
+			packT16(kb8, &src[0], lds, &d[0])
+		}
+	}
+	for r := 0; r < w; r++ {
+		row := src[r*lds+kb8 : r*lds+kb]
+		for p, v := range row {
+			d[(kb8+p)*w+r] = v
 		}
 	}
 }

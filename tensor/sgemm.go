@@ -151,7 +151,7 @@ type workspace struct {
 	tmp    [96]float32 // one edge tile (mr·nr ≤ 96)
 	idx    []int32     // k steps of each panel of a patterned operand (panelSteps)
 	idxN   []int       // how many each panel has
-	edge   []float32   // packA's scratch for a last panel of fewer than six rows
+	edge   []float32   // packing's scratch for a last panel of fewer rows (packRowsT)
 	job    job         // a parallel product or Parallel call started from this workspace
 	vec    vecTask     // an element-wise call split over threads
 	normal normalTask  // a FillNormalPCG split over threads
@@ -184,7 +184,7 @@ func (ws *workspace) gemm(bl *blocking, transA, transB bool, m, n, k int, alpha 
 		nb := min(nc, n-jc)
 		for pc := 0; pc < k; pc += kc {
 			kb := min(kc, k-pc)
-			packB(bl.asm, transB, b, ldb, pc, jc, kb, nb, nr, ws.b)
+			packB(bl.asm, transB, b, ldb, pc, jc, kb, nb, nr, ws.b, &ws.edge)
 			if sp != nil && !sp.onA {
 				ws.panelSteps(sp, sp.off+jc, nb, nr, pc, kb)
 			}
