@@ -26,13 +26,8 @@ var notSettings = []string{"seed", "out", "data_dir"}
 
 // settings returns c's config.json keys, in config.json's order, and their
 // values as text (strings unquoted, numbers as JSON writes them), leaving
-// out notSettings.
-func settings(c config.Config) (keys, vals []string) { return Settings(c, notSettings...) }
-
-// Settings returns c's config.json keys, in config.json's order, and their
-// values as text (strings unquoted, numbers as JSON writes them), leaving
-// out the keys omit.
-func Settings(c config.Config, omit ...string) (keys, vals []string) {
+// out the keys omit (notSettings for the reports).
+func settings(c config.Config, omit ...string) (keys, vals []string) {
 	b, err := json.Marshal(c)
 	if err != nil {
 		panic(err) // a struct of plain fields always encodes
@@ -58,7 +53,7 @@ func Settings(c config.Config, omit ...string) (keys, vals []string) {
 
 // setting returns the value of c's setting key as text ("" if none).
 func setting(c config.Config, key string) string {
-	keys, vals := settings(c)
+	keys, vals := settings(c, notSettings...)
 	if i := slices.Index(keys, key); i >= 0 {
 		return vals[i]
 	}
@@ -76,13 +71,13 @@ func varying(rs []experiment.Result) (keys []string, vals [][]string) {
 }
 
 // Differing returns the settings whose values differ across cs
-// (config.json keys in order, the keys omit left out, see Settings) and
+// (config.json keys in order, the keys omit left out) and
 // each configuration's values of them.
 func Differing(cs []config.Config, omit ...string) (keys []string, vals [][]string) {
 	all := make([][]string, len(cs))
 	var names []string
 	for i, c := range cs {
-		names, all[i] = Settings(c, omit...)
+		names, all[i] = settings(c, omit...)
 	}
 	vals = make([][]string, len(cs))
 	for k, name := range names {

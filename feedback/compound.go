@@ -32,8 +32,9 @@ func initialFor(core nn.Core, zero bool, rng *rand.Rand) *tensor.Mat {
 	if !zero {
 		for _, s := range segs {
 			std := math.Sqrt(2 / float64(s.FanIn))
-			for k := s.Off; k < s.Off+s.Rows*s.Cols; k++ {
-				f.Data[k] = float32(rng.NormFloat64() * std)
+			v := s.Of(f)
+			for k := range v.Data {
+				v.Data[k] = float32(rng.NormFloat64() * std)
 			}
 		}
 	}

@@ -100,11 +100,10 @@ func (p *Product) expand() int {
 	return p.Expand
 }
 
-// segment returns layer k's segment of m (F's or W's shape of its site).
+// segment returns layer k's segment of m (F's or W's shape of its site)
+// in v.
 func (p *Product) segment(m *tensor.Mat, k int, v *tensor.Mat) *tensor.Mat {
-	s := p.segs[k]
-	n := s.Rows * s.Cols
-	*v = tensor.Mat{Rows: s.Rows, Cols: s.Cols, Data: m.Data[s.Off : s.Off+n : s.Off+n]}
+	*v = p.segs[k].Of(m)
 	return v
 }
 

@@ -64,8 +64,7 @@ func (m *Mirror) Prepare(s *Step) {
 	}
 	for i, f := range m.f {
 		for j, seg := range m.segs[i] {
-			n := seg.Rows * seg.Cols
-			m.fv = tensor.Mat{Rows: seg.Rows, Cols: seg.Cols, Data: f.Data[seg.Off : seg.Off+n : seg.Off+n]}
+			m.fv = seg.Of(f)
 			m.mirror(m.layers[i][j], &m.fv, s)
 		}
 	}

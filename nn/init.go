@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/creditlab/credit/tensor"
 )
 
 // Segment is one weighted layer's part of a core's weight matrix: the
@@ -13,6 +15,14 @@ import (
 type Segment struct {
 	Off, Rows, Cols int
 	FanIn, FanOut   int
+}
+
+// Of returns the segment's Rows × Cols view of m, a matrix of the core's
+// Weight shape (its weights, a feedback of that shape, a gradient store):
+// the same values, not a copy.
+func (s Segment) Of(m *tensor.Mat) tensor.Mat {
+	n := s.Rows * s.Cols
+	return tensor.Mat{Rows: s.Rows, Cols: s.Cols, Data: m.Data[s.Off : s.Off+n : s.Off+n]}
 }
 
 // segmented is a core holding several weighted layers (Residual) or one

@@ -265,3 +265,20 @@ func TestDenseSparseInput(t *testing.T) {
 		}
 	}
 }
+
+// PlainDense is what sizes evaluation chunks: true only for networks whose
+// every core is a plain dense layer.
+func TestPlainDense(t *testing.T) {
+	for net, want := range map[string]bool{
+		"784-256-10": true, "fc256,drop0.5,fc10": true, "fc256,bn,fc10": false,
+		"conv5x5x8,pool2s2,fc10": false, "resnet20": false, "conv3x3x8,gap,fc10": false,
+	} {
+		sp, err := ParseSpec(net)
+		if err != nil {
+			t.Fatalf("%s: %v", net, err)
+		}
+		if got := sp.PlainDense(); got != want {
+			t.Errorf("%s: PlainDense = %v, want %v", net, got, want)
+		}
+	}
+}

@@ -94,7 +94,8 @@ func NewResidual(inC, inH, inW, c, stride int, proj bool, act string, rng *rand.
 	for i, cv := range convs {
 		s := r.segs[i]
 		copy(r.w.Data[s.Off:], cv.W.Data)
-		cv.W = &tensor.Mat{Rows: s.Rows, Cols: s.Cols, Data: r.w.Data[s.Off : s.Off+s.Rows*s.Cols : s.Off+s.Rows*s.Cols]}
+		v := s.Of(r.w)
+		cv.W = &v
 	}
 	p := r.OutH * r.OutW
 	nb := 6 * c
@@ -131,7 +132,7 @@ func (r *Residual) seg(w *tensor.Mat, i int) *tensor.Mat {
 		}
 		v = make([]tensor.Mat, len(r.segs))
 		for k, s := range r.segs {
-			v[k] = tensor.Mat{Rows: s.Rows, Cols: s.Cols, Data: w.Data[s.Off : s.Off+s.Rows*s.Cols : s.Off+s.Rows*s.Cols]}
+			v[k] = s.Of(w)
 		}
 		r.views[w] = v
 	}

@@ -213,6 +213,18 @@ func parseToken(tok string) (LayerSpec, error) {
 	return l, nil
 }
 
+// PlainDense reports whether every core of the network sp describes is a
+// plain dense layer (fc layers, with dropout and flatten between them; no
+// convolution, normalisation or residual block).
+func (sp *Spec) PlainDense() bool {
+	for _, l := range sp.Layers {
+		if l.Kind != "fc" && l.Kind != "drop" && l.Kind != "flatten" {
+			return false
+		}
+	}
+	return true
+}
+
 // Build returns the network sp describes for inputs of width in (and, for
 // conv layers, image shape {channels, height, width}), with act on hidden
 // layers and outAct on the output. Weights come from initRng, dropout

@@ -2,6 +2,7 @@ package tensor_test
 
 import (
 	"math/rand/v2"
+	"strconv"
 	"testing"
 	"time"
 
@@ -50,7 +51,7 @@ func BenchmarkFirstLayer(b *testing.B) {
 					tensor.MatMulSparseB(true, dy, x, &p, 0, gw)
 				}
 			}
-			b.Run(op+"/b"+itoa(batch), func(b *testing.B) {
+			b.Run(op+"/b"+strconv.Itoa(batch), func(b *testing.B) {
 				var tp, ts time.Duration
 				i := 0
 				for b.Loop() {
@@ -69,12 +70,4 @@ func BenchmarkFirstLayer(b *testing.B) {
 			})
 		}
 	}
-}
-
-func itoa(n int) string {
-	s := ""
-	for ; n > 0; n /= 10 {
-		s = string(rune('0'+n%10)) + s
-	}
-	return s
 }

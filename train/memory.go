@@ -117,13 +117,7 @@ func EstimateMemory(c config.Config, spec *nn.Spec, d DataShape) (Memory, error)
 
 	// The most examples one pass holds.
 	m.Rows, m.RowsFrom = c.Batch, fmt.Sprintf("batch %d", c.Batch)
-	dense := true // the blocks' cores are plain dense layers, as overSet asks
-	for _, l := range spec.Layers {
-		if l.Kind != "fc" && l.Kind != "drop" && l.Kind != "flatten" {
-			dense = false
-		}
-	}
-	chunk := evalChunk(dense, c.Batch)
+	chunk := evalChunk(spec, c.Batch)
 	if n := min(chunk, d.Test); n > m.Rows {
 		m.Rows, m.RowsFrom = n, fmt.Sprintf("%d test examples at once", n)
 	}
