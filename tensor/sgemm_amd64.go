@@ -38,3 +38,12 @@ func nonzeroWords(src *float32, words int, dst *uint64)
 
 //go:noescape
 func maxAbsBits(x *float32, n int) uint32
+
+// The micro-kernels above with six rows of a row-major A read where they
+// are stored, row stride lda (sgemm_amd64.s).
+
+//go:noescape
+func sgemmKernel6x16A(k int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func sgemmKernel6x16StepsA(n int, steps *int32, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32)

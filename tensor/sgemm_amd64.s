@@ -206,3 +206,96 @@ loop:
 
 done:
 	EPILOGUE(alpha+48(FP), beta+52(FP))
+
+// The two kernels below are sgemmKernel6x16 and sgemmKernel6x16Steps with
+// A read where it is stored instead of from a packed panel: six rows of a
+// row-major A, step p of row i at a[i·lda+p] (lda in values). B stays
+// packed. Each element gets the same chain of fused multiply-adds as from
+// the packed panel.
+
+// NSTEP(o, bo) does one k step of sgemmKernel6x16A: A's rows at SI,
+// SI+R10, SI+2·R10, R11 = SI+3·R10, R11+R10, R11+2·R10 (plus byte
+// offset o).
+#define NSTEP(o, bo) \
+	TILESTEP((bo)(DI), (bo+32)(DI), (o)(SI), (o)(SI)(R10*1), (o)(SI)(R10*2), (o)(R11), (o)(R11)(R10*1), (o)(R11)(R10*2))
+
+// func sgemmKernel6x16A(k int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32)
+TEXT ·sgemmKernel6x16A(SB), NOSPLIT, $0-56
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ lda+16(FP), R10
+	SHLQ $2, R10
+	LEAQ (SI)(R10*2), R11
+	ADDQ R10, R11
+	MOVQ b+24(FP), DI
+	MOVQ c+32(FP), DX
+	MOVQ ldc+40(FP), R8
+	SHLQ $2, R8
+	ZEROTILE
+
+	MOVQ  CX, BX
+	SHRQ  $2, BX
+	ANDQ  $3, CX
+	TESTQ BX, BX
+	JZ    tail
+
+loop4:
+	NSTEP(0, 0)
+	NSTEP(4, 64)
+	NSTEP(8, 128)
+	NSTEP(12, 192)
+	ADDQ $16, SI
+	ADDQ $16, R11
+	ADDQ $256, DI
+	DECQ BX
+	JNZ  loop4
+
+tail:
+	TESTQ CX, CX
+	JZ    done
+
+loop1:
+	NSTEP(0, 0)
+	ADDQ $4, SI
+	ADDQ $4, R11
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  loop1
+
+done:
+	EPILOGUE(alpha+48(FP), beta+52(FP))
+
+// func sgemmKernel6x16StepsA(n int, steps *int32, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32)
+//
+// The six rows' bases are SI, R10…R13 and DX; C's address and stride are
+// loaded after the loop.
+TEXT ·sgemmKernel6x16StepsA(SB), NOSPLIT, $0-64
+	MOVQ n+0(FP), CX
+	MOVQ steps+8(FP), R9
+	MOVQ a+16(FP), SI
+	MOVQ lda+24(FP), R8
+	SHLQ $2, R8
+	LEAQ (SI)(R8*1), R10
+	LEAQ (R10)(R8*1), R11
+	LEAQ (R11)(R8*1), R12
+	LEAQ (R12)(R8*1), R13
+	LEAQ (R13)(R8*1), DX
+	MOVQ b+32(FP), DI
+	ZEROTILE
+	TESTQ CX, CX
+	JZ    done
+
+loop:
+	MOVLQZX (R9), BX
+	MOVQ    BX, AX
+	SHLQ    $6, AX // 64·p: sixteen values of B per step
+	TILESTEP((DI)(AX*1), 32(DI)(AX*1), (SI)(BX*4), (R10)(BX*4), (R11)(BX*4), (R12)(BX*4), (R13)(BX*4), (DX)(BX*4))
+	ADDQ    $4, R9
+	DECQ    CX
+	JNZ     loop
+
+done:
+	MOVQ c+40(FP), DX
+	MOVQ ldc+48(FP), R8
+	SHLQ $2, R8
+	EPILOGUE(alpha+56(FP), beta+60(FP))

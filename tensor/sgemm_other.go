@@ -30,3 +30,11 @@ func sgemmKernel6x16Steps(n int, steps *int32, a, b, c *float32, ldc int, alpha,
 func nonzeroWords(src *float32, words int, dst *uint64) { panic("tensor: assembly kernel not built") }
 
 func maxAbsBits(x *float32, n int) uint32 { panic("tensor: assembly kernel not built") }
+
+func sgemmKernel6x16A(k int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32) {
+	panic("tensor: assembly kernel not built")
+}
+
+func sgemmKernel6x16StepsA(n int, steps *int32, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32) {
+	panic("tensor: assembly kernel not built")
+}

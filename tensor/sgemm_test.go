@@ -345,3 +345,74 @@ func TestFastGEMMConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestStoredAIsPacked: the assembly kernels that read A where it is
+// stored give the bits of the packed path, for the dense product and both
+// skipping products, over edge tiles, several depth blocks (k > 256) and
+// row blocks (m > 144), strided views, alpha and beta, at 1, 2 and 3
+// threads.
+func TestStoredAIsPacked(t *testing.T) {
+	if !HasAsmKernel() {
+		t.Skip("no assembly kernel on this machine")
+	}
+	defer packAllA.Store(packAllA.Load())
+	run := func(packed bool, f func()) {
+		packAllA.Store(packed)
+		f()
+	}
+	for _, threads := range []int{1, 2, 3} {
+		t.Run(fmt.Sprintf("threads=%d", threads), func(t *testing.T) {
+			defer SetThreads(SetThreads(threads))
+			rng := rand.New(rand.NewPCG(11, uint64(threads)))
+			cases := gemmCases(rng, 80, 1_000_000)
+			for i, s := range [][3]int{{300, 40, 600}, {151, 33, 300}, {256, 256, 784}} {
+				cases = append(cases, gemmCase{m: s[0], n: s[1], k: s[2], tb: i%2 == 1, alpha: 1, beta: float32(i % 2), pad: 3})
+			}
+			for _, tc := range cases {
+				ar, ac := tc.m, tc.k
+				if tc.ta {
+					ar, ac = ac, ar
+				}
+				br, bc := tc.k, tc.n
+				if tc.tb {
+					br, bc = bc, br
+				}
+				a, lda := strided(rng, ar, ac, tc.pad)
+				b, ldb := strided(rng, br, bc, tc.pad+1)
+				c0, ldc := strided(rng, tc.m, tc.n, tc.pad+3)
+				var got [2][]float32
+				for i, packed := range []bool{true, false} {
+					got[i] = append([]float32(nil), c0...)
+					run(packed, func() {
+						FastGEMM{}.Sgemm(tc.ta, tc.tb, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, got[i], ldc)
+					})
+				}
+				sameSlices(t, tc.String(), got[1], got[0])
+			}
+			// The skipping products, A not transposed.
+			for _, s := range [][3]int{{7, 17, 9}, {37, 50, 300}, {300, 40, 70}, {256, 256, 784}} {
+				m, n, k := s[0], s[1], s[2]
+				for _, beta := range []float32{0, 1} {
+					c0 := sparseMat(m, n, 0.7, rng)
+					a, b := sparseMat(m, k, 0.2, rng), denseMat(n, k, rng)
+					var pa Pattern
+					pa.Of(a)
+					var got [2]*Mat
+					for i, packed := range []bool{true, false} {
+						got[i] = c0.Clone()
+						run(packed, func() { MatMulSparseA(true, a, &pa, b, beta, got[i]) })
+					}
+					sameSlices(t, fmt.Sprintf("A sparse %v beta=%v", s, beta), got[1].Data, got[0].Data)
+					a, b = denseMat(m, k, rng), sparseMat(k, n, 0.2, rng)
+					var pb Pattern
+					pb.Of(b)
+					for i, packed := range []bool{true, false} {
+						got[i] = c0.Clone()
+						run(packed, func() { MatMulSparseB(false, a, b, &pb, beta, got[i]) })
+					}
+					sameSlices(t, fmt.Sprintf("B sparse %v beta=%v", s, beta), got[1].Data, got[0].Data)
+				}
+			}
+		})
+	}
+}
