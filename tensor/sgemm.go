@@ -156,6 +156,7 @@ type workspace struct {
 	tmp    [96]float32 // one edge tile (mr·nr ≤ 96)
 	idx    []int32     // k steps of each panel of a patterned operand (panelSteps)
 	idxN   []int       // how many each panel has
+	finite []bool      // whether each panel of the other operand is finite (markFinite)
 	edge   []float32   // packing's scratch for a last panel of fewer rows (packRowsT)
 	job    job         // a parallel product or Parallel call started from this workspace
 	vec    vecTask     // an element-wise call split over threads
@@ -204,6 +205,9 @@ func (ws *workspace) gemm(bl *blocking, transA, transB bool, m, n, k int, alpha 
 			if sp != nil && !sp.onA {
 				ws.panelSteps(sp, sp.off+jc, nb, nr, pc, kb)
 			}
+			if sp != nil && sp.onA {
+				ws.markFinite(ws.b, nr, kb, (nb+nr-1)/nr, nil)
+			}
 			bet := beta
 			if pc > 0 {
 				bet = 1
@@ -219,6 +223,9 @@ func (ws *workspace) gemm(bl *blocking, transA, transB bool, m, n, k int, alpha 
 				}
 				if sp != nil && sp.onA {
 					ws.panelSteps(sp, sp.off+ic, mb, mr, pc, kb)
+				}
+				if sp != nil && !sp.onA {
+					ws.markFinite(ws.a, mr, kb, (mb+mr-1)/mr, &av)
 				}
 				ws.macro(bl, mb, nb, kb, alpha, bet, c[ic*ldc+jc:], ldc, sp, &av)
 			}
@@ -248,15 +255,18 @@ func (ws *workspace) macro(bl *blocking, mb, nb, kb int, alpha, beta float32, c 
 	for jr := 0; jr < nb; jr += nr {
 		cols := min(nr, nb-jr)
 		bp := ws.b[jr*kb : (jr+nr)*kb]
-		var steps []int32
-		if sp != nil && !sp.onA {
-			steps = ws.steps(jr/nr, kb)
-		}
 		for ir := 0; ir < mb; ir += mr {
 			rows := min(mr, mb-ir)
 			ap := ws.a[ir*kb : (ir+mr)*kb]
-			if sp != nil && sp.onA {
+			// The patterned operand's steps, unless the other one's panel
+			// holds an Inf or NaN (or the dense kernel is faster).
+			var steps []int32
+			switch {
+			case sp == nil:
+			case sp.onA && ws.finite[jr/nr]:
 				steps = ws.steps(ir/mr, kb)
+			case !sp.onA && ws.finite[ir/mr]:
+				steps = ws.steps(jr/nr, kb)
 			}
 			var direct *float32
 			if ir < av.full {

@@ -46,13 +46,9 @@ func (p *Pattern) Sparse(m *Mat) bool {
 		return false
 	}
 	rows := min(m.Rows, 4)
-	nz := 0
-	for _, v := range m.Data[:rows*m.Cols] {
-		if v != 0 || v != v {
-			nz++
-		}
-	}
-	if float64(nz) > sampleMaxDensity*float64(rows*m.Cols) {
+	p.Of(&Mat{Rows: rows, Cols: m.Cols, Data: m.Data[:rows*m.Cols]})
+	if float64(p.nnz) > sampleMaxDensity*float64(rows*m.Cols) {
+		p.Rows, p.Cols, p.nnz = 0, 0, 0
 		return false
 	}
 	p.Of(m)
@@ -121,13 +117,15 @@ type sparse struct {
 // result is bit for bit MatMul(false, transB, 1, A, B, beta, C)'s: FastGEMM
 // forms each element as a chain of multiply-adds over k (fused in the
 // assembly kernel), and a term with a zero factor adds an exact zero to it,
-// as long as the other factor is finite. So when B holds an Inf or NaN, or the kernel is not FastGEMM,
-// this is MatMul itself.
+// as long as the other factor is finite. So a tile whose panel of B holds
+// an Inf or NaN in a depth block takes every step of that block (the
+// packed panels are checked as the product goes, on its threads), and
+// when the kernel is not FastGEMM this is MatMul itself.
 func MatMulSparseA(transB bool, a *Mat, pa *Pattern, b *Mat, beta float32, c *Mat) {
 	if pa.Rows != a.Rows || pa.Cols != a.Cols {
 		panic(fmt.Sprintf("tensor: MatMulSparseA pattern %d×%d for A %d×%d", pa.Rows, pa.Cols, a.Rows, a.Cols))
 	}
-	matMulSparse(false, transB, a, b, beta, c, sparse{p: pa, onA: true}, b.Data)
+	matMulSparse(false, transB, a, b, beta, c, sparse{p: pa, onA: true})
 }
 
 // MatMulSparseB sets C ← op(A)·B + beta·C, beta 0 or 1, skipping the terms
@@ -137,12 +135,12 @@ func MatMulSparseB(transA bool, a, b *Mat, pb *Pattern, beta float32, c *Mat) {
 	if pb.Rows != b.Rows || pb.Cols != b.Cols {
 		panic(fmt.Sprintf("tensor: MatMulSparseB pattern %d×%d for B %d×%d", pb.Rows, pb.Cols, b.Rows, b.Cols))
 	}
-	matMulSparse(transA, false, a, b, beta, c, sparse{p: pb}, a.Data)
+	matMulSparse(transA, false, a, b, beta, c, sparse{p: pb})
 }
 
-func matMulSparse(transA, transB bool, a, b *Mat, beta float32, c *Mat, sp sparse, other []float32) {
+func matMulSparse(transA, transB bool, a, b *Mat, beta float32, c *Mat, sp sparse) {
 	_, fast := Kernel.(FastGEMM)
-	if !fast || (beta != 0 && beta != 1) || !allFinite(other) {
+	if !fast || (beta != 0 && beta != 1) {
 		MatMul(transA, transB, 1, a, b, beta, c)
 		return
 	}
@@ -239,4 +237,29 @@ func (ws *workspace) steps(q, kb int) []int32 {
 		return nil
 	}
 	return s
+}
+
+// markFinite records, for each of the panels of the other operand (the one
+// without the pattern) in the current block, whether it holds only finite
+// values: packed panels of size values each from ws.b (B's, onA) or ws.a,
+// and the rows of a stored A (av's full ones, mult to a panel) read in
+// place. A panel that is not finite gets the dense kernel over all its
+// steps (see matMulSparse).
+func (ws *workspace) markFinite(packed []float32, mult, kb, panels int, av *storedA) {
+	if cap(ws.finite) < panels {
+		ws.finite = make([]bool, panels)
+	}
+	ws.finite = ws.finite[:panels]
+	for q := range ws.finite {
+		ok := true
+		if av != nil && q*mult < av.full {
+			for r := 0; r < mult && ok; r++ {
+				row := av.a[(av.i0+q*mult+r)*av.lda+av.p0:]
+				ok = allFinite(row[:kb])
+			}
+		} else {
+			ok = allFinite(packed[q*mult*kb : (q+1)*mult*kb])
+		}
+		ws.finite[q] = ok
+	}
 }

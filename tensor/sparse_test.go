@@ -100,30 +100,65 @@ func TestMatMulSparseIsMatMul(t *testing.T) {
 
 // TestMatMulSparseNonFinite: a NaN in the patterned operand is a non-zero
 // like any other, and an Inf or NaN in the other operand, which a skipped
-// zero would have turned into NaN, makes the product fall back to MatMul:
-// the bits agree either way.
+// zero would have turned into NaN, makes the tiles it reaches take every
+// step: the bits are MatMul's either way. The shapes have several depth
+// blocks (k > 256) and row blocks (m > 144), so one bad value spoils one
+// panel of one block; A is stored, packed and transposed, at 1 and 2
+// threads, beta 0 and 1.
 func TestMatMulSparseNonFinite(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, bad := range []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))} {
-		for _, pos := range []int{0, 5, 8*40 + 3, 64*70 - 1} {
-			a := sparseMat(64, 70, 0.2, rng)
-			b := denseMat(70, 64, rng)
-			b.Data[pos%len(b.Data)] = bad
-			var pa Pattern
-			pa.Of(a)
-			want, got := New(64, 64), New(64, 64)
-			MatMul(false, false, 1, a, b, 0, want)
-			MatMulSparseA(false, a, &pa, b, 0, got)
-			sameSlices(t, fmt.Sprintf("other operand %v at %d", bad, pos), got.Data, want.Data)
+	bads := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))}
+	for _, threads := range []int{1, 2} {
+		prev := SetThreads(threads)
+		for _, sh := range [][3]int{{64, 64, 70}, {150, 40, 600}, {37, 200, 300}} {
+			m, n, k := sh[0], sh[1], sh[2]
+			for trial := 0; trial < 6; trial++ {
+				bad := bads[trial%len(bads)]
+				trans := trial%2 == 1
+				beta := float32(trial / 3 % 2)
+				name := fmt.Sprintf("threads=%d %v trans=%v beta=%v", threads, sh, trans, beta)
+				c0 := denseMat(m, n, rng)
 
-			a = sparseMat(64, 70, 0.2, rng)
-			a.Data[pos%len(a.Data)] = bad
-			b = denseMat(70, 64, rng)
-			pa.Of(a)
-			MatMul(false, false, 1, a, b, 0, want)
-			MatMulSparseA(false, a, &pa, b, 0, got)
-			sameSlices(t, fmt.Sprintf("patterned operand %v at %d", bad, pos), got.Data, want.Data)
+				// Pattern on A; B (k×n, or n×k transposed) holds the bad value.
+				a := sparseMat(m, k, 0.2, rng)
+				b := denseMat(k, n, rng)
+				if trans {
+					b = denseMat(n, k, rng)
+				}
+				b.Data[rng.IntN(len(b.Data))] = bad
+				var pa Pattern
+				pa.Of(a)
+				want, got := c0.Clone(), c0.Clone()
+				MatMul(false, trans, 1, a, b, beta, want)
+				MatMulSparseA(trans, a, &pa, b, beta, got)
+				sameSlices(t, "other operand B "+name, got.Data, want.Data)
+
+				// The bad value in the patterned operand.
+				a.Data[rng.IntN(len(a.Data))] = bad
+				pa.Of(a)
+				b.Data = denseMat(b.Rows, b.Cols, rng).Data
+				want, got = c0.Clone(), c0.Clone()
+				MatMul(false, trans, 1, a, b, beta, want)
+				MatMulSparseA(trans, a, &pa, b, beta, got)
+				sameSlices(t, "patterned operand "+name, got.Data, want.Data)
+
+				// Pattern on B; A (m×k stored, or k×m transposed and packed)
+				// holds it.
+				a = denseMat(m, k, rng)
+				if trans {
+					a = denseMat(k, m, rng)
+				}
+				a.Data[rng.IntN(len(a.Data))] = bad
+				b = sparseMat(k, n, 0.2, rng)
+				var pb Pattern
+				pb.Of(b)
+				want, got = c0.Clone(), c0.Clone()
+				MatMul(trans, false, 1, a, b, beta, want)
+				MatMulSparseB(trans, a, b, &pb, beta, got)
+				sameSlices(t, "other operand A "+name, got.Data, want.Data)
+			}
 		}
+		SetThreads(prev)
 	}
 }
 
@@ -160,6 +195,25 @@ func TestPatternOf(t *testing.T) {
 	}
 	if p.Sparse(denseMat(3, 10, rng)) {
 		t.Fatal("a dense matrix reported sparse")
+	}
+	// The sample (the first 4 rows) decides alone when it is dense, and
+	// the whole matrix when it is not; a refusal records no pattern.
+	denseHead := sparseMat(40, 784, 0.05, rng)
+	copy(denseHead.Data, denseMat(4, 784, rng).Data)
+	if p.Sparse(denseHead) || p.Rows != 0 || p.Density() != 0 {
+		t.Fatalf("dense first rows: Sparse true or a pattern of %d rows kept", p.Rows)
+	}
+	sparseHead := denseMat(40, 784, rng)
+	copy(sparseHead.Data, sparseMat(4, 784, 0.05, rng).Data)
+	if p.Sparse(sparseHead) {
+		t.Fatalf("sparse first rows over a dense matrix (density %v) reported sparse", p.Density())
+	}
+	mnistLike := sparseMat(40, 784, 0.19, rng)
+	if !p.Sparse(mnistLike) || p.Rows != 40 || math.Abs(p.Density()-0.19) > 0.02 {
+		t.Fatalf("19 %% non-zero: Sparse false or density %v over %d rows", p.Density(), p.Rows)
+	}
+	if n := testing.AllocsPerRun(10, func() { p.Sparse(mnistLike); p.Sparse(denseHead) }); n != 0 {
+		t.Fatalf("Sparse allocates %v times per call", n)
 	}
 }
 
