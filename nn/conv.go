@@ -113,10 +113,7 @@ func (c *Conv2D) forwardImage(i, slot int) {
 	z := c.image(&c.out, i)
 	p := z.Cols
 	for f, b := range c.B {
-		row := z.Data[f*p : (f+1)*p]
-		for j := range row {
-			row[j] = b
-		}
+		tensor.Fill(z.Data[f*p:(f+1)*p], b)
 	}
 	tensor.MatMul(false, false, 1, c.W, &s.col, 1, &z)
 }
@@ -257,10 +254,7 @@ func (c *Conv2D) tangentImage(i, slot int) {
 	if c.tdB != nil {
 		p := z.Cols
 		for f, b := range c.tdB {
-			row := z.Data[f*p : (f+1)*p]
-			for j := range row {
-				row[j] = b
-			}
+			tensor.Fill(z.Data[f*p:(f+1)*p], b)
 		}
 		beta = 1
 	}

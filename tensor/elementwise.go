@@ -11,6 +11,18 @@ func Scale(a float32, x []float32) {
 	ScaleTo(x, a, x)
 }
 
+// Fill sets every element of x to v (by doubling copies, at memmove's
+// speed).
+func Fill(x []float32, v float32) {
+	if len(x) == 0 {
+		return
+	}
+	x[0] = v
+	for n := 1; n < len(x); n *= 2 {
+		copy(x[n:], x[:n])
+	}
+}
+
 // ScaleTo sets dst ← a·x.
 func ScaleTo(dst []float32, a float32, x []float32) { vec(opScale, dst, x, x, a) }
 

@@ -54,3 +54,21 @@ func TestResizeReuses(t *testing.T) {
 		t.Errorf("Resize within capacity allocated %v times", n)
 	}
 }
+
+func TestFill(t *testing.T) {
+	for _, n := range []int{0, 1, 2, 3, 7, 64, 1000, 1025} {
+		for _, v := range []float32{1.5, float32(math.Copysign(0, -1)), float32(math.NaN())} {
+			x := make([]float32, n+1)
+			x[n] = 7
+			Fill(x[:n], v)
+			for i, got := range x[:n] {
+				if math.Float32bits(got) != math.Float32bits(v) {
+					t.Fatalf("n=%d: x[%d] = %v, want %v", n, i, got, v)
+				}
+			}
+			if x[n] != 7 {
+				t.Fatalf("n=%d: Fill wrote past the slice", n)
+			}
+		}
+	}
+}
