@@ -391,16 +391,26 @@ func (r *Rule) Step(net *nn.Net, loss nn.Loss, scale float32, x, y *tensor.Mat, 
 	for _, h := range r.preparers {
 		h.Prepare(s)
 	}
-	if r.passer != nil {
-		r.passer.Pass(s)
-	} else {
-		forwardPass(s, nil, &r.clean)
-	}
-	if r.back != nil {
-		r.back.Backward(s)
-	} else {
-		loss.Grad(s.YHat, y, scale, &r.dOut)
+	if lg, ok := loss.(nn.LossGrader); ok && r.passer == nil && r.back == nil {
+		// The plain step, the loss and its gradient from one pass: the
+		// bits of forwardPass and Grad below.
+		s.YHat = net.Forward(x, nil)
+		r.clean = resize64(r.clean, x.Rows)
+		lg.PerSampleGrad(s.YHat, y, scale, r.clean, &r.dOut)
+		s.Losses = r.clean
 		net.Backward(&r.dOut, r, g)
+	} else {
+		if r.passer != nil {
+			r.passer.Pass(s)
+		} else {
+			forwardPass(s, nil, &r.clean)
+		}
+		if r.back != nil {
+			r.back.Backward(s)
+		} else {
+			loss.Grad(s.YHat, y, scale, &r.dOut)
+			net.Backward(&r.dOut, r, g)
+		}
 	}
 	if learn {
 		for _, h := range r.learners {

@@ -23,6 +23,14 @@ type Loss interface {
 	Tangent(yhat, y, dyhat *tensor.Mat, dst []float64)
 }
 
+// LossGrader is a Loss that also writes each example's loss and the
+// gradient in one pass, bit for bit what PerSample (into losses) and Grad
+// (into dst) write, sharing the work they have in common. A rule's plain
+// step (forward, loss, backward) uses it when the loss has it.
+type LossGrader interface {
+	PerSampleGrad(yhat, y *tensor.Mat, scale float32, losses []float64, dst *tensor.Mat)
+}
+
 // Losses lists the accepted loss names.
 var Losses = []string{"mse", "ce", "softmax-mse"}
 
@@ -128,18 +136,31 @@ func logSumExp(a []float32) (m, lse float64) {
 	return m, math.Log(s)
 }
 
+// ceLoss is one example's loss −Σ_j b_j (a_j − m − lse), m and lse a's
+// logSumExp.
+func ceLoss(a, b []float32, m, lse float64) float64 {
+	var s float64
+	for j, v := range a {
+		if b[j] != 0 {
+			s -= float64(b[j]) * (float64(v) - m - lse)
+		}
+	}
+	return s
+}
+
+// ceGrad writes one example's scale·(softmax(a) − b) into d.
+func ceGrad(a, b, d []float32, m, lse float64, scale float32) {
+	for j, v := range a {
+		d[j] = scale * (float32(math.Exp(float64(v)-m-lse)) - b[j])
+	}
+}
+
 // PerSample implements Loss.
 func (SoftmaxCE) PerSample(yhat, y *tensor.Mat, dst []float64) {
 	for n := 0; n < yhat.Rows; n++ {
-		a, b := yhat.Row(n), y.Row(n)
+		a := yhat.Row(n)
 		m, lse := logSumExp(a)
-		var s float64
-		for j, v := range a {
-			if b[j] != 0 {
-				s -= float64(b[j]) * (float64(v) - m - lse)
-			}
-		}
-		dst[n] = s
+		dst[n] = ceLoss(a, y.Row(n), m, lse)
 	}
 }
 
@@ -147,11 +168,21 @@ func (SoftmaxCE) PerSample(yhat, y *tensor.Mat, dst []float64) {
 func (SoftmaxCE) Grad(yhat, y *tensor.Mat, scale float32, dst *tensor.Mat) {
 	dst.Resize(yhat.Rows, yhat.Cols)
 	for n := 0; n < yhat.Rows; n++ {
-		a, b, d := yhat.Row(n), y.Row(n), dst.Row(n)
+		a := yhat.Row(n)
 		m, lse := logSumExp(a)
-		for j, v := range a {
-			d[j] = scale * (float32(math.Exp(float64(v)-m-lse)) - b[j])
-		}
+		ceGrad(a, y.Row(n), dst.Row(n), m, lse, scale)
+	}
+}
+
+// PerSampleGrad implements LossGrader: one log-sum-exp per example for the
+// loss and the gradient (a third of the exponentials).
+func (SoftmaxCE) PerSampleGrad(yhat, y *tensor.Mat, scale float32, losses []float64, dst *tensor.Mat) {
+	dst.Resize(yhat.Rows, yhat.Cols)
+	for n := 0; n < yhat.Rows; n++ {
+		a, b := yhat.Row(n), y.Row(n)
+		m, lse := logSumExp(a)
+		losses[n] = ceLoss(a, b, m, lse)
+		ceGrad(a, b, dst.Row(n), m, lse, scale)
 	}
 }
 

@@ -140,6 +140,45 @@ func TestLossGrad(t *testing.T) {
 	}
 }
 
+// TestPerSampleGrad: a LossGrader's one pass writes PerSample's and
+// Grad's bits.
+func TestPerSampleGrad(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	n := 0
+	for _, name := range Losses {
+		loss, _ := NewLoss(name)
+		lg, ok := loss.(LossGrader)
+		if !ok {
+			continue
+		}
+		n++
+		yhat := randMat(rng, 7, 10, 3)
+		yhat.Data[3] = 40 // a logit far above the others
+		y := tensor.New(7, 10)
+		for i := 0; i < 7; i++ {
+			y.Data[i*10+rng.IntN(10)] = 1
+		}
+		wantL, gotL := make([]float64, 7), make([]float64, 7)
+		var wantG, gotG tensor.Mat
+		loss.PerSample(yhat, y, wantL)
+		loss.Grad(yhat, y, 0.25, &wantG)
+		lg.PerSampleGrad(yhat, y, 0.25, gotL, &gotG)
+		for i := range wantL {
+			if math.Float64bits(gotL[i]) != math.Float64bits(wantL[i]) {
+				t.Fatalf("%s: loss %d = %v, PerSample %v", name, i, gotL[i], wantL[i])
+			}
+		}
+		for i := range wantG.Data {
+			if math.Float32bits(gotG.Data[i]) != math.Float32bits(wantG.Data[i]) {
+				t.Fatalf("%s: grad %d = %v, Grad %v", name, i, gotG.Data[i], wantG.Data[i])
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no loss implements LossGrader")
+	}
+}
+
 func TestKnownValues(t *testing.T) {
 	y := tensor.FromSlice(1, 3, []float32{0, 1, 0})
 	yhat := tensor.FromSlice(1, 3, []float32{1, 1, 1})
