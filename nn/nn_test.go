@@ -141,7 +141,9 @@ func TestLossGrad(t *testing.T) {
 }
 
 // TestPerSampleGrad: a LossGrader's one pass writes PerSample's and
-// Grad's bits.
+// Grad's bits, on a small batch and on one large enough to be spread over
+// the threads (at 1, 2 and 7 threads, and from four goroutines at once, which
+// share the split), without allocating.
 func TestPerSampleGrad(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	n := 0
@@ -152,25 +154,54 @@ func TestPerSampleGrad(t *testing.T) {
 			continue
 		}
 		n++
-		yhat := randMat(rng, 7, 10, 3)
-		yhat.Data[3] = 40 // a logit far above the others
-		y := tensor.New(7, 10)
-		for i := 0; i < 7; i++ {
-			y.Data[i*10+rng.IntN(10)] = 1
-		}
-		wantL, gotL := make([]float64, 7), make([]float64, 7)
-		var wantG, gotG tensor.Mat
-		loss.PerSample(yhat, y, wantL)
-		loss.Grad(yhat, y, 0.25, &wantG)
-		lg.PerSampleGrad(yhat, y, 0.25, gotL, &gotG)
-		for i := range wantL {
-			if math.Float64bits(gotL[i]) != math.Float64bits(wantL[i]) {
-				t.Fatalf("%s: loss %d = %v, PerSample %v", name, i, gotL[i], wantL[i])
+		for _, rows := range []int{7, 300} {
+			yhat := randMat(rng, rows, 10, 3)
+			yhat.Data[3] = 40 // a logit far above the others
+			y := tensor.New(rows, 10)
+			for i := 0; i < rows; i++ {
+				y.Data[i*10+rng.IntN(10)] = 1
 			}
-		}
-		for i := range wantG.Data {
-			if math.Float32bits(gotG.Data[i]) != math.Float32bits(wantG.Data[i]) {
-				t.Fatalf("%s: grad %d = %v, Grad %v", name, i, gotG.Data[i], wantG.Data[i])
+			wantL := make([]float64, rows)
+			var wantG tensor.Mat
+			loss.PerSample(yhat, y, wantL)
+			loss.Grad(yhat, y, 0.25, &wantG)
+			check := func(what string) error {
+				gotL := make([]float64, rows)
+				var gotG tensor.Mat
+				lg.PerSampleGrad(yhat, y, 0.25, gotL, &gotG)
+				for i := range wantL {
+					if math.Float64bits(gotL[i]) != math.Float64bits(wantL[i]) {
+						return fmt.Errorf("%s %s rows=%d: loss %d = %v, PerSample %v", name, what, rows, i, gotL[i], wantL[i])
+					}
+				}
+				for i := range wantG.Data {
+					if math.Float32bits(gotG.Data[i]) != math.Float32bits(wantG.Data[i]) {
+						return fmt.Errorf("%s %s rows=%d: grad %d = %v, Grad %v", name, what, rows, i, gotG.Data[i], wantG.Data[i])
+					}
+				}
+				return nil
+			}
+			for _, threads := range []int{1, 2, 7} {
+				prev := tensor.SetThreads(threads)
+				if err := check(fmt.Sprintf("threads=%d", threads)); err != nil {
+					t.Fatal(err)
+				}
+				l := make([]float64, rows)
+				var g tensor.Mat
+				lg.PerSampleGrad(yhat, y, 0.25, l, &g)
+				if a := testing.AllocsPerRun(5, func() { lg.PerSampleGrad(yhat, y, 0.25, l, &g) }); a != 0 {
+					t.Errorf("%s threads=%d rows=%d: %v allocations per call", name, threads, rows, a)
+				}
+				tensor.SetThreads(prev)
+			}
+			errs := make(chan error, 4)
+			for g := 0; g < 4; g++ {
+				go func() { errs <- check("concurrent") }()
+			}
+			for g := 0; g < 4; g++ {
+				if err := <-errs; err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
 	}

@@ -111,8 +111,20 @@ func TestStepAllocatesNothingThreaded(t *testing.T) {
 				step := stepper(t, tr, c.Batch, trainSet.N)
 				step()
 				step()
-				if n := testing.AllocsPerRun(5, step); n != 0 {
-					t.Errorf("%v allocations per step", n)
+				// A pool worker grows its buffers the first time it takes
+				// a chunk of some size, and with more threads than cores
+				// which worker takes which chunk varies from step to step
+				// (so does whether a wait parks, which can allocate in the
+				// runtime): such one-off growth shows in one round, an
+				// allocation of the step's own in every round.
+				var n float64
+				for round := 0; round < 3; round++ {
+					if n = testing.AllocsPerRun(5, step); n == 0 {
+						break
+					}
+				}
+				if n != 0 {
+					t.Errorf("%v allocations per step in each of 3 rounds", n)
 				}
 			})
 		}
