@@ -704,9 +704,13 @@ func (t *trainer) diagnose() []metrics.Layer {
 	t.net.Training = false // no dropout: both passes see the same network
 	scale := t.red.Scale(t.dx.Rows)
 	t.rule.Step(t.net, t.loss, scale, &t.dx, &t.dy, t.diagG, t.diag, false)
-	t.bp.Step(t.net, t.loss, scale, &t.dx, &t.dy, t.bpG, nil, false)
-	layers := metrics.Compare(t.diagG, t.bpG)
-	t.rule.Diagnose(t.net, t.diagG, t.bpG, layers)
+	bpG := t.diagG // the rule is backprop itself: the same computation, the same bits
+	if t.c.Rule != "bp" {
+		bpG = t.bpG
+		t.bp.Step(t.net, t.loss, scale, &t.dx, &t.dy, bpG, nil, false)
+	}
+	layers := metrics.Compare(t.diagG, bpG)
+	t.rule.Diagnose(t.net, t.diagG, bpG, layers)
 	for i, a := range t.stepAngles {
 		v := metrics.Value(a)
 		layers[i].StepAngle = &v
