@@ -154,7 +154,7 @@ func TestPerSampleGrad(t *testing.T) {
 			continue
 		}
 		n++
-		for _, rows := range []int{7, 300} {
+		for _, rows := range []int{7, 32, 300} {
 			yhat := randMat(rng, rows, 10, 3)
 			yhat.Data[3] = 40 // a logit far above the others
 			y := tensor.New(rows, 10)
