@@ -104,19 +104,20 @@ func TestMatMulSparseIsMatMul(t *testing.T) {
 // step: the bits are MatMul's either way. The shapes have several depth
 // blocks (k > 256) and row blocks (m > 144), so one bad value spoils one
 // panel of one block; A is stored, packed and transposed, at 1 and 2
-// threads, beta 0 and 1.
+// threads, beta 0 and 1, on the assembly and the portable kernels.
 func TestMatMulSparseNonFinite(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	bads := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))}
-	for _, threads := range []int{1, 2} {
-		prev := SetThreads(threads)
+	for run := 0; run < 4; run++ {
+		threads, generic := 1+run%2, run >= 2
+		prev, prevG := SetThreads(threads), UseGeneric(generic)
 		for _, sh := range [][3]int{{64, 64, 70}, {150, 40, 600}, {37, 200, 300}} {
 			m, n, k := sh[0], sh[1], sh[2]
 			for trial := 0; trial < 6; trial++ {
 				bad := bads[trial%len(bads)]
 				trans := trial%2 == 1
 				beta := float32(trial / 3 % 2)
-				name := fmt.Sprintf("threads=%d %v trans=%v beta=%v", threads, sh, trans, beta)
+				name := fmt.Sprintf("generic=%v threads=%d %v trans=%v beta=%v", generic, threads, sh, trans, beta)
 				c0 := denseMat(m, n, rng)
 
 				// Pattern on A; B (k×n, or n×k transposed) holds the bad value.
@@ -159,6 +160,7 @@ func TestMatMulSparseNonFinite(t *testing.T) {
 			}
 		}
 		SetThreads(prev)
+		UseGeneric(prevG)
 	}
 }
 
