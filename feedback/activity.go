@@ -32,5 +32,5 @@ func (a *activityNoise) Pass(s *Step) {
 		drawNoise(s, a.xi, a.noise, a.c)
 		noise = a.noise
 	}
-	forwardPass(s, noise, &a.losses)
+	forwardPass(s, noise, &a.losses, nil)
 }

@@ -80,7 +80,7 @@ func (w *WeightTangent) Deliver(n *nn.Net, site int, _, eOut, dst *tensor.Mat) {
 
 // Pass implements Passer: one clean pass, the state every tangent pass of
 // the step reads and Backward uses.
-func (w *WeightTangent) Pass(s *Step) { forwardPass(s, nil, &w.losses) }
+func (w *WeightTangent) Pass(s *Step) { forwardPass(s, nil, &w.losses, nil) }
 
 // Backward implements Backwarder: k tangent passes, g = (1/k) Σ d·v.
 func (w *WeightTangent) Backward(s *Step) {
@@ -153,7 +153,7 @@ func (a *ActivityTangent) Lambda(site int) *tensor.Mat { return a.lambda[site] }
 // Pass implements Passer: the clean pass, then k tangent passes from the
 // hidden sites.
 func (a *ActivityTangent) Pass(s *Step) {
-	forwardPass(s, nil, &a.losses)
+	forwardPass(s, nil, &a.losses, nil)
 	batch := s.X.Rows
 	a.d = resize64(a.d, batch)
 	for j := 0; j < a.k; j++ {

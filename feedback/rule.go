@@ -391,26 +391,22 @@ func (r *Rule) Step(net *nn.Net, loss nn.Loss, scale float32, x, y *tensor.Mat, 
 	for _, h := range r.preparers {
 		h.Prepare(s)
 	}
-	if lg, ok := loss.(nn.LossGrader); ok && r.passer == nil && r.back == nil {
-		// The plain step, the loss and its gradient from one pass: the
-		// bits of forwardPass and Grad below.
-		s.YHat = net.Forward(x, nil)
-		r.clean = resize64(r.clean, x.Rows)
-		lg.PerSampleGrad(s.YHat, y, scale, r.clean, &r.dOut)
-		s.Losses = r.clean
-		net.Backward(&r.dOut, r, g)
+	var grad *tensor.Mat // the plain step's gradient, from the clean pass's loss
+	if r.passer == nil && r.back == nil {
+		grad = &r.dOut
+	}
+	if r.passer != nil {
+		r.passer.Pass(s)
 	} else {
-		if r.passer != nil {
-			r.passer.Pass(s)
-		} else {
-			forwardPass(s, nil, &r.clean)
-		}
-		if r.back != nil {
-			r.back.Backward(s)
-		} else {
+		forwardPass(s, nil, &r.clean, grad)
+	}
+	if r.back != nil {
+		r.back.Backward(s)
+	} else {
+		if grad == nil {
 			loss.Grad(s.YHat, y, scale, &r.dOut)
-			net.Backward(&r.dOut, r, g)
 		}
+		net.Backward(&r.dOut, r, g)
 	}
 	if learn {
 		for _, h := range r.learners {
@@ -422,11 +418,17 @@ func (r *Rule) Step(net *nn.Net, loss nn.Loss, scale float32, x, y *tensor.Mat, 
 
 // forwardPass runs one forward pass of the step's batch with noise at the
 // hidden sites (nil: clean) and keeps its output in s.YHat and its
-// per-example losses in *losses (resized), which s.Losses then is.
-func forwardPass(s *Step, noise []*tensor.Mat, losses *[]float64) {
+// per-example losses in *losses (resized), which s.Losses then is; with
+// grad not nil, also the loss's gradient at s.Scale, from the same pass
+// over the outputs (nn.PerSampleGrad).
+func forwardPass(s *Step, noise []*tensor.Mat, losses *[]float64, grad *tensor.Mat) {
 	s.YHat = s.Net.Forward(s.X, noise)
 	*losses = resize64(*losses, s.X.Rows)
-	s.Loss.PerSample(s.YHat, s.Y, *losses)
+	if grad != nil {
+		nn.PerSampleGrad(s.Loss, s.YHat, s.Y, s.Scale, *losses, grad)
+	} else {
+		s.Loss.PerSample(s.YHat, s.Y, *losses)
+	}
 	s.Losses = *losses
 }
 

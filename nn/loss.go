@@ -26,10 +26,21 @@ type Loss interface {
 
 // LossGrader is a Loss that also writes each example's loss and the
 // gradient in one pass, bit for bit what PerSample (into losses) and Grad
-// (into dst) write, sharing the work they have in common. A rule's plain
-// step (forward, loss, backward) uses it when the loss has it.
+// (into dst) write, sharing the work they have in common.
 type LossGrader interface {
 	PerSampleGrad(yhat, y *tensor.Mat, scale float32, losses []float64, dst *tensor.Mat)
+}
+
+// PerSampleGrad writes l's per-example losses into losses and scale·∂L/∂ŷ
+// into dst (resized): in one pass when l is a LossGrader, else PerSample
+// then Grad (the same bits either way).
+func PerSampleGrad(l Loss, yhat, y *tensor.Mat, scale float32, losses []float64, dst *tensor.Mat) {
+	if lg, ok := l.(LossGrader); ok {
+		lg.PerSampleGrad(yhat, y, scale, losses, dst)
+		return
+	}
+	l.PerSample(yhat, y, losses)
+	l.Grad(yhat, y, scale, dst)
 }
 
 // Losses lists the accepted loss names.

@@ -9,13 +9,30 @@ import (
 	"time"
 )
 
-// benchShapes are the products BenchmarkSgemm times: dense-layer forward
-// passes X·Wᵀ, a weight gradient, 1000³ and an im2col-like convolution.
-var benchShapes = []struct {
+// benchShape is one product op(A)·op(B), m×k by k×n, for the benchmarks.
+type benchShape struct {
 	name    string
 	ta, tb  bool
 	m, n, k int
-}{
+}
+
+// operands returns A, B and C as stored for s, filled with normal values
+// from a fixed seed.
+func (s benchShape) operands() (a, b, c *Mat) {
+	ar, ac, br, bc := storedShapes(s.ta, s.tb, s.m, s.n, s.k)
+	rng := rand.New(rand.NewPCG(1, 1))
+	a, b, c = New(ar, ac), New(br, bc), New(s.m, s.n)
+	for _, m := range []*Mat{a, b, c} {
+		for i := range m.Data {
+			m.Data[i] = float32(rng.NormFloat64())
+		}
+	}
+	return a, b, c
+}
+
+// benchShapes are the products BenchmarkSgemm times: dense-layer forward
+// passes X·Wᵀ, a weight gradient, 1000³ and an im2col-like convolution.
+var benchShapes = []benchShape{
 	{"fwd_32x784x256", false, true, 32, 256, 784},
 	{"fwd_256x784x256", false, true, 256, 256, 784},
 	{"fwd_32x784x50", false, true, 32, 50, 784},
@@ -45,21 +62,7 @@ func benchKernels() []string {
 //	go test ./tensor -run '^$' -bench Sgemm -tags openblas
 func BenchmarkSgemm(b *testing.B) {
 	for _, s := range benchShapes {
-		ar, ac := s.m, s.k
-		if s.ta {
-			ar, ac = ac, ar
-		}
-		br, bc := s.k, s.n
-		if s.tb {
-			br, bc = bc, br
-		}
-		rng := rand.New(rand.NewPCG(1, 1))
-		A, B, C := New(ar, ac), New(br, bc), New(s.m, s.n)
-		for _, m := range []*Mat{A, B, C} {
-			for i := range m.Data {
-				m.Data[i] = float32(rng.NormFloat64())
-			}
-		}
+		A, B, C := s.operands()
 		for _, name := range benchKernels() {
 			b.Run(s.name+"/"+name, func(b *testing.B) {
 				g := Kernels[name]
@@ -95,21 +98,7 @@ func BenchmarkSgemm(b *testing.B) {
 //	go test ./tensor -run '^$' -bench Interleaved -benchtime 5x -tags openblas
 func BenchmarkSgemmInterleaved(b *testing.B) {
 	for _, s := range benchShapes {
-		ar, ac := s.m, s.k
-		if s.ta {
-			ar, ac = ac, ar
-		}
-		br, bc := s.k, s.n
-		if s.tb {
-			br, bc = bc, br
-		}
-		rng := rand.New(rand.NewPCG(1, 1))
-		A, B, C := New(ar, ac), New(br, bc), New(s.m, s.n)
-		for _, m := range []*Mat{A, B, C} {
-			for i := range m.Data {
-				m.Data[i] = float32(rng.NormFloat64())
-			}
-		}
+		A, B, C := s.operands()
 		names := benchKernels()
 		if s.m*s.n*s.k > 1e8 {
 			names = slices.DeleteFunc(names, func(n string) bool { return n == "fast-generic" || n == "gonum" })

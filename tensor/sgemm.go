@@ -106,14 +106,7 @@ func checkGEMMArgs(transA, transB bool, m, n, k int, a []float32, lda int, b []f
 	if m < 0 || n < 0 || k < 0 {
 		panic(fmt.Sprintf("tensor: Sgemm negative size m=%d n=%d k=%d", m, n, k))
 	}
-	ar, ac := m, k
-	if transA {
-		ar, ac = k, m
-	}
-	br, bc := k, n
-	if transB {
-		br, bc = n, k
-	}
+	ar, ac, br, bc := storedShapes(transA, transB, m, n, k)
 	check := func(name string, s []float32, rows, cols, ld int) {
 		if ld < max(cols, 1) {
 			panic(fmt.Sprintf("tensor: Sgemm %s stride %d < %d columns", name, ld, cols))
@@ -125,6 +118,20 @@ func checkGEMMArgs(transA, transB bool, m, n, k int, a []float32, lda int, b []f
 	check("A", a, ar, ac, lda)
 	check("B", b, br, bc, ldb)
 	check("C", c, m, n, ldc)
+}
+
+// storedShapes returns the rows and columns of A and B as stored for the
+// product op(A)·op(B) of m×k by k×n: A is k×m when transA, B n×k when
+// transB.
+func storedShapes(transA, transB bool, m, n, k int) (ar, ac, br, bc int) {
+	ar, ac, br, bc = m, k, k, n
+	if transA {
+		ar, ac = k, m
+	}
+	if transB {
+		br, bc = n, k
+	}
+	return ar, ac, br, bc
 }
 
 // scaleC sets C ← beta·C (beta == 0 overwrites with zeros).
@@ -274,13 +281,13 @@ func (ws *workspace) macro(bl *blocking, mb, nb, kb int, alpha, beta float32, c 
 			}
 			if rows == mr && cols == nr {
 				cc := c[ir*ldc+jr : (ir+mr-1)*ldc+jr+nr]
-				ws.kernel(bl, kb, steps, ap, direct, av, bp, cc, ldc, alpha, beta)
+				ws.kernel(bl, kb, steps, ap, direct, av.lda, bp, cc, ldc, alpha, beta)
 				continue
 			}
 			// Edge tile: compute the full tile into tmp, then merge the
 			// valid part.
 			tmp := ws.tmp[:mr*nr]
-			ws.kernel(bl, kb, steps, ap, direct, av, bp, tmp, nr, 1, 0)
+			ws.kernel(bl, kb, steps, ap, direct, av.lda, bp, tmp, nr, 1, 0)
 			for i := 0; i < rows; i++ {
 				src := tmp[i*nr : i*nr+cols]
 				dst := c[(ir+i)*ldc+jr : (ir+i)*ldc+jr+cols]
@@ -299,9 +306,9 @@ func (ws *workspace) macro(bl *blocking, mb, nb, kb int, alpha, beta float32, c 
 }
 
 // kernel runs bl's micro-kernel on one tile: over all kb steps, or over
-// steps when it is not nil; A from the packed panel ap, or from direct, a
-// row of av, when that is not nil.
-func (ws *workspace) kernel(bl *blocking, kb int, steps []int32, ap []float32, direct *float32, av *storedA, bp, c []float32, ldc int, alpha, beta float32) {
+// steps when it is not nil; A from the packed panel ap, or, when direct is
+// not nil, from the six rows of stride lda starting there.
+func (ws *workspace) kernel(bl *blocking, kb int, steps []int32, ap []float32, direct *float32, lda int, bp, c []float32, ldc int, alpha, beta float32) {
 	if !bl.asm {
 		if steps != nil {
 			kb = len(steps)
@@ -313,7 +320,7 @@ func (ws *workspace) kernel(bl *blocking, kb int, steps []int32, ap []float32, d
 		if direct == nil {
 			sgemmKernel6x16(kb, &ap[0], &bp[0], &c[0], ldc, alpha, beta)
 		} else {
-			sgemmKernel6x16A(kb, direct, av.lda, &bp[0], &c[0], ldc, alpha, beta)
+			sgemmKernel6x16A(kb, direct, lda, &bp[0], &c[0], ldc, alpha, beta)
 		}
 		return
 	}
@@ -324,7 +331,7 @@ func (ws *workspace) kernel(bl *blocking, kb int, steps []int32, ap []float32, d
 	if direct == nil {
 		sgemmKernel6x16Steps(len(steps), s, &ap[0], &bp[0], &c[0], ldc, alpha, beta)
 	} else {
-		sgemmKernel6x16StepsA(len(steps), s, direct, av.lda, &bp[0], &c[0], ldc, alpha, beta)
+		sgemmKernel6x16StepsA(len(steps), s, direct, lda, &bp[0], &c[0], ldc, alpha, beta)
 	}
 }
 

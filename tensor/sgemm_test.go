@@ -68,21 +68,21 @@ func strided(rng *rand.Rand, rows, cols, pad int) ([]float32, int) {
 	return s, ld
 }
 
+// operands returns tc's A, B and C, strided (tc.pad, +1 and +3 values
+// beyond each row) and filled by strided.
+func (tc gemmCase) operands(rng *rand.Rand) (a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	ar, ac, br, bc := storedShapes(tc.ta, tc.tb, tc.m, tc.n, tc.k)
+	a, lda = strided(rng, ar, ac, tc.pad)
+	b, ldb = strided(rng, br, bc, tc.pad+1)
+	c, ldc = strided(rng, tc.m, tc.n, tc.pad+3)
+	return a, lda, b, ldb, c, ldc
+}
+
 // checkGEMM runs g on tc and compares with NaiveGEMM within a float32
 // error bound; values of C outside the m×n view must be left alone.
 func checkGEMM(t testing.TB, g GEMM, rng *rand.Rand, tc gemmCase) {
 	t.Helper()
-	ar, ac := tc.m, tc.k
-	if tc.ta {
-		ar, ac = ac, ar
-	}
-	br, bc := tc.k, tc.n
-	if tc.tb {
-		br, bc = bc, br
-	}
-	a, lda := strided(rng, ar, ac, tc.pad)
-	b, ldb := strided(rng, br, bc, tc.pad+1)
-	c, ldc := strided(rng, tc.m, tc.n, tc.pad+3)
+	a, lda, b, ldb, c, ldc := tc.operands(rng)
 	// Sentinels in C's padding must survive.
 	for i := range c {
 		if i%ldc >= tc.n {
@@ -274,14 +274,7 @@ func TestFastGEMMZeroAllocs(t *testing.T) {
 					if p.generic && s.m*s.n*s.k > 1e7 {
 						continue // slow on the portable path; the asm path covers it
 					}
-					ar, ac := s.m, s.k
-					if s.ta {
-						ar, ac = ac, ar
-					}
-					br, bc := s.k, s.n
-					if s.tb {
-						br, bc = bc, br
-					}
+					ar, ac, br, bc := storedShapes(s.ta, s.tb, s.m, s.n, s.k)
 					a, b, c := New(ar, ac), New(br, bc), New(s.m, s.n)
 					run := func() { MatMul(s.ta, s.tb, 1, a, b, 0.5, c) }
 					run() // first call sizes the buffers and starts the pool
@@ -369,17 +362,7 @@ func TestStoredAIsPacked(t *testing.T) {
 				cases = append(cases, gemmCase{m: s[0], n: s[1], k: s[2], tb: i%2 == 1, alpha: 1, beta: float32(i % 2), pad: 3})
 			}
 			for _, tc := range cases {
-				ar, ac := tc.m, tc.k
-				if tc.ta {
-					ar, ac = ac, ar
-				}
-				br, bc := tc.k, tc.n
-				if tc.tb {
-					br, bc = bc, br
-				}
-				a, lda := strided(rng, ar, ac, tc.pad)
-				b, ldb := strided(rng, br, bc, tc.pad+1)
-				c0, ldc := strided(rng, tc.m, tc.n, tc.pad+3)
+				a, lda, b, ldb, c0, ldc := tc.operands(rng)
 				var got [2][]float32
 				for i, packed := range []bool{true, false} {
 					got[i] = append([]float32(nil), c0...)

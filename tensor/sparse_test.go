@@ -30,6 +30,29 @@ func denseMat(r, c int, rng *rand.Rand) *Mat {
 	return m
 }
 
+// checkSparseA checks MatMulSparseA(transB, a, ·, b, beta, C), a's
+// pattern recorded here and C starting as c0, against MatMul bit for bit.
+func checkSparseA(t *testing.T, what string, transB bool, a, b *Mat, beta float32, c0 *Mat) {
+	t.Helper()
+	var pa Pattern
+	pa.Of(a)
+	want, got := c0.Clone(), c0.Clone()
+	MatMul(false, transB, 1, a, b, beta, want)
+	MatMulSparseA(transB, a, &pa, b, beta, got)
+	sameSlices(t, what, got.Data, want.Data)
+}
+
+// checkSparseB is checkSparseA for MatMulSparseB(transA, a, b, ·, beta, C).
+func checkSparseB(t *testing.T, what string, transA bool, a, b *Mat, beta float32, c0 *Mat) {
+	t.Helper()
+	var pb Pattern
+	pb.Of(b)
+	want, got := c0.Clone(), c0.Clone()
+	MatMul(transA, false, 1, a, b, beta, want)
+	MatMulSparseB(transA, a, b, &pb, beta, got)
+	sameSlices(t, what, got.Data, want.Data)
+}
+
 func sameSlices(t *testing.T, what string, got, want []float32) {
 	t.Helper()
 	for i := range want {
@@ -69,12 +92,7 @@ func TestMatMulSparseIsMatMul(t *testing.T) {
 							if trans {
 								b = denseMat(n, k, rng)
 							}
-							var pa Pattern
-							pa.Of(a)
-							want, got := c0.Clone(), c0.Clone()
-							MatMul(false, trans, 1, a, b, beta, want)
-							MatMulSparseA(trans, a, &pa, b, beta, got)
-							sameSlices(t, "A "+name, got.Data, want.Data)
+							checkSparseA(t, "A "+name, trans, a, b, beta, c0)
 
 							// B sparse: C ← op(A)·B + beta·C.
 							a = denseMat(m, k, rng)
@@ -82,12 +100,7 @@ func TestMatMulSparseIsMatMul(t *testing.T) {
 								a = denseMat(k, m, rng)
 							}
 							b = sparseMat(k, n, density, rng)
-							var pb Pattern
-							pb.Of(b)
-							want, got = c0.Clone(), c0.Clone()
-							MatMul(trans, false, 1, a, b, beta, want)
-							MatMulSparseB(trans, a, b, &pb, beta, got)
-							sameSlices(t, "B "+name, got.Data, want.Data)
+							checkSparseB(t, "B "+name, trans, a, b, beta, c0)
 							UseGeneric(prevG)
 							SetThreads(prevT)
 						}
@@ -127,21 +140,12 @@ func TestMatMulSparseNonFinite(t *testing.T) {
 					b = denseMat(n, k, rng)
 				}
 				b.Data[rng.IntN(len(b.Data))] = bad
-				var pa Pattern
-				pa.Of(a)
-				want, got := c0.Clone(), c0.Clone()
-				MatMul(false, trans, 1, a, b, beta, want)
-				MatMulSparseA(trans, a, &pa, b, beta, got)
-				sameSlices(t, "other operand B "+name, got.Data, want.Data)
+				checkSparseA(t, "other operand B "+name, trans, a, b, beta, c0)
 
 				// The bad value in the patterned operand.
 				a.Data[rng.IntN(len(a.Data))] = bad
-				pa.Of(a)
 				b.Data = denseMat(b.Rows, b.Cols, rng).Data
-				want, got = c0.Clone(), c0.Clone()
-				MatMul(false, trans, 1, a, b, beta, want)
-				MatMulSparseA(trans, a, &pa, b, beta, got)
-				sameSlices(t, "patterned operand "+name, got.Data, want.Data)
+				checkSparseA(t, "patterned operand "+name, trans, a, b, beta, c0)
 
 				// Pattern on B; A (m×k stored, or k×m transposed and packed)
 				// holds it.
@@ -151,12 +155,7 @@ func TestMatMulSparseNonFinite(t *testing.T) {
 				}
 				a.Data[rng.IntN(len(a.Data))] = bad
 				b = sparseMat(k, n, 0.2, rng)
-				var pb Pattern
-				pb.Of(b)
-				want, got = c0.Clone(), c0.Clone()
-				MatMul(trans, false, 1, a, b, beta, want)
-				MatMulSparseB(trans, a, b, &pb, beta, got)
-				sameSlices(t, "other operand A "+name, got.Data, want.Data)
+				checkSparseB(t, "other operand A "+name, trans, a, b, beta, c0)
 			}
 		}
 		SetThreads(prev)

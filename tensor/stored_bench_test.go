@@ -2,7 +2,6 @@ package tensor
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -15,37 +14,18 @@ import (
 //
 //	go test ./tensor -run '^$' -bench StoredA -benchtime 20x
 func BenchmarkStoredA(b *testing.B) {
-	type shape struct {
-		name    string
-		ta, tb  bool
-		m, n, k int
-	}
-	var shapes []shape
+	var shapes []benchShape
 	for _, bt := range []int{32, 64, 128, 256} {
 		shapes = append(shapes,
-			shape{fmt.Sprintf("b%d/x·W1ᵀ", bt), false, true, bt, 256, 784},
-			shape{fmt.Sprintf("b%d/h·W2ᵀ", bt), false, true, bt, 256, 256},
-			shape{fmt.Sprintf("b%d/dy·W2", bt), false, false, bt, 256, 256},
-			shape{fmt.Sprintf("b%d/dyᵀ·x", bt), true, false, 256, 784, bt},
-			shape{fmt.Sprintf("b%d/dyᵀ·h", bt), true, false, 256, 256, bt},
+			benchShape{fmt.Sprintf("b%d/x·W1ᵀ", bt), false, true, bt, 256, 784},
+			benchShape{fmt.Sprintf("b%d/h·W2ᵀ", bt), false, true, bt, 256, 256},
+			benchShape{fmt.Sprintf("b%d/dy·W2", bt), false, false, bt, 256, 256},
+			benchShape{fmt.Sprintf("b%d/dyᵀ·x", bt), true, false, 256, 784, bt},
+			benchShape{fmt.Sprintf("b%d/dyᵀ·h", bt), true, false, 256, 256, bt},
 		)
 	}
 	for _, s := range shapes {
-		ar, ac := s.m, s.k
-		if s.ta {
-			ar, ac = ac, ar
-		}
-		br, bc := s.k, s.n
-		if s.tb {
-			br, bc = bc, br
-		}
-		rng := rand.New(rand.NewPCG(1, 1))
-		A, B, C := New(ar, ac), New(br, bc), New(s.m, s.n)
-		for _, m := range []*Mat{A, B} {
-			for i := range m.Data {
-				m.Data[i] = float32(rng.NormFloat64())
-			}
-		}
+		A, B, C := s.operands()
 		flop := 2 * float64(s.m) * float64(s.n) * float64(s.k)
 		b.Run(s.name, func(b *testing.B) {
 			var spent [2]time.Duration

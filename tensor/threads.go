@@ -369,7 +369,9 @@ func sgemmParallel(bl *blocking, t int, transA, transB bool, m, n, k int, alpha 
 	mu, nu := (m+bl.mr-1)/bl.mr, (n+bl.nr-1)/bl.nr // micro-tiles per dimension
 	want := t * chunksPerThread
 	// Cut the dimension whose chunks are longer, so chunks stay square-ish
-	// and the duplicated packing ((pm·n + pn·m)·k values) small.
+	// and the duplicated packing ((pm·n + pn·m)·k values) small. A stored A
+	// (see gemm) is not packed, so cutting n duplicates less, but cutting
+	// only n measured no faster (BENCHMARKS.md, session 6).
 	pm, pn := 1, 1
 	for pm*pn < want {
 		if n/pn >= m/pm && pn < nu {
