@@ -36,9 +36,18 @@ func Axpy(a float32, x, y []float32) {
 func Add(dst, x, y []float32) { vec(opAdd, dst, x, y, 0) }
 
 // MomentumStep is one heavy-ball update per element: v ← mu·v + g, then
-// p ← p − lr·v. g and v have at least len(p) elements.
+// p ← p − lr·v. g and v have at least len(p) elements. Long updates are
+// spread over the kernel threads in chunks of whole groups of eight, so
+// every element gets the same instructions as on one thread.
 func MomentumStep(p, g, v []float32, lr, mu float32) {
 	g, v = g[:len(p)], v[:len(p)]
+	if optParallel(&optTask{kind: optMomentum, p: p, g: g, v: v, lr: lr, b1: mu}) {
+		return
+	}
+	momentumSerial(p, g, v, lr, mu)
+}
+
+func momentumSerial(p, g, v []float32, lr, mu float32) {
 	j0 := 0
 	if vecAsm() && len(p) >= 8 {
 		j0 = len(p) &^ 7
@@ -53,9 +62,17 @@ func MomentumStep(p, g, v []float32, lr, mu float32) {
 // AdamStep is one Adam update per element with the moment decays b1, b2:
 // m ← b1·m + (1−b1)·g, v ← b2·v + (1−b2)·g², p ← p − lr·m/(√v + eps)
 // (bias correction folded into lr and eps by the caller). g, m and v have
-// at least len(p) elements.
+// at least len(p) elements. Long updates are spread over the kernel
+// threads as MomentumStep's are.
 func AdamStep(p, g, m, v []float32, lr, b1, b2, eps float32) {
 	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	if optParallel(&optTask{kind: optAdam, p: p, g: g, m: m, v: v, lr: lr, b1: b1, b2: b2, eps: eps}) {
+		return
+	}
+	adamSerial(p, g, m, v, lr, b1, b2, eps)
+}
+
+func adamSerial(p, g, m, v []float32, lr, b1, b2, eps float32) {
 	c1, c2 := 1-b1, 1-b2
 	j0 := 0
 	if vecAsm() && len(p) >= 8 {
@@ -66,6 +83,51 @@ func AdamStep(p, g, m, v []float32, lr, b1, b2, eps float32) {
 		m[j] = float32(b1*m[j]) + float32(c1*g[j])
 		v[j] = float32(b2*v[j]) + float32(c2*g[j]*g[j])
 		p[j] -= lr * m[j] / (float32(math.Sqrt(float64(v[j]))) + eps)
+	}
+}
+
+// optTask is a MomentumStep or AdamStep cut into chunks of vecChunk
+// values for Parallel (b1 is the momentum mu).
+type optTask struct {
+	kind            int
+	p, g, m, v      []float32
+	lr, b1, b2, eps float32
+	run             func(i, slot int) // chunk, as a func made once
+}
+
+const (
+	optMomentum = iota
+	optAdam
+)
+
+// optParallel runs o over the kernel threads and reports true, or reports
+// false, doing nothing, when o is too short to split (or one thread runs).
+func optParallel(o *optTask) bool {
+	t := Threads()
+	if t < 2 || len(o.p) < vecParallelMin {
+		return false
+	}
+	ws := getWorkspace()
+	w := &ws.opt
+	run := w.run
+	if run == nil {
+		run = w.chunk
+	}
+	*w = *o
+	w.run = run
+	ws.parallel((len(o.p)+vecChunk-1)/vecChunk, t, run)
+	w.p, w.g, w.m, w.v = nil, nil, nil, nil
+	putWorkspace(ws)
+	return true
+}
+
+func (o *optTask) chunk(i, _ int) {
+	lo, hi := i*vecChunk, min((i+1)*vecChunk, len(o.p))
+	switch o.kind {
+	case optMomentum:
+		momentumSerial(o.p[lo:hi], o.g[lo:hi], o.v[lo:hi], o.lr, o.b1)
+	case optAdam:
+		adamSerial(o.p[lo:hi], o.g[lo:hi], o.m[lo:hi], o.v[lo:hi], o.lr, o.b1, o.b2, o.eps)
 	}
 }
 

@@ -168,6 +168,7 @@ type workspace struct {
 	job    job         // a parallel product or Parallel call started from this workspace
 	vec    vecTask     // an element-wise call split over threads
 	normal normalTask  // a FillNormalPCG split over threads
+	opt    optTask     // an optimiser update split over threads
 }
 
 // grow returns buf if it holds n values and otherwise a new 64-byte

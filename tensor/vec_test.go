@@ -573,36 +573,54 @@ func TestMaxArgExact(t *testing.T) {
 	}
 }
 
-// Long element-wise calls, cut into chunks over two threads, give the same
-// bits as on one thread (in place too), and allocate nothing.
+// Long element-wise calls and optimiser updates, cut into chunks over two
+// or seven threads, give the same bits as on one thread (in place too), and
+// allocate nothing.
 func TestVecParallelSameBits(t *testing.T) {
 	onPaths(t, func(t *testing.T, _ bool) {
 		rng := rand.New(rand.NewPCG(8, 8))
 		n := vecParallelMin + 3*vecChunk + 13
 		x, y := vecInput(rng, n), vecInput(rng, n)
+		sq := make([]float32, n) // a second moment for Adam
+		for i, v := range y {
+			sq[i] = v * v
+		}
 		runs := func() [][]float32 {
 			a, b, c, d := out(n), out(n), clone(y), clone(x)
 			Tanh(a, x)
 			SigmoidBackward(b, x, y)
 			Axpy(0.5, x, c)
 			Sigmoid(d, d)
-			return [][]float32{a, b, c, d}
+			mp, mv := clone(x), clone(y)
+			MomentumStep(mp, y, mv, 0.01, 0.9)
+			ap, am, av := clone(x), clone(y), clone(sq)
+			AdamStep(ap, x, am, av, 1e-3, 0.9, 0.999, 1e-8)
+			return [][]float32{a, b, c, d, mp, mv, ap, am, av}
 		}
 		prev := SetThreads(1)
 		one := runs()
-		SetThreads(2)
-		two := runs()
-		if a := testing.AllocsPerRun(5, func() { Axpy(0.5, x, y); Tanh(y, x) }); a != 0 {
-			t.Errorf("%v allocations with two threads", a)
-		}
-		SetThreads(prev)
-		for k := range one {
-			checkSentinels(t, "split call", two[k])
-			for i := range one[k] {
-				if !sameBits(one[k][i], two[k][i]) {
-					t.Fatalf("call %d: [%d] = %v on two threads, %v on one", k, i, two[k][i], one[k][i])
+		for _, threads := range []int{2, 7} {
+			SetThreads(threads)
+			two := runs()
+			for k := range one {
+				checkSentinels(t, "split call", two[k])
+				for i := range one[k] {
+					if !sameBits(one[k][i], two[k][i]) {
+						t.Fatalf("call %d: [%d] = %v on %d threads, %v on one", k, i, two[k][i], threads, one[k][i])
+					}
 				}
 			}
 		}
+		SetThreads(2)
+		m, v := clone(y), clone(sq)
+		if a := testing.AllocsPerRun(5, func() {
+			Axpy(0.5, x, y)
+			Tanh(y, x)
+			MomentumStep(y, x, m, 0.01, 0.9)
+			AdamStep(y, x, m, v, 1e-3, 0.9, 0.999, 1e-8)
+		}); a != 0 {
+			t.Errorf("%v allocations with two threads", a)
+		}
+		SetThreads(prev)
 	})
 }
