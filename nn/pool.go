@@ -86,9 +86,8 @@ func (m *MaxPool) Forward(x *tensor.Mat) *tensor.Mat {
 	return &m.out
 }
 
-// forwardImage pools image i, channel by channel: the running maximum
-// down each output row's window rows of every input column
-// (tensor.MaxArg), then across each window's columns, a column offset at
+// forwardImage pools image i, channel by channel: the maximum down each
+// output row's window rows of every input column (tensor.ColMaxArg), then across each window's columns, a column offset at
 // a time over the whole channel (tensor.MaxArgFrom on the phases); windows
 // that overhang the left or right edge are redone one by one. The first of
 // equal values wins in both, so of equal values in a window the one in the
@@ -102,15 +101,8 @@ func (m *MaxPool) forwardImage(i, slot int) {
 		for oy := 0; oy < m.OutH; oy++ {
 			y0 := oy*m.Stride - m.padY
 			ylo, yhi := max(y0, 0), min(y0+m.Size, m.H)
-			v, va := s.v[oy*m.W:(oy+1)*m.W], s.va[oy*m.W:(oy+1)*m.W]
 			first := base + ylo*m.W
-			copy(v, img[first:first+m.W])
-			for j := range va {
-				va[j] = int32(first + j)
-			}
-			for y := ylo + 1; y < yhi; y++ {
-				tensor.MaxArg(v, va, img[base+y*m.W:base+(y+1)*m.W], int32(base+y*m.W))
-			}
+			tensor.ColMaxArg(s.v[oy*m.W:(oy+1)*m.W], s.va[oy*m.W:(oy+1)*m.W], img[first:], yhi-ylo, m.W, int32(first))
 		}
 		// Split by phase: column x of row oy goes to entry oy·OutW + x/S.
 		for oy := 0; oy < m.OutH; oy++ {

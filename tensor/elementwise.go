@@ -1,6 +1,9 @@
 package tensor
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // Scale sets x ← a·x (a = 0 clears x, NaN and all).
 func Scale(a float32, x []float32) {
@@ -194,6 +197,38 @@ func MaxArg(dst []float32, arg []int32, src []float32, base int32) {
 		if src[j] > dst[j] {
 			dst[j], arg[j] = src[j], base+int32(j)
 		}
+	}
+}
+
+// ColMaxArg takes the maximum down rows ≥ 1 rows of a row-major src with
+// stride ld: for every j < len(dst), dst[j] is the first of the largest
+// of src[r·ld + j], r = 0, 1, …, rows−1, and arg[j] = base + r·ld + j for
+// its row r. It is dst, arg = row 0, base + j followed by MaxArg with each
+// further row in turn: a later value wins only when greater (never a NaN;
+// a NaN in row 0 stays). arg has at least len(dst) elements and src at
+// least (rows−1)·ld + len(dst).
+func ColMaxArg(dst []float32, arg []int32, src []float32, rows, ld int, base int32) {
+	n := len(dst)
+	if n == 0 {
+		return
+	}
+	if rows < 1 {
+		panic(fmt.Sprintf("tensor: ColMaxArg over %d rows", rows))
+	}
+	arg, src = arg[:n], src[:(rows-1)*ld+n]
+	j0 := 0
+	if vecAsm() && n >= 8 {
+		j0 = n &^ 7
+		colMaxArgAVX2(&dst[0], &arg[0], &src[0], j0, rows, ld, base)
+	}
+	for j := j0; j < n; j++ {
+		best, at := src[j], base+int32(j)
+		for r := 1; r < rows; r++ {
+			if v := src[r*ld+j]; v > best {
+				best, at = v, base+int32(r*ld+j)
+			}
+		}
+		dst[j], arg[j] = best, at
 	}
 }
 

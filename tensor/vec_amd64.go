@@ -53,3 +53,6 @@ func maxArgAVX2(dst *float32, arg *int32, src *float32, n int, base int32)
 
 //go:noescape
 func maxArgFromAVX2(dst *float32, arg *int32, src *float32, srcArg *int32, n int)
+
+//go:noescape
+func colMaxArgAVX2(dst *float32, arg *int32, src *float32, n, rows, ld int, base int32)

@@ -598,3 +598,59 @@ GLOBL lanes<>(SB), RODATA|NOPTR, $32
 
 DATA eight<>+0(SB)/4, $8
 GLOBL eight<>(SB), RODATA|NOPTR, $4
+
+// func colMaxArgAVX2(dst *float32, arg *int32, src *float32, n, rows, ld int, base int32)
+//
+// For j < n (a multiple of 8): dst[j] is the maximum of src[r·ld + j]
+// over r < rows (rows ≥ 1), taken down the rows with the test
+// src > best (false for NaN), and arg[j] = base + r·ld + j for its row r.
+TEXT ·colMaxArgAVX2(SB), NOSPLIT, $0-52
+	MOVQ         dst+0(FP), DI
+	MOVQ         arg+8(FP), DX
+	MOVQ         src+16(FP), SI
+	MOVQ         n+24(FP), CX
+	MOVQ         rows+32(FP), R9
+	MOVQ         ld+40(FP), R10
+	MOVL         base+48(FP), AX
+	MOVQ         AX, X4
+	VPBROADCASTD X4, Y4
+	VPADDD       lanes<>(SB), Y4, Y4
+	MOVQ         R10, X6
+	VPBROADCASTD X6, Y6
+	SHLQ         $2, R10
+	VPBROADCASTD eight<>(SB), Y5
+	SHRQ         $3, CX
+	JZ           cdone
+
+cloop:
+	VMOVUPS (SI), Y0
+	VMOVDQA Y4, Y1
+	VMOVDQA Y4, Y7
+	MOVQ    SI, R11
+	MOVQ    R9, R12
+	DECQ    R12
+	JLE     cstore
+
+crow:
+	ADDQ      R10, R11
+	VPADDD    Y6, Y7, Y7
+	VMOVUPS   (R11), Y2
+	VCMPPS    $0x1e, Y0, Y2, Y3
+	VBLENDVPS Y3, Y2, Y0, Y0
+	VBLENDVPS Y3, Y7, Y1, Y1
+	DECQ      R12
+	JNZ       crow
+
+cstore:
+	VMOVUPS Y0, (DI)
+	VMOVDQU Y1, (DX)
+	VPADDD  Y5, Y4, Y4
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	ADDQ    $32, DX
+	DECQ    CX
+	JNZ     cloop
+
+cdone:
+	VZEROUPPER
+	RET

@@ -25,3 +25,7 @@ func maxArgFromAVX2(dst *float32, arg *int32, src *float32, srcArg *int32, n int
 func axpy64AVX2(dst, a, b *float64, n int, s float64) { panic(noAsm) }
 
 const noAsm = "tensor: assembly kernel not built"
+
+func colMaxArgAVX2(dst *float32, arg *int32, src *float32, n, rows, ld int, base int32) {
+	panic(noAsm)
+}

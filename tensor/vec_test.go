@@ -624,3 +624,39 @@ func TestVecParallelSameBits(t *testing.T) {
 		SetThreads(prev)
 	})
 }
+
+// ColMaxArg gives, on both paths, what copying row 0 and then MaxArg with
+// each further row gives: the same values (NaN, ±0 and ties included) and
+// the same positions.
+func TestColMaxArgExact(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	for _, n := range vecLengths {
+		for _, rows := range []int{1, 2, 3, 5} {
+			ld := n + 3
+			src := vecInput(rng, (rows-1)*ld+n)
+			for i := ld; i < len(src); i++ {
+				if i%5 == 0 {
+					src[i] = src[i-ld] // ties with the row above keep it
+				}
+			}
+			want, wantArg := out(n), make([]int32, n)
+			copy(want, src[:n])
+			for j := range wantArg {
+				wantArg[j] = 40 + int32(j)
+			}
+			for r := 1; r < rows; r++ {
+				portable(func() { MaxArg(want, wantArg, src[r*ld:r*ld+n], 40+int32(r*ld)) })
+			}
+			onPaths(t, func(t *testing.T, _ bool) {
+				got, arg := out(n), make([]int32, n)
+				ColMaxArg(got, arg, src, rows, ld, 40)
+				checkSentinels(t, "ColMaxArg", got)
+				for j := range got {
+					if !sameBits(got[j], want[j]) || arg[j] != wantArg[j] {
+						t.Fatalf("n=%d rows=%d: [%d] = %v at %d, want %v at %d", n, rows, j, got[j], arg[j], want[j], wantArg[j])
+					}
+				}
+			})
+		}
+	}
+}
