@@ -107,6 +107,11 @@ func (m *MaxPool) forwardImage(i, slot int) {
 		// Split by phase: column x of row oy goes to entry oy·OutW + x/S.
 		for oy := 0; oy < m.OutH; oy++ {
 			v, va := s.v[oy*m.W:(oy+1)*m.W], s.va[oy*m.W:(oy+1)*m.W]
+			if m.Stride == 2 {
+				e, o := m.margin+oy*m.OutW, m.phaseLen+m.margin+oy*m.OutW
+				tensor.Deinterleave2(s.ph[e:], s.ph[o:], s.pha[e:], s.pha[o:], v, va)
+				continue
+			}
 			for r := 0; r < m.Stride; r++ {
 				at := r*m.phaseLen + m.margin + oy*m.OutW
 				ph, pha := s.ph[at:at+m.OutW], s.pha[at:at+m.OutW]

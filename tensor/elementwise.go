@@ -232,6 +232,28 @@ func ColMaxArg(dst []float32, arg []int32, src []float32, rows, ld int, base int
 	}
 }
 
+// Deinterleave2 splits v and its positions va by the parity of the index:
+// even[j], evenArg[j] = v[2j], va[2j] and odd[j], oddArg[j] = v[2j+1],
+// va[2j+1]. It copies, so values keep their bits. even and evenArg hold
+// at least (len(v)+1)/2 elements, odd and oddArg len(v)/2, va len(v).
+func Deinterleave2(even, odd []float32, evenArg, oddArg []int32, v []float32, va []int32) {
+	n := len(v)
+	ne, no := (n+1)/2, n/2
+	even, evenArg, odd, oddArg, va = even[:ne], evenArg[:ne], odd[:no], oddArg[:no], va[:n]
+	j0 := 0
+	if vecAsm() && n >= 16 {
+		blocks := n / 16
+		deinterleave2AVX2(&v[0], &va[0], &even[0], &evenArg[0], &odd[0], &oddArg[0], blocks)
+		j0 = 8 * blocks
+	}
+	for j := j0; j < ne; j++ {
+		even[j], evenArg[j] = v[2*j], va[2*j]
+	}
+	for j := j0; j < no; j++ {
+		odd[j], oddArg[j] = v[2*j+1], va[2*j+1]
+	}
+}
+
 // MaxArgFrom is MaxArg with the positions given: for every j where src[j]
 // > dst[j] (never for NaN), it sets dst[j] = src[j] and arg[j] =
 // srcArg[j]. arg, src and srcArg have at least len(dst) elements.

@@ -56,3 +56,6 @@ func maxArgFromAVX2(dst *float32, arg *int32, src *float32, srcArg *int32, n int
 
 //go:noescape
 func colMaxArgAVX2(dst *float32, arg *int32, src *float32, n, rows, ld int, base int32)
+
+//go:noescape
+func deinterleave2AVX2(v *float32, va *int32, e *float32, ea *int32, o *float32, oa *int32, blocks int)

@@ -654,3 +654,48 @@ cstore:
 cdone:
 	VZEROUPPER
 	RET
+
+// func deinterleave2AVX2(v *float32, va *int32, e *float32, ea *int32, o *float32, oa *int32, blocks int)
+//
+// For each of blocks groups of 16 values of v and va: the 8 at even
+// positions go to e and ea, the 8 at odd ones to o and oa, in order.
+TEXT ·deinterleave2AVX2(SB), NOSPLIT, $0-56
+	MOVQ v+0(FP), SI
+	MOVQ va+8(FP), R8
+	MOVQ e+16(FP), DI
+	MOVQ ea+24(FP), R9
+	MOVQ o+32(FP), DX
+	MOVQ oa+40(FP), R10
+	MOVQ blocks+48(FP), CX
+	TESTQ CX, CX
+	JZ   didone
+
+diloop:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VSHUFPS $0x88, Y1, Y0, Y2
+	VSHUFPS $0xDD, Y1, Y0, Y3
+	VPERMPD $0xD8, Y2, Y2
+	VPERMPD $0xD8, Y3, Y3
+	VMOVUPS Y2, (DI)
+	VMOVUPS Y3, (DX)
+	VMOVUPS (R8), Y4
+	VMOVUPS 32(R8), Y5
+	VSHUFPS $0x88, Y5, Y4, Y6
+	VSHUFPS $0xDD, Y5, Y4, Y7
+	VPERMPD $0xD8, Y6, Y6
+	VPERMPD $0xD8, Y7, Y7
+	VMOVUPS Y6, (R9)
+	VMOVUPS Y7, (R10)
+	ADDQ $64, SI
+	ADDQ $64, R8
+	ADDQ $32, DI
+	ADDQ $32, R9
+	ADDQ $32, DX
+	ADDQ $32, R10
+	DECQ CX
+	JNZ  diloop
+
+didone:
+	VZEROUPPER
+	RET

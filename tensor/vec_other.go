@@ -29,3 +29,7 @@ const noAsm = "tensor: assembly kernel not built"
 func colMaxArgAVX2(dst *float32, arg *int32, src *float32, n, rows, ld int, base int32) {
 	panic(noAsm)
 }
+
+func deinterleave2AVX2(v *float32, va *int32, e *float32, ea *int32, o *float32, oa *int32, blocks int) {
+	panic(noAsm)
+}

@@ -660,3 +660,32 @@ func TestColMaxArgExact(t *testing.T) {
 		}
 	}
 }
+
+// Deinterleave2 copies the even and odd positions, bits and indices, on
+// both paths at every length.
+func TestDeinterleave2(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	for _, n := range append(vecLengths, 32, 47, 64) {
+		v := vecInput(rng, n)
+		va := make([]int32, n)
+		for i := range va {
+			va[i] = int32(rng.Uint32())
+		}
+		onPaths(t, func(t *testing.T, _ bool) {
+			e, o := out((n+1)/2), out(n/2)
+			ea, oa := make([]int32, (n+1)/2), make([]int32, n/2)
+			Deinterleave2(e, o, ea, oa, v, va)
+			checkSentinels(t, "even", e)
+			checkSentinels(t, "odd", o)
+			for i := range v {
+				got, ga := e, ea
+				if i%2 == 1 {
+					got, ga = o, oa
+				}
+				if !sameBits(got[i/2], v[i]) || ga[i/2] != va[i] {
+					t.Fatalf("n=%d: value %d went to %v at %d, want %v at %d", n, i, got[i/2], ga[i/2], v[i], va[i])
+				}
+			}
+		})
+	}
+}
