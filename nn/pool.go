@@ -87,9 +87,11 @@ func (m *MaxPool) Forward(x *tensor.Mat) *tensor.Mat {
 }
 
 // forwardImage pools image i, channel by channel: the maximum down each
-// output row's window rows of every input column (tensor.ColMaxArg), then across each window's columns, a column offset at
-// a time over the whole channel (tensor.MaxArgFrom on the phases); windows
-// that overhang the left or right edge are redone one by one. The first of
+// output row's window rows of every input column (tensor.ColMaxArg), then
+// across each window's columns, a column offset at a time over the whole
+// channel (tensor.MaxArgFrom on the phases, split by tensor.Deinterleave2
+// for stride 2); windows that overhang the left or right edge are redone
+// one by one. The first of
 // equal values wins in both, so of equal values in a window the one in the
 // leftmost column, and in it the topmost, is the maximum.
 func (m *MaxPool) forwardImage(i, slot int) {
