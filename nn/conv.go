@@ -33,8 +33,13 @@ type Conv2D struct {
 	out tensor.Mat
 
 	scratch []convScratch // one per thread of tensor.Parallel
-	gwPart  []tensor.Mat  // weight gradient of each group of images
-	dySum   []float32     // dy summed over the batch, for the bias gradient
+	// taps holds each tap's offset (channel, ky, kx) in convTaps's padded
+	// image, in im2col's row order; tapOffsets is the same table checked
+	// once for tensor.Offsets.Panel16. Set for stride 1.
+	taps       []int32
+	tapOffsets *tensor.Offsets
+	gwPart     []tensor.Mat // weight gradient of each group of images
+	dySum      []float32    // dy summed over the batch, for the bias gradient
 
 	// The calls handed to tensor.Parallel (made once: building a closure
 	// per call would allocate), and the operands of the current pass.
@@ -45,8 +50,76 @@ type Conv2D struct {
 	tdB                        []float32   // and its bias tangent
 }
 
-// convScratch is one thread's im2col matrix and its error.
-type convScratch struct{ col, dcol tensor.Mat }
+// convScratch is one thread's im2col matrix and its error, and the
+// forward pass's source of the im2col matrix's panels.
+type convScratch struct {
+	col, dcol tensor.Mat
+	taps      convTaps
+}
+
+// convTaps is one image's im2col matrix as a tensor.PanelSource, for a
+// stride-1 convolution: the image is copied once into a zero-padded
+// buffer (InC × (InH+2·Pad) × (InW+2·Pad)), where every tap of every
+// output pixel is one offset away, and the product's panels are filled
+// straight from it (tensor.Offsets.Panel16 for whole panels of sixteen
+// pixels) instead of writing the matrix out and packing it again. The
+// values, and so the product's bits, are im2col's.
+type convTaps struct {
+	c   *Conv2D
+	pad []float32
+}
+
+// PackPanels implements tensor.PanelSource.
+func (t *convTaps) PackPanels(dst []float32, p0, kb, j0, nb, nr int) {
+	c := t.c
+	pw := c.InW + 2*c.Pad
+	for q := 0; q*nr < nb; q++ {
+		d := dst[q*nr*kb : (q+1)*nr*kb]
+		pix, cols := j0+q*nr, min(nr, nb-q*nr)
+		oy, ox := pix/c.OutW, pix%c.OutW
+		if nr == 16 && cols == 16 {
+			if ox+16 <= c.OutW { // sixteen pixels of one row
+				c.tapOffsets.Panel16(d, t.pad, p0, kb, oy*pw+ox, 8)
+				continue
+			}
+			if c.OutW == 8 { // eight of one row and eight of the next
+				c.tapOffsets.Panel16(d, t.pad, p0, kb, oy*pw, pw)
+				continue
+			}
+		}
+		for jj := 0; jj < nr; jj++ {
+			if jj >= cols {
+				for p := 0; p < kb; p++ {
+					d[p*nr+jj] = 0
+				}
+				continue
+			}
+			px := pix + jj
+			at := px/c.OutW*pw + px%c.OutW
+			for p, off := range c.taps[p0 : p0+kb] {
+				d[p*nr+jj] = t.pad[at+int(off)]
+			}
+		}
+	}
+}
+
+// padImage copies img (CHW) into t.pad with Pad zeros around each channel.
+func (t *convTaps) padImage(img []float32) {
+	c := t.c
+	ph, pw := c.InH+2*c.Pad, c.InW+2*c.Pad
+	if n := c.InC * ph * pw; cap(t.pad) < n {
+		t.pad = make([]float32, n)
+	} else {
+		t.pad = t.pad[:n]
+	}
+	clear(t.pad)
+	for ch := 0; ch < c.InC; ch++ {
+		for y := 0; y < c.InH; y++ {
+			at := (ch*ph+y+c.Pad)*pw + c.Pad
+			copy(t.pad[at:at+c.InW], img[(ch*c.InH+y)*c.InW:(ch*c.InH+y+1)*c.InW])
+		}
+	}
+}
 
 // convGroups is how many groups of images ParamGrad sums the weight
 // gradient over before adding the groups up. It is fixed, not the thread
@@ -64,6 +137,17 @@ func NewConv2D(inC, inH, inW, outC, k, stride, pad int, rng *rand.Rand) *Conv2D 
 		c.W.Data[i] = float32(rng.NormFloat64() * std)
 	}
 	c.fwdFn, c.gradFn, c.inFn, c.tanFn = c.forwardImage, c.gradGroup, c.inputImage, c.tangentImage
+	if stride == 1 {
+		ph, pw := inH+2*pad, inW+2*pad
+		for ch := 0; ch < inC; ch++ {
+			for ky := 0; ky < k; ky++ {
+				for kx := 0; kx < k; kx++ {
+					c.taps = append(c.taps, int32((ch*ph+ky)*pw+kx))
+				}
+			}
+		}
+		c.tapOffsets = tensor.NewOffsets(c.taps)
+	}
 	return c
 }
 
@@ -109,12 +193,18 @@ func (c *Conv2D) Forward(x *tensor.Mat) *tensor.Mat {
 // im2col matrix.
 func (c *Conv2D) forwardImage(i, slot int) {
 	s := &c.scratch[slot]
-	c.im2col(c.x.Row(i), &s.col)
 	z := c.image(&c.out, i)
 	p := z.Cols
 	for f, b := range c.B {
 		tensor.Fill(z.Data[f*p:(f+1)*p], b)
 	}
+	if c.taps != nil {
+		s.taps.c = c
+		s.taps.padImage(c.x.Row(i))
+		tensor.MatMulPanels(1, c.W, &s.taps, c.InC*c.K*c.K, p, 1, &z, &s.col)
+		return
+	}
+	c.im2col(c.x.Row(i), &s.col)
 	tensor.MatMul(false, false, 1, c.W, &s.col, 1, &z)
 }
 

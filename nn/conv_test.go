@@ -396,3 +396,51 @@ func TestKernelGradIsAdjoint(t *testing.T) {
 		t.Error("KernelGrad on the forward input differs from ParamGrad's weight gradient")
 	}
 }
+
+// A stride-1 convolution's forward pass packs its im2col matrix's panels
+// straight from the padded image (convTaps); it gives the bits of im2col
+// followed by MatMul, for rows of sixteen pixels, of eight, and of other
+// widths, on both FastGEMM paths, at 1, 2 and 7 threads, and with another
+// GEMM kernel.
+func TestConvPanelsAreIm2col(t *testing.T) {
+	type shape struct{ inC, h, w, outC, k, pad int }
+	for _, sh := range []shape{{3, 32, 32, 16, 5, 2}, {16, 16, 16, 32, 5, 2}, {32, 8, 8, 32, 5, 2}, {2, 9, 7, 3, 3, 1}, {1, 12, 5, 2, 1, 0}, {3, 10, 20, 4, 3, 0}} {
+		rng := rand.New(rand.NewPCG(uint64(sh.w), 5))
+		c := NewConv2D(sh.inC, sh.h, sh.w, sh.outC, sh.k, 1, sh.pad, rng)
+		for f := range c.B {
+			c.B[f] = float32(rng.NormFloat64())
+		}
+		x := randMat(rng, 3, c.In(), 1)
+		want := func() *tensor.Mat {
+			out, col := tensor.New(x.Rows, c.Out()), &tensor.Mat{}
+			for i := 0; i < x.Rows; i++ {
+				c.im2col(x.Row(i), col)
+				z := c.image(out, i)
+				for f, b := range c.B {
+					tensor.Fill(z.Data[f*z.Cols:(f+1)*z.Cols], b)
+				}
+				tensor.MatMul(false, false, 1, c.W, col, 1, &z)
+			}
+			return out
+		}
+		for _, generic := range []bool{false, true} {
+			prevG := tensor.UseGeneric(generic)
+			ref := want()
+			for _, threads := range []int{1, 2, 7} {
+				prev := tensor.SetThreads(threads)
+				if got := c.Forward(x); !eq(got.Data, ref.Data) {
+					t.Errorf("%+v generic=%v threads=%d: the forward pass differs from im2col's", sh, generic, threads)
+				}
+				tensor.SetThreads(prev)
+			}
+			tensor.UseGeneric(prevG)
+		}
+		prevK := tensor.Kernel
+		tensor.Kernel = tensor.GonumGEMM{}
+		ref := want()
+		if got := c.Forward(x); !eq(got.Data, ref.Data) {
+			t.Errorf("%+v gonum: the forward pass differs from im2col's", sh)
+		}
+		tensor.Kernel = prevK
+	}
+}

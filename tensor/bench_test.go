@@ -161,8 +161,8 @@ func BenchmarkParallelThreshold(b *testing.B) {
 				bl := currentBlocking()
 				ws := new(workspace)
 				for b.Loop() {
-					if t == 1 || !sgemmParallel(bl, t, false, true, m, n, k, 1, A.Data, k, B.Data, k, 0, C.Data, n, nil) {
-						ws.gemm(bl, false, true, m, n, k, 1, A.Data, k, B.Data, k, 0, C.Data, n, nil)
+					if t == 1 || !sgemmParallel(bl, t, false, true, m, n, k, 1, A.Data, k, B.Data, k, 0, C.Data, n, nil, nil) {
+						ws.gemm(bl, false, true, m, n, k, 1, A.Data, k, B.Data, k, 0, C.Data, n, nil, nil)
 					}
 				}
 				b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")

@@ -15,7 +15,7 @@ func init() { Kernels["openblas"] = OpenBLAS{} }
 
 // Sgemm implements GEMM.
 func (OpenBLAS) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	checkGEMMArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	checkGEMMArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, false)
 	if m == 0 || n == 0 {
 		return
 	}

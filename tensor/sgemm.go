@@ -74,13 +74,14 @@ const parallelMinFlops = 2 << 20
 
 // Sgemm implements GEMM.
 func (FastGEMM) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	fastSgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nil)
+	fastSgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nil, nil)
 }
 
 // fastSgemm is FastGEMM's product; sp, when not nil, names an operand's
-// Pattern whose zero terms are skipped (MatMulSparseA, MatMulSparseB).
-func fastSgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, sp *sparse) {
-	checkGEMMArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+// Pattern whose zero terms are skipped (MatMulSparseA, MatMulSparseB); bs,
+// when not nil, packs B's panels itself (MatMulPanels; b is then nil).
+func fastSgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, sp *sparse, bs *panelB) {
+	checkGEMMArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, bs != nil)
 	if m == 0 || n == 0 {
 		return
 	}
@@ -90,19 +91,19 @@ func fastSgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda
 	}
 	bl := currentBlocking()
 	if t := Threads(); t > 1 && 2*m*n*k >= parallelMinFlops {
-		if sgemmParallel(bl, t, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, sp) {
+		if sgemmParallel(bl, t, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, sp, bs) {
 			return
 		}
 	}
 	ws := getWorkspace()
-	ws.gemm(bl, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, sp)
+	ws.gemm(bl, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, sp, bs)
 	putWorkspace(ws)
 }
 
 // checkGEMMArgs panics unless every element the product touches lies inside
 // a, b and c. The assembly kernel writes C through a pointer, so this check
 // is what keeps it memory safe.
-func checkGEMMArgs(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+func checkGEMMArgs(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, packedB bool) {
 	if m < 0 || n < 0 || k < 0 {
 		panic(fmt.Sprintf("tensor: Sgemm negative size m=%d n=%d k=%d", m, n, k))
 	}
@@ -116,7 +117,9 @@ func checkGEMMArgs(transA, transB bool, m, n, k int, a []float32, lda int, b []f
 		}
 	}
 	check("A", a, ar, ac, lda)
-	check("B", b, br, bc, ldb)
+	if !packedB {
+		check("B", b, br, bc, ldb)
+	}
 	check("C", c, m, n, ldc)
 }
 
@@ -186,7 +189,9 @@ func grow(buf []float32, n int) []float32 {
 }
 
 // gemm runs the whole blocked product on the calling goroutine. sp, when
-// not nil, names an operand's Pattern whose zero terms are skipped.
+// not nil, names an operand's Pattern whose zero terms are skipped; bs,
+// when not nil, packs B's panels (its columns from bs.off) in place of
+// packB.
 //
 // With the assembly kernels and A not transposed, full panels of A are not
 // packed: the kernel reads the six rows where they are stored, which gives
@@ -197,7 +202,7 @@ func grow(buf []float32, n int) []float32 {
 // read in place, its six values per step come from rows a stride apart,
 // and for k = 32 that was 3–7 % slower (2–14 % faster at 256). B is
 // always packed: its panel stays in L1 across the block of A.
-func (ws *workspace) gemm(bl *blocking, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, sp *sparse) {
+func (ws *workspace) gemm(bl *blocking, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, sp *sparse, bs *panelB) {
 	mr, nr := bl.mr, bl.nr
 	kc := blockSize(k, bl.kc, 8) // whole 8×8 transposes when packing
 	mc := blockSize(m, bl.mc, mr)
@@ -209,7 +214,11 @@ func (ws *workspace) gemm(bl *blocking, transA, transB bool, m, n, k int, alpha 
 		nb := min(nc, n-jc)
 		for pc := 0; pc < k; pc += kc {
 			kb := min(kc, k-pc)
-			packB(bl.asm, transB, b, ldb, pc, jc, kb, nb, nr, ws.b, &ws.edge)
+			if bs != nil {
+				bs.src.PackPanels(ws.b[:(nb+nr-1)/nr*nr*kb], pc, kb, bs.off+jc, nb, nr)
+			} else {
+				packB(bl.asm, transB, b, ldb, pc, jc, kb, nb, nr, ws.b, &ws.edge)
+			}
 			if sp != nil && !sp.onA {
 				ws.panelSteps(sp, sp.off+jc, nb, nr, pc, kb)
 			}

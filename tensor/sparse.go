@@ -145,7 +145,7 @@ func matMulSparse(transA, transB bool, a, b *Mat, beta float32, c *Mat, sp spars
 		return
 	}
 	m, n, k := productShape(transA, transB, a, b, c)
-	fastSgemm(transA, transB, m, n, k, 1, a.Data, a.Cols, b.Data, b.Cols, beta, c.Data, c.Cols, &sp)
+	fastSgemm(transA, transB, m, n, k, 1, a.Data, a.Cols, b.Data, b.Cols, beta, c.Data, c.Cols, &sp, nil)
 }
 
 // allFinite reports whether x holds no Inf or NaN.

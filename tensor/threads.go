@@ -78,6 +78,7 @@ type job struct {
 	a, b, c        []float32
 	lda, ldb, ldc  int
 	sp             sparse // sp.p != nil: a product skipping a Pattern's zeros
+	bs             panelB // bs.src != nil: B packed by its source (b is nil)
 	pn             int    // grid columns
 	mChunk, nChunk int    // chunk size (multiples of mr and nr)
 
@@ -110,7 +111,8 @@ func (j *job) run(ws *workspace) {
 		} else {
 			a = a[i0*j.lda:]
 		}
-		if j.transB {
+		if b == nil { // packed by j.bs
+		} else if j.transB {
 			b = b[j0*j.ldb:]
 		} else {
 			b = b[j0:]
@@ -125,7 +127,13 @@ func (j *job) run(ws *workspace) {
 			}
 			sp = &s
 		}
-		ws.gemm(j.bl, j.transA, j.transB, mb, nb, j.k, j.alpha, a, j.lda, b, j.ldb, j.beta, j.c[i0*j.ldc+j0:], j.ldc, sp)
+		var bs *panelB
+		if j.bs.src != nil {
+			p := j.bs
+			p.off += j0
+			bs = &p
+		}
+		ws.gemm(j.bl, j.transA, j.transB, mb, nb, j.k, j.alpha, a, j.lda, b, j.ldb, j.beta, j.c[i0*j.ldc+j0:], j.ldc, sp, bs)
 	}
 }
 
@@ -175,7 +183,7 @@ func (j *job) share(ws *workspace, helpers int) {
 	j.wg.Wait()
 	// Drop the operands and the function so the workspace does not keep
 	// them alive.
-	j.a, j.b, j.c, j.fn, j.sp = nil, nil, nil, nil, sparse{}
+	j.a, j.b, j.c, j.fn, j.sp, j.bs = nil, nil, nil, nil, sparse{}, panelB{}
 	clear(j.posted)
 }
 
@@ -365,7 +373,7 @@ var chunksPerThread = 2
 // sgemmParallel runs the product on up to t threads (the caller and t-1
 // pool workers). It reports false, doing nothing, when the product is too
 // narrow to split.
-func sgemmParallel(bl *blocking, t int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, sp *sparse) bool {
+func sgemmParallel(bl *blocking, t int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, sp *sparse, bs *panelB) bool {
 	mu, nu := (m+bl.mr-1)/bl.mr, (n+bl.nr-1)/bl.nr // micro-tiles per dimension
 	want := t * chunksPerThread
 	// Cut the dimension whose chunks are longer, so chunks stay square-ish
@@ -393,6 +401,9 @@ func sgemmParallel(bl *blocking, t int, transA, transB bool, m, n, k int, alpha 
 	j.a, j.b, j.c, j.lda, j.ldb, j.ldc = a, b, c, lda, ldb, ldc
 	if sp != nil {
 		j.sp = *sp // cleared when the job ends, as the operands are
+	}
+	if bs != nil {
+		j.bs = *bs
 	}
 	j.mChunk = (mu + pm - 1) / pm * bl.mr
 	j.nChunk = (nu + pn - 1) / pn * bl.nr

@@ -699,3 +699,33 @@ diloop:
 didone:
 	VZEROUPPER
 	RET
+
+// func gather16AVX2(dst, src *float32, offs *int32, n, second int)
+//
+// For p < n: dst[16p : 16p+8] = src[o : o+8] and dst[16p+8 : 16p+16] =
+// src[o+second : o+second+8], o = offs[p] (offsets in values).
+TEXT ·gather16AVX2(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ offs+16(FP), R8
+	MOVQ n+24(FP), CX
+	MOVQ second+32(FP), DX
+	SHLQ $2, DX
+	TESTQ CX, CX
+	JZ   gdone
+
+gloop:
+	MOVLQSX (R8), AX
+	LEAQ    (SI)(AX*4), BX
+	VMOVUPS (BX), Y0
+	VMOVUPS (BX)(DX*1), Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ    $4, R8
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     gloop
+
+gdone:
+	VZEROUPPER
+	RET

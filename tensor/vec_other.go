@@ -33,3 +33,5 @@ func colMaxArgAVX2(dst *float32, arg *int32, src *float32, n, rows, ld int, base
 func deinterleave2AVX2(v *float32, va *int32, e *float32, ea *int32, o *float32, oa *int32, blocks int) {
 	panic(noAsm)
 }
+
+func gather16AVX2(dst, src *float32, offs *int32, n, second int) { panic(noAsm) }
