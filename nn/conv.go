@@ -11,7 +11,8 @@ import (
 // library) computed image by image: im2col of one image, then one GEMM.
 // An image's im2col matrix (InC·K·K × OutH·OutW) stays in cache, where a
 // whole batch's would not, and the images are spread over the threads of
-// tensor.Parallel.
+// tensor.Parallel. A stride-1 forward pass writes no im2col matrix: the
+// product packs its panels straight from the padded image (convTaps).
 //
 // Layout: a batch row holds one image in CHW order, so the input is
 // batch × (InC·InH·InW) and the output batch × (OutC·OutH·OutW). W is
@@ -104,15 +105,14 @@ func (t *convTaps) PackPanels(dst []float32, p0, kb, j0, nb, nr int) {
 }
 
 // padImage copies img (CHW) into t.pad with Pad zeros around each channel.
+// The buffer's shape is the conv's, so its border, zeroed when it is made,
+// is never written: each image overwrites the interior only.
 func (t *convTaps) padImage(img []float32) {
 	c := t.c
 	ph, pw := c.InH+2*c.Pad, c.InW+2*c.Pad
-	if n := c.InC * ph * pw; cap(t.pad) < n {
-		t.pad = make([]float32, n)
-	} else {
-		t.pad = t.pad[:n]
+	if t.pad == nil {
+		t.pad = make([]float32, c.InC*ph*pw)
 	}
-	clear(t.pad)
 	for ch := 0; ch < c.InC; ch++ {
 		for y := 0; y < c.InH; y++ {
 			at := (ch*ph+y+c.Pad)*pw + c.Pad
@@ -170,7 +170,7 @@ func (c *Conv2D) Output() *tensor.Mat { return &c.out }
 func (c *Conv2D) slots() int {
 	t := tensor.Threads()
 	for len(c.scratch) < t {
-		c.scratch = append(c.scratch, convScratch{})
+		c.scratch = append(c.scratch, convScratch{taps: convTaps{c: c}})
 	}
 	return t
 }
@@ -199,7 +199,6 @@ func (c *Conv2D) forwardImage(i, slot int) {
 		tensor.Fill(z.Data[f*p:(f+1)*p], b)
 	}
 	if c.taps != nil {
-		s.taps.c = c
 		s.taps.padImage(c.x.Row(i))
 		tensor.MatMulPanels(1, c.W, &s.taps, c.InC*c.K*c.K, p, 1, &z, &s.col)
 		return

@@ -17,12 +17,15 @@
 // MatMulSparseA and MatMulSparseB are FastGEMM's products skipping the
 // terms where one operand, whose Pattern of non-zeros the caller recorded,
 // is zero (an MLP's first layer on MNIST): the same bits as MatMul.
+// MatMulPanels is the product with a B that is never stored whole, a
+// PanelSource that packs B's panels itself (a convolution's im2col matrix
+// from the padded image).
 //
 // # Element-wise kernels
 //
 // Sigmoid, Tanh and their Backward products, Axpy, Scale, Add,
-// SumRows, the optimiser updates (MomentumStep, AdamStep), MaxArg and
-// FillNormal (Gaussian draws) run as AVX2 assembly where FastGEMM's
+// SumRows, the optimiser updates (MomentumStep, AdamStep), MaxArg,
+// ColMaxArg and Deinterleave2 (max pooling's passes) and FillNormal (Gaussian draws) run as AVX2 assembly where FastGEMM's
 // micro-kernel does, and as portable Go otherwise; vec.go states how
 // closely the two agree (most bit for bit). Parallel spreads independent
 // calls over the same threads as FastGEMM.

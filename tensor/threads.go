@@ -111,10 +111,11 @@ func (j *job) run(ws *workspace) {
 		} else {
 			a = a[i0*j.lda:]
 		}
-		if b == nil { // packed by j.bs
-		} else if j.transB {
+		switch {
+		case b == nil: // B's panels come from j.bs, offset below
+		case j.transB:
 			b = b[j0*j.ldb:]
-		} else {
+		default:
 			b = b[j0:]
 		}
 		var sp *sparse

@@ -655,6 +655,20 @@ cdone:
 	VZEROUPPER
 	RET
 
+// SPLIT2(src, even, odd) stores the 8 values at even positions of the 16
+// at src to even and the 8 at odd positions to odd (the lane order of the
+// shuffles put right by VPERMPD), through Y0–Y3. The bits are copied, so
+// it serves float32 values and int32 positions alike.
+#define SPLIT2(src, even, odd) \
+	VMOVUPS (src), Y0; \
+	VMOVUPS 32(src), Y1; \
+	VSHUFPS $0x88, Y1, Y0, Y2; \
+	VSHUFPS $0xDD, Y1, Y0, Y3; \
+	VPERMPD $0xD8, Y2, Y2; \
+	VPERMPD $0xD8, Y3, Y3; \
+	VMOVUPS Y2, (even); \
+	VMOVUPS Y3, (odd)
+
 // func deinterleave2AVX2(v *float32, va *int32, e *float32, ea *int32, o *float32, oa *int32, blocks int)
 //
 // For each of blocks groups of 16 values of v and va: the 8 at even
@@ -671,22 +685,8 @@ TEXT ·deinterleave2AVX2(SB), NOSPLIT, $0-56
 	JZ   didone
 
 diloop:
-	VMOVUPS (SI), Y0
-	VMOVUPS 32(SI), Y1
-	VSHUFPS $0x88, Y1, Y0, Y2
-	VSHUFPS $0xDD, Y1, Y0, Y3
-	VPERMPD $0xD8, Y2, Y2
-	VPERMPD $0xD8, Y3, Y3
-	VMOVUPS Y2, (DI)
-	VMOVUPS Y3, (DX)
-	VMOVUPS (R8), Y4
-	VMOVUPS 32(R8), Y5
-	VSHUFPS $0x88, Y5, Y4, Y6
-	VSHUFPS $0xDD, Y5, Y4, Y7
-	VPERMPD $0xD8, Y6, Y6
-	VPERMPD $0xD8, Y7, Y7
-	VMOVUPS Y6, (R9)
-	VMOVUPS Y7, (R10)
+	SPLIT2(SI, DI, DX)
+	SPLIT2(R8, R9, R10)
 	ADDQ $64, SI
 	ADDQ $64, R8
 	ADDQ $32, DI
